@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream';
+
+/** What a storage backend knows about one stored object. */
+export interface ObjectInfo {
+  /** Key relative to the adapter's prefix. */
+  key: string;
+  size: number;
+  lastModified: Date;
+  /** User metadata stored with the object (string values only, as every cloud allows). */
+  metadata: Record<string, string>;
+}
+
+export interface PutOptions {
+  metadata?: Record<string, string>;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Called as bytes are accepted by the backend. */
+  onProgress?: (bytesWritten: number) => void;
+}
+
+export interface GetOptions {
+  /** Inclusive byte range; `end` omitted reads to the end. */
+  range?: { start: number; end?: number };
+  signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Page size asked of the backend; iteration always covers every page. */
+  pageSize?: number;
+}
+
+/**
+ * The one interface every backup storage implements (local, s3, azure, gcs).
+ * A `put` of a stream of unknown length either stores the whole object under
+ * `key` or leaves nothing visible under it: never a half-written object.
+ * Deleting a missing key is not an error. Every adapter passes the shared
+ * contract suite in test/storage-contract.ts.
+ */
+export interface BackupStorage extends AsyncDisposable {
+  readonly kind: 'local' | 's3' | 'azure' | 'gcs';
+  /** Where objects go, without secrets: `s3://bucket/prefix`, `/var/backups`. */
+  readonly location: string;
+  put(key: string, body: Readable | Uint8Array, options?: PutOptions): Promise<{ key: string; size: number }>;
+  get(key: string, options?: GetOptions): Promise<Readable>;
+  /** undefined when the object does not exist. */
+  head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with `prefix`, across all pages, in key order where the backend gives it. */
+  list(prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
+  delete(key: string, options?: { signal?: AbortSignal }): Promise<void>;
+  deleteMany(keys: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
+  close(): Promise<void>;
+}

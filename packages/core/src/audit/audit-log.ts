@@ -1,0 +1,116 @@
+import type { Database } from '../database/database.js';
+import { DbrsError } from '../errors.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { quoteIdent } from '../util/sql.js';
+import { redact } from '../util/redact.js';
+
+export type AuditOutcome = 'success' | 'failure' | 'started' | 'skipped';
+
+export interface AuditEntry {
+  /** Who did it: a user, a service account, `scheduler`, `cli`. */
+  actor: string;
+  /** Dotted verb: `backup.create`, `migration.apply`, `maintenance.analyze`. */
+  action: string;
+  /** What it was done to: a database, a backup id, a migration name. */
+  target: string;
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  time: string;
+}
+
+export interface AuditLogOptions {
+  logger?: Logger;
+  /** Also append to a table. Default: no table. */
+  database?: Database<any>;
+  /** Default `'public'`. */
+  schema?: string;
+  /** Default `'dbrs_audit_log'`. */
+  table?: string;
+}
+
+/**
+ * Append-only record of what the suite did. Every entry goes to the logger;
+ * with a database it is also inserted into a table whose trigger refuses
+ * UPDATE and DELETE, so the history cannot be rewritten through the suite's
+ * own role by accident. Details are scrubbed of secrets before either write.
+ */
+export class AuditLog {
+  readonly #logger: Logger;
+  readonly #db: Database<any> | undefined;
+  readonly #table: string;
+  readonly #qualified: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(options: AuditLogOptions = {}) {
+    this.#logger = (options.logger ?? silentLogger()).child({ component: 'audit' });
+    this.#db = options.database;
+    const schema = options.schema ?? 'public';
+    this.#table = options.table ?? 'dbrs_audit_log';
+    this.#qualified = `${quoteIdent(schema)}.${quoteIdent(this.#table)}`;
+  }
+
+  /** Creates the table and its append-only trigger if missing. Called on first write. */
+  ensureTable(): Promise<void> {
+    if (!this.#db) return Promise.resolve();
+    this.#ready ??= this.#createTable().catch((err) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+
+  async record(entry: AuditEntry): Promise<AuditRecord> {
+    if (!entry.actor || !entry.action || !entry.target) {
+      throw new DbrsError('INVALID_ARGUMENT', 'An audit entry needs actor, action and target.');
+    }
+    const rec: AuditRecord = { ...redact(entry), time: new Date().toISOString() };
+    this.#logger.info({ event: 'audit', ...rec }, `${rec.action} ${rec.outcome}`);
+    if (this.#db) {
+      await this.ensureTable();
+      await this.#db.query(
+        `INSERT INTO ${this.#qualified} (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [rec.time, rec.actor, rec.action, rec.target, rec.outcome, JSON.stringify(rec.details ?? {})],
+      );
+    }
+    return rec;
+  }
+
+  /** Newest first. */
+  async list(options: { limit?: number; action?: string } = {}): Promise<AuditRecord[]> {
+    if (!this.#db) return [];
+    await this.ensureTable();
+    const res = await this.#db.query<{ at: Date; actor: string; action: string; target: string; outcome: AuditOutcome; details: Record<string, unknown> }>(
+      `SELECT at, actor, action, target, outcome, details FROM ${this.#qualified}
+        WHERE ($1::text IS NULL OR action = $1) ORDER BY id DESC LIMIT $2`,
+      [options.action ?? null, options.limit ?? 100],
+    );
+    return res.rows.map((r) => ({ ...r, time: r.at.toISOString() }));
+  }
+
+  async #createTable(): Promise<void> {
+    const fn = quoteIdent(`${this.#table}_append_only`);
+    await this.#db!.query(`
+      CREATE TABLE IF NOT EXISTS ${this.#qualified} (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        outcome text NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}'
+      );
+      CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+      DO $$ BEGIN
+        CREATE TRIGGER ${quoteIdent(`${this.#table}_no_change`)} BEFORE UPDATE OR DELETE ON ${this.#qualified}
+          FOR EACH ROW EXECUTE FUNCTION ${fn}();
+      EXCEPTION WHEN duplicate_object THEN NULL; END $$;`);
+  }
+}
+
+export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
+  return new AuditLog(options);
+}

@@ -1,0 +1,73 @@
+import { DbrsError } from '../errors.js';
+
+export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+/** Where a database is, without the password: safe to log and show. */
+export interface ConnectionInfo {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+export interface ParsedUrl extends ConnectionInfo {
+  password: string | undefined;
+  sslMode: SslMode | undefined;
+  params: Record<string, string>;
+}
+
+const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']);
+
+/** Parses a postgres:// URL; the error never repeats the URL (it may hold a password). */
+export function parseDatabaseUrl(url: string): ParsedUrl {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new DbrsError('DATABASE_URL_INVALID', 'The database URL is not a valid URL.', {
+      cause: undefined,
+      details: { reason: (cause as Error).message.replace(url, '<url>') },
+      hint: 'Use the form postgres://user:password@host:5432/database.',
+    });
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new DbrsError('DATABASE_URL_INVALID', `The database URL has scheme "${parsed.protocol}".`, {
+      hint: 'Use postgres:// or postgresql://.',
+    });
+  }
+  const params = Object.fromEntries(parsed.searchParams.entries());
+  const host = decodeURIComponent(parsed.hostname) || params['host'] || 'localhost';
+  const portText = parsed.port || params['port'] || '5432';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new DbrsError('DATABASE_URL_INVALID', `The database URL has an invalid port "${portText}".`, {
+      hint: 'Use a port between 1 and 65535.',
+    });
+  }
+  const sslMode = params['sslmode'];
+  if (sslMode !== undefined && !SSL_MODES.has(sslMode)) {
+    throw new DbrsError('DATABASE_URL_INVALID', `The database URL has an unknown sslmode "${sslMode}".`, {
+      hint: 'Use disable, require, verify-ca or verify-full.',
+    });
+  }
+  return {
+    host,
+    port,
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || params['dbname'] || 'postgres',
+    user: decodeURIComponent(parsed.username) || params['user'] || 'postgres',
+    password: parsed.password ? decodeURIComponent(parsed.password) : params['password'],
+    sslMode: sslMode === 'allow' || sslMode === 'prefer' ? 'disable' : (sslMode as SslMode | undefined),
+    params,
+  };
+}
+
+/** Builds a URL for the same server with another database name (scratch databases, restores). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+export function describeConnection(info: ConnectionInfo): string {
+  return `${info.user}@${info.host}:${info.port}/${info.database}`;
+}

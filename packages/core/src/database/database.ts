@@ -1,0 +1,280 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { DbrsError, abortError, throwIfAborted } from '../errors.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { parseDatabaseUrl, type ConnectionInfo, type SslMode } from './connection-info.js';
+import { mapDatabaseError } from './map-error.js';
+
+/** Connection settings as separate fields (what `loadConfig()` produces under `database`). */
+export interface DatabaseConnectionConfig {
+  host: string;
+  port?: number;
+  name: string;
+  user: string;
+  password?: string;
+  sslMode?: SslMode;
+  sslCaFile?: string;
+}
+
+export interface DatabaseOptions {
+  /** Connections kept open when idle. Default 0 (the original's poolMinSize is 5; pass it explicitly). */
+  poolMin?: number;
+  /** Most connections the pool opens. Default 10. */
+  poolMax?: number;
+  /** `statement_timeout` for every session, in ms. Default: none (server setting). */
+  statementTimeoutMs?: number;
+  /** How long to wait for a new connection, in ms. Default 10,000. */
+  connectionTimeoutMs?: number;
+  /** Idle connections above `poolMin` close after this, in ms. Default 30,000. */
+  idleTimeoutMs?: number;
+  /** `application_name`, shown in pg_stat_activity. Default `'voicehive-dbrs'`. */
+  applicationName?: string;
+  /** SSL mode; overrides `sslmode` in the URL. Default: the URL's, else `disable`. */
+  sslMode?: SslMode;
+  /** CA certificate file for `verify-ca` / `verify-full`. */
+  sslCaFile?: string;
+  logger?: Logger;
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+}
+
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A pg Pool and a Kysely instance over it. Owns the pool: `close()` ends it.
+ * Every component of the suite accepts a Database, a bare pg.Pool, or a URL
+ * (see `resolveDatabase`).
+ */
+export class Database<DB = any> implements AsyncDisposable {
+  readonly pool: pg.Pool;
+  readonly kysely: Kysely<DB>;
+  /** Host, port, database and user; never the password. */
+  readonly info: ConnectionInfo;
+  readonly #logger: Logger;
+  readonly #ownsPool: boolean;
+  readonly #clientConfig: pg.ClientConfig;
+  #closed = false;
+
+  constructor(pool: pg.Pool, options: { info: ConnectionInfo; logger?: Logger; ownsPool?: boolean; clientConfig?: pg.ClientConfig }) {
+    this.pool = pool;
+    this.info = Object.freeze({ ...options.info });
+    this.#logger = (options.logger ?? silentLogger()).child({ component: 'database' });
+    this.#ownsPool = options.ownsPool ?? true;
+    this.#clientConfig = options.clientConfig ?? (pool.options as pg.ClientConfig);
+    this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Settings to open another connection to the same server (dedicated lock sessions, cancellation). */
+  clientConfig(overrides: Partial<pg.ClientConfig> = {}): pg.ClientConfig {
+    return { ...this.#clientConfig, ...overrides };
+  }
+
+  /**
+   * Runs one statement. With a signal, an abort cancels it on the server
+   * (pg_cancel_backend from a second connection) and rejects at once with
+   * DbrsError('ABORTED').
+   */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+    options: QueryOptions = {},
+  ): Promise<pg.QueryResult<R>> {
+    this.#assertOpen();
+    if (!options.signal) {
+      try {
+        return await this.pool.query<R>(text, values);
+      } catch (err) {
+        throw mapDatabaseError(err, this.info);
+      }
+    }
+    return this.withClient((client) => runCancellable<R>(client, text, values, options.signal!, this), options);
+  }
+
+  /** Checks a client out for several statements on one session; always released. */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+    this.#assertOpen();
+    throwIfAborted(options.signal, 'query');
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapDatabaseError(err, this.info, 'connect');
+    }
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ABORTED') broken = err as Error;
+      throw err;
+    } finally {
+      // A cancelled or failed session may be mid-protocol: destroy rather than reuse it.
+      client.release(broken);
+    }
+  }
+
+  /** `SELECT 1` round trip; resolves to the latency in ms. */
+  async ping(options: QueryOptions = {}): Promise<number> {
+    const started = performance.now();
+    await this.query('SELECT 1', [], options);
+    return performance.now() - started;
+  }
+
+  /** Cancels the running statement of backend `pid` from a fresh connection. */
+  async cancelBackend(pid: number): Promise<void> {
+    const canceller = new pg.Client(this.clientConfig({ application_name: 'voicehive-dbrs-cancel' }));
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch (err) {
+      this.#logger.warn({ event: 'cancel_failed', pid, err }, 'could not cancel backend');
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsPool) await this.pool.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DbrsError('CLOSED', 'The database handle is closed.', { hint: 'Create a new one.' });
+  }
+}
+
+async function runCancellable<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  text: string,
+  values: unknown[] | undefined,
+  signal: AbortSignal,
+  db: Database<any>,
+): Promise<pg.QueryResult<R>> {
+  throwIfAborted(signal, 'query');
+  const pid = (client as unknown as { processID: number }).processID;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      void db.cancelBackend(pid);
+      reject(abortError(signal, 'query'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const running = client.query<R>(text, values);
+  // The statement's own rejection (57014 after the cancel) is expected once aborted.
+  running.catch(() => {});
+  try {
+    return await Promise.race([running, aborted]);
+  } catch (err) {
+    throw mapDatabaseError(err, db.info);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+function sslOptions(mode: SslMode | undefined, caFile: string | undefined, host: string): false | ConnectionOptions {
+  if (!mode || mode === 'disable') return false;
+  let ca: string | undefined;
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (cause) {
+      throw new DbrsError('CONFIG_INVALID', `Cannot read the SSL CA file ${caFile}.`, {
+        cause,
+        hint: 'Set DB_SSL_CA_FILE to a readable PEM file.',
+      });
+    }
+  }
+  if (mode === 'require') return { rejectUnauthorized: false };
+  if ((mode === 'verify-ca' || mode === 'verify-full') && !ca) {
+    throw new DbrsError('CONFIG_INVALID', `SSL mode ${mode} needs a CA certificate.`, {
+      hint: 'Set sslCaFile (DB_SSL_CA_FILE) to the server CA in PEM form.',
+    });
+  }
+  if (mode === 'verify-ca') return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+  return { ca, rejectUnauthorized: true, servername: host };
+}
+
+/** Opens a pool (lazily: no connection is made until the first query). */
+export function createDatabase<DB = any>(
+  urlOrConfig: string | DatabaseConnectionConfig,
+  options: DatabaseOptions = {},
+): Database<DB> {
+  const conn =
+    typeof urlOrConfig === 'string'
+      ? parseDatabaseUrl(urlOrConfig)
+      : {
+          host: urlOrConfig.host,
+          port: urlOrConfig.port ?? 5432,
+          database: urlOrConfig.name,
+          user: urlOrConfig.user,
+          password: urlOrConfig.password,
+          sslMode: urlOrConfig.sslMode,
+          params: {} as Record<string, string>,
+        };
+  const caFile = options.sslCaFile ?? (typeof urlOrConfig === 'string' ? conn.params['sslrootcert'] : urlOrConfig.sslCaFile);
+  const clientConfig: pg.ClientConfig = {
+    host: conn.host,
+    port: conn.port,
+    database: conn.database,
+    user: conn.user,
+    password: conn.password,
+    ssl: sslOptions(options.sslMode ?? conn.sslMode, caFile, conn.host),
+    application_name: options.applicationName ?? 'voicehive-dbrs',
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  };
+  const poolMax = options.poolMax ?? 10;
+  const poolMin = options.poolMin ?? 0;
+  if (!Number.isInteger(poolMax) || poolMax < 1 || !Number.isInteger(poolMin) || poolMin < 0 || poolMin > poolMax) {
+    throw new DbrsError('CONFIG_INVALID', `Invalid pool size: min ${poolMin}, max ${poolMax}.`, {
+      hint: 'Use whole numbers with 0 <= poolMin <= poolMax and poolMax >= 1.',
+    });
+  }
+  const pool = new pg.Pool({ ...clientConfig, max: poolMax, min: poolMin, idleTimeoutMillis: options.idleTimeoutMs ?? 30_000 });
+  const info = { host: conn.host, port: conn.port, database: conn.database, user: conn.user };
+  const logger = options.logger ?? silentLogger();
+  // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
+  pool.on('error', (err) => logger.warn({ event: 'pool_client_error', err: mapDatabaseError(err, info) }, 'idle client error'));
+  return new Database<DB>(pool, { info, logger, clientConfig });
+}
+
+export type DatabaseInput = Database<any> | pg.Pool | string;
+
+/**
+ * Accepts what every component takes (a Database, a pg.Pool, or a URL) and
+ * returns a Database plus whether the caller now owns it (and must close it).
+ */
+export function resolveDatabase(input: DatabaseInput, options: DatabaseOptions = {}): { database: Database<any>; owned: boolean } {
+  if (input instanceof Database || (typeof input === 'object' && input !== null && 'kysely' in input && 'pool' in input)) {
+    return { database: input as Database<any>, owned: false };
+  }
+  if (typeof input === 'string') return { database: createDatabase(input, options), owned: true };
+  if (input instanceof pg.Pool || (typeof input === 'object' && input !== null && 'connect' in input && 'totalCount' in input)) {
+    const pool = input as pg.Pool;
+    const o = pool.options as pg.PoolConfig;
+    const fromUrl = o.connectionString ? parseDatabaseUrl(o.connectionString) : undefined;
+    const info = fromUrl ? { host: fromUrl.host, port: fromUrl.port, database: fromUrl.database, user: fromUrl.user } : {
+      host: String(o.host ?? 'localhost'),
+      port: Number(o.port ?? 5432),
+      database: String(o.database ?? ''),
+      user: String(o.user ?? ''),
+    };
+    return { database: new Database(pool, { info, logger: options.logger, ownsPool: false }), owned: true };
+  }
+  throw new DbrsError('INVALID_ARGUMENT', 'Expected a Database from createDatabase(), a pg.Pool, or a postgres:// URL.');
+}

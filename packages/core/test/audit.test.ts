@@ -1,0 +1,46 @@
+import { Writable } from 'node:stream';
+import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog, createDatabase, createLogger, type Database } from '../src/index.js';
+
+let server: PostgresServer;
+let db: Database;
+beforeAll(async () => {
+  server = await startPostgres();
+  db = createDatabase((await createTestDatabase(server)).url);
+});
+afterAll(async () => {
+  await db?.close();
+  await server?.stop();
+});
+
+describe('AuditLog', () => {
+  it('appends scrubbed entries to the logger and the table, and refuses to rewrite history', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) });
+    const audit = new AuditLog({ database: db, logger: createLogger({ destination }) });
+    await audit.record({
+      actor: 'scheduler',
+      action: 'backup.create',
+      target: 'hotels',
+      outcome: 'success',
+      details: { storage: 's3://bucket/x', encryptionKey: 'my-passphrase', url: 'postgres://u:pw-123@h/db' },
+    });
+    await audit.record({ actor: 'cli', action: 'backup.delete', target: 'b-1', outcome: 'failure' });
+    const entries = await audit.list();
+    expect(entries.map((e) => e.action)).toEqual(['backup.delete', 'backup.create']);
+    expect(entries[1]!.details).toMatchObject({ storage: 's3://bucket/x', encryptionKey: '[REDACTED]' });
+    const all = JSON.stringify(entries) + lines.join('');
+    expect(all).not.toContain('my-passphrase');
+    expect(all).not.toContain('pw-123');
+    expect(lines.some((l) => l.includes('"event":"audit"'))).toBe(true);
+    await expect(db.query('UPDATE dbrs_audit_log SET outcome = $1', ['success'])).rejects.toThrowError(/append-only/);
+    await expect(db.query('DELETE FROM dbrs_audit_log')).rejects.toThrowError(/append-only/);
+    expect((await audit.list({ action: 'backup.create' })).length).toBe(1);
+  });
+
+  it('refuses an entry without actor, action or target', async () => {
+    const audit = new AuditLog();
+    await expect(audit.record({ actor: '', action: 'x', target: 'y', outcome: 'success' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

@@ -1,0 +1,95 @@
+import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database, LeaderLock, Scheduler, type TaskRun } from '../src/index.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Scheduler (no database)', () => {
+  it('never overlaps a slow task with itself', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let completed = 0;
+    const runs: TaskRun[] = [];
+    const scheduler = new Scheduler({ onRun: (r) => runs.push(r) });
+    scheduler.add({
+      name: 'slow',
+      intervalMs: 20,
+      run: async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(150);
+        running--;
+        completed++;
+      },
+    });
+    scheduler.start();
+    await sleep(500);
+    await scheduler.stop();
+    expect(maxRunning).toBe(1);
+    expect(completed).toBeGreaterThanOrEqual(2);
+    expect(runs.some((r) => r.outcome === 'skipped-overlap')).toBe(true);
+  });
+
+  it('rejects a bad cron expression with the fix', () => {
+    const scheduler = new Scheduler();
+    expect(() => scheduler.add({ name: 'x', cron: '61 * * * *', run: async () => {} })).toThrowError(/invalid cron expression/);
+    expect(() => scheduler.add({ name: 'y', run: async () => {} })).toThrowError(/exactly one of cron or intervalMs/);
+    scheduler.add({ name: 'nightly', cron: '0 2 * * *', run: async () => {} });
+    expect(scheduler.nextRun('nightly')!.getMinutes()).toBe(0);
+  });
+
+  it('records failures without stopping, and stop() aborts a task that overruns', async () => {
+    const runs: TaskRun[] = [];
+    const scheduler = new Scheduler({ onRun: (r) => runs.push(r) });
+    let sawAbort = false;
+    scheduler.add({ name: 'boom', intervalMs: 60_000, run: async () => Promise.reject(new Error('boom')) });
+    scheduler.add({
+      name: 'stuck',
+      intervalMs: 60_000,
+      run: ({ signal }) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve();
+          });
+        }),
+    });
+    expect((await scheduler.runNow('boom')).outcome).toBe('failed');
+    void scheduler.runNow('stuck');
+    await sleep(20);
+    await scheduler.stop({ timeoutMs: 100 });
+    expect(sawAbort).toBe(true);
+    expect(runs.map((r) => `${r.task}:${r.outcome}`)).toEqual(['boom:failed', 'stuck:completed']);
+  });
+});
+
+describe('Scheduler with a leader lock', () => {
+  let server: PostgresServer;
+  let db: Database;
+  beforeAll(async () => {
+    server = await startPostgres();
+    db = createDatabase((await createTestDatabase(server)).url, { poolMax: 4 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await server?.stop();
+  });
+
+  it('runs a leaderOnly task on one replica only', async () => {
+    const counts = { a: 0, b: 0 };
+    const make = (who: 'a' | 'b') => {
+      const s = new Scheduler({ leaderLock: new LeaderLock(db, { name: 'scheduler-leader' }) });
+      s.add({ name: 'maintenance', intervalMs: 50, leaderOnly: true, run: async () => void counts[who]++ });
+      return s;
+    };
+    const a = make('a');
+    const b = make('b');
+    a.start();
+    b.start();
+    await sleep(600);
+    await a.stop();
+    await b.stop();
+    expect(counts.a + counts.b).toBeGreaterThan(3);
+    expect(Math.min(counts.a, counts.b)).toBe(0);
+  });
+});

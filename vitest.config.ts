@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run for the whole workspace. Tests resolve workspace packages to
+// their TypeScript sources through the `@voicehive/source` export condition,
+// so a test never runs against a stale build.
+export default defineConfig({
+  resolve: { conditions: ['@voicehive/source'] },
+  ssr: { resolve: { conditions: ['@voicehive/source'] } },
+  test: {
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    pool: 'forks',
+    // s3rver builds ListObjectsV2 continuation tokens with DES (reference/emulators.md).
+    execArgv: ['--openssl-legacy-provider'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    maxWorkers: 2,
+  },
+});
