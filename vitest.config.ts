@@ -1,13 +1,26 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest run for the whole workspace. Tests resolve workspace packages to
 // their TypeScript sources through the `@voicehive/source` export condition,
 // so a test never runs against a stale build.
+const testing = fileURLToPath(new URL('./packages/testing/src/index.ts', import.meta.url));
+
 export default defineConfig({
-  resolve: { conditions: ['@voicehive/source'] },
+  resolve: {
+    conditions: ['@voicehive/source'],
+    // db-core's own tests need the harness, but the harness depends on db-core;
+    // declaring it would make a package cycle, so core's tests reach it by alias.
+    alias: { '@voicehive/db-testing': testing },
+  },
   ssr: { resolve: { conditions: ['@voicehive/source'] } },
   test: {
-    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'bench/test/**/*.test.ts',
+    ],
     pool: 'forks',
     // s3rver builds ListObjectsV2 continuation tokens with DES (reference/emulators.md).
     execArgv: ['--openssl-legacy-provider'],

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 // These tests read dist/, so they run after `pnpm build` (as CI does).
 const root = resolve(import.meta.dirname, '..');
 const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ pkg }) => !pkg.private);
 
 // Resolve from the suite package, which depends on every published package.
@@ -34,7 +37,10 @@ describe.each(packages)('$pkg.name', ({ dir, pkg }) => {
         if (a.length === 0 || JSON.stringify(a) !== JSON.stringify(b)) { console.error(a, b); process.exit(1); }
         console.log(a.length);
       });`;
-    const out = execFileSync(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: from, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=commonjs', '-e', script], {
+      cwd: from,
+      encoding: 'utf8',
+    });
     expect(Number(out.trim())).toBeGreaterThan(0);
   });
 });

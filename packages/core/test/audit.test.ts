@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, createDatabase, createLogger, type Database } from '../src/index.js';
 
@@ -41,6 +41,8 @@ describe('AuditLog', () => {
 
   it('refuses an entry without actor, action or target', async () => {
     const audit = new AuditLog();
-    await expect(audit.record({ actor: '', action: 'x', target: 'y', outcome: 'success' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(audit.record({ actor: '', action: 'x', target: 'y', outcome: 'success' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
-import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database, DbrsError, isDbrsError, resolveDatabase } from '../src/index.js';
+import { createDatabase, type Database, type DbrsError, isDbrsError, resolveDatabase } from '../src/index.js';
 
 let server: PostgresServer;
 let url: string;
@@ -31,8 +31,15 @@ async function rejection(p: Promise<unknown>): Promise<DbrsError> {
 
 describe('createDatabase', () => {
   it('runs Kysely queries over the pg pool', async () => {
-    await db.kysely.schema.createTable('guests').addColumn('id', 'serial', (c) => c.primaryKey()).addColumn('email', 'text').execute();
-    await (db.kysely as any).insertInto('guests').values([{ email: 'a@example.com' }, { email: 'b@example.com' }]).execute();
+    await db.kysely.schema
+      .createTable('guests')
+      .addColumn('id', 'serial', (c) => c.primaryKey())
+      .addColumn('email', 'text')
+      .execute();
+    await (db.kysely as any)
+      .insertInto('guests')
+      .values([{ email: 'a@example.com' }, { email: 'b@example.com' }])
+      .execute();
     const rows = await (db.kysely as any).selectFrom('guests').select(['email']).orderBy('email').execute();
     expect(rows.map((r: { email: string }) => r.email)).toEqual(['a@example.com', 'b@example.com']);
     const { rows: app } = await db.query<{ name: string }>("SELECT current_setting('application_name') AS name");
@@ -84,7 +91,9 @@ describe('createDatabase', () => {
 
   it('names host and port of an unreachable server, never the password', async () => {
     const port = await closedPort();
-    const bad = createDatabase(`postgres://app:very-secret-pw@127.0.0.1:${port}/hotels`, { connectionTimeoutMs: 2_000 });
+    const bad = createDatabase(`postgres://app:very-secret-pw@127.0.0.1:${port}/hotels`, {
+      connectionTimeoutMs: 2_000,
+    });
     try {
       const err = await rejection(bad.query('SELECT 1'));
       expect(err.code).toBe('CONNECTION_FAILED');
@@ -122,7 +131,9 @@ describe('createDatabase', () => {
     try {
       const running = victim.query("SELECT pg_sleep(10), 'victim'");
       await new Promise((r) => setTimeout(r, 300));
-      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%''victim''%' AND pid <> pg_backend_pid()");
+      await db.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%''victim''%' AND pid <> pg_backend_pid()",
+      );
       const err = await rejection(running);
       expect(err.code).toBe('CONNECTION_FAILED');
       expect(err.cause).toBeDefined();
@@ -162,7 +173,9 @@ describe('createDatabase', () => {
   it('validates pool sizes and SSL settings', () => {
     expect(() => createDatabase(url, { poolMin: 5, poolMax: 2 })).toThrowError(/Invalid pool size/);
     expect(() => createDatabase(url, { sslMode: 'verify-full' })).toThrowError(/needs a CA certificate/);
-    expect(() => createDatabase(url, { sslMode: 'verify-ca', sslCaFile: '/nonexistent/ca.pem' })).toThrowError(/Cannot read the SSL CA file/);
+    expect(() => createDatabase(url, { sslMode: 'verify-ca', sslCaFile: '/nonexistent/ca.pem' })).toThrowError(
+      /Cannot read the SSL CA file/,
+    );
   });
 });
 

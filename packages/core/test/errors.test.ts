@@ -4,7 +4,11 @@ import { abortError, DbrsError, isDbrsError, throwIfAborted } from '../src/index
 describe('DbrsError', () => {
   it('carries a code, cause, hint and secret-free JSON', () => {
     const cause = new Error('socket hang up');
-    const err = new DbrsError('CONNECTION_FAILED', 'Cannot connect.', { cause, hint: 'Check the host.', details: { port: 5432 } });
+    const err = new DbrsError('CONNECTION_FAILED', 'Cannot connect.', {
+      cause,
+      hint: 'Check the host.',
+      details: { port: 5432 },
+    });
     expect(err.message).toBe('Cannot connect. Check the host.');
     expect(err.cause).toBe(cause);
     expect(err.name).toBe('DbrsError');

@@ -12,12 +12,20 @@ describe('HealthRegistry', () => {
   it('a failing non-critical check degrades, a failing critical check makes it unhealthy', async () => {
     const health = new HealthRegistry()
       .register({ name: 'database', critical: true, check: async () => ({ details: { latencyMs: 1 } }) })
-      .register({ name: 'pgbouncer', critical: false, check: async () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6432')) });
+      .register({
+        name: 'pgbouncer',
+        critical: false,
+        check: async () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6432')),
+      });
     const degraded = await health.run();
     expect(degraded.status).toBe('degraded');
     expect(degraded.checks.find((c) => c.name === 'pgbouncer')).toMatchObject({ status: 'unhealthy', critical: false });
 
-    health.register({ name: 'backup', critical: true, check: async () => ({ status: 'unhealthy', message: 'last backup failed' }) });
+    health.register({
+      name: 'backup',
+      critical: true,
+      check: async () => ({ status: 'unhealthy', message: 'last backup failed' }),
+    });
     expect((await health.run()).status).toBe('unhealthy');
   });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advisoryLockKey, createDatabase, type Database, LeaderLock } from '../src/index.js';
 
@@ -81,7 +81,9 @@ describe('LeaderLock', () => {
       const waiting = b.acquire({ timeoutMs: 600 });
       await new Promise((r) => setTimeout(r, 200));
       // A blocking pg_advisory_lock would show up as an ungranted advisory lock.
-      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      const { rows } = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+      );
       expect(rows[0]!.n).toBe(0);
       expect(await waiting).toBe(false);
     } finally {
@@ -97,7 +99,9 @@ describe('LeaderLock', () => {
       await a.acquire();
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      await expect(b.acquire({ timeoutMs: 10_000, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+      await expect(b.acquire({ timeoutMs: 10_000, signal: controller.signal })).rejects.toMatchObject({
+        code: 'ABORTED',
+      });
       expect(await b.runExclusive(async () => 1)).toEqual({ ran: false });
       await a.release();
       expect(await b.runExclusive(async () => 42)).toEqual({ ran: true, value: 42 });

@@ -19,7 +19,13 @@ describe('createLogger', () => {
     const logger = createLogger({ component: 'backup', destination: out.destination });
     logger.info({ event: 'backup_started', database: 'hotels' }, 'backup started');
     const [line] = out.json();
-    expect(line).toMatchObject({ level: 'info', component: 'backup', event: 'backup_started', database: 'hotels', message: 'backup started' });
+    expect(line).toMatchObject({
+      level: 'info',
+      component: 'backup',
+      event: 'backup_started',
+      database: 'hotels',
+      message: 'backup started',
+    });
     expect(Date.parse(String(line!['timestamp']))).not.toBeNaN();
   });
 
@@ -31,7 +37,10 @@ describe('createLogger', () => {
       {
         event: 'connect',
         url,
-        config: { database: { password: 'hunter2-pw' }, backup: { s3: { secretAccessKey: 'AKIA-SECRET-XYZ' }, encryptionKey: 'passphrase-123' } },
+        config: {
+          database: { password: 'hunter2-pw' },
+          backup: { s3: { secretAccessKey: 'AKIA-SECRET-XYZ' }, encryptionKey: 'passphrase-123' },
+        },
         list: [{ token: 'tok-abc-123' }],
         azure: 'DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=azure-key-456==;BlobEndpoint=http://x',
       },
@@ -39,7 +48,14 @@ describe('createLogger', () => {
     );
     logger.error({ event: 'failed', err: new DbrsError('CONNECTION_FAILED', `cannot reach ${url}`) }, 'failed');
     const text = out.lines.join('\n');
-    for (const secret of ['S3cr3t-pw', 'hunter2-pw', 'AKIA-SECRET-XYZ', 'passphrase-123', 'tok-abc-123', 'azure-key-456']) {
+    for (const secret of [
+      'S3cr3t-pw',
+      'hunter2-pw',
+      'AKIA-SECRET-XYZ',
+      'passphrase-123',
+      'tok-abc-123',
+      'azure-key-456',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('postgres://app:[REDACTED]@db.internal:5432/hotels');

@@ -6,7 +6,9 @@ describe('createMetrics', () => {
   it('registers prefixed metrics with default labels on the caller registry, never the global one', async () => {
     const registry = new Registry();
     const metrics = createMetrics({ registry, prefix: 'hotel_', defaultLabels: { service: 'booking-api' } });
-    metrics.counter({ name: 'db_slow_queries_total', help: 'Slow queries', labelNames: ['severity'] }).inc({ severity: 'critical' }, 2);
+    metrics
+      .counter({ name: 'db_slow_queries_total', help: 'Slow queries', labelNames: ['severity'] })
+      .inc({ severity: 'critical' }, 2);
     metrics.gauge({ name: 'db_capacity_usage_percent', help: 'Usage' }).set(42.5);
     const text = await metrics.text();
     expect(text).toContain('# TYPE hotel_db_slow_queries_total counter');

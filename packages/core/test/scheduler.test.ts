@@ -1,4 +1,4 @@
-import { createTestDatabase, startPostgres, type PostgresServer } from '@voicehive/db-testing';
+import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database, LeaderLock, Scheduler, type TaskRun } from '../src/index.js';
 
@@ -32,7 +32,9 @@ describe('Scheduler (no database)', () => {
 
   it('rejects a bad cron expression with the fix', () => {
     const scheduler = new Scheduler();
-    expect(() => scheduler.add({ name: 'x', cron: '61 * * * *', run: async () => {} })).toThrowError(/invalid cron expression/);
+    expect(() => scheduler.add({ name: 'x', cron: '61 * * * *', run: async () => {} })).toThrowError(
+      /invalid cron expression/,
+    );
     expect(() => scheduler.add({ name: 'y', run: async () => {} })).toThrowError(/exactly one of cron or intervalMs/);
     scheduler.add({ name: 'nightly', cron: '0 2 * * *', run: async () => {} });
     expect(scheduler.nextRun('nightly')!.getMinutes()).toBe(0);

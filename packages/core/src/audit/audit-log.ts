@@ -1,8 +1,8 @@
 import type { Database } from '../database/database.js';
 import { DbrsError } from '../errors.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
-import { quoteIdent } from '../util/sql.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
 import { redact } from '../util/redact.js';
+import { quoteIdent } from '../util/sql.js';
 
 export type AuditOutcome = 'success' | 'failure' | 'started' | 'skipped';
 
@@ -82,7 +82,14 @@ export class AuditLog {
   async list(options: { limit?: number; action?: string } = {}): Promise<AuditRecord[]> {
     if (!this.#db) return [];
     await this.ensureTable();
-    const res = await this.#db.query<{ at: Date; actor: string; action: string; target: string; outcome: AuditOutcome; details: Record<string, unknown> }>(
+    const res = await this.#db.query<{
+      at: Date;
+      actor: string;
+      action: string;
+      target: string;
+      outcome: AuditOutcome;
+      details: Record<string, unknown>;
+    }>(
       `SELECT at, actor, action, target, outcome, details FROM ${this.#qualified}
         WHERE ($1::text IS NULL OR action = $1) ORDER BY id DESC LIMIT $2`,
       [options.action ?? null, options.limit ?? 100],

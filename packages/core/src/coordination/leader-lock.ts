@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { DbrsError, abortError, throwIfAborted } from '../errors.js';
 import type { Database } from '../database/database.js';
 import { mapDatabaseError } from '../database/map-error.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
+import { abortError, DbrsError, throwIfAborted } from '../errors.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
 import { advisoryLockKey } from './lock-key.js';
 
 export interface LeaderLockOptions {
@@ -68,7 +68,9 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
       throwIfAborted(options.signal, `wait for lock "${this.name}"`);
       let got: boolean;
       try {
-        const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [this.key]);
+        const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+          this.key,
+        ]);
         got = res.rows[0]!.locked;
       } catch (err) {
         await this.#dropClient();
@@ -114,7 +116,10 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
   }
 
   /** Runs `fn` while holding the lock; resolves `{ ran: false }` if it could not be taken. */
-  async runExclusive<T>(fn: () => Promise<T>, options: AcquireOptions = {}): Promise<{ ran: true; value: T } | { ran: false }> {
+  async runExclusive<T>(
+    fn: () => Promise<T>,
+    options: AcquireOptions = {},
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
     if (!(await this.acquire(options))) return { ran: false };
     try {
       return { ran: true, value: await fn() };
@@ -136,7 +141,9 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
 
   async #connect(): Promise<pg.Client> {
     if (this.#client) return this.#client;
-    const client = new pg.Client(this.#db.clientConfig({ application_name: `voicehive-dbrs-lock:${this.name}`.slice(0, 63) }));
+    const client = new pg.Client(
+      this.#db.clientConfig({ application_name: `voicehive-dbrs-lock:${this.name}`.slice(0, 63) }),
+    );
     client.on('error', (err) => this.#onLost(err));
     client.on('end', () => this.#onLost(new Error('lock session ended')));
     try {

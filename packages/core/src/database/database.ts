@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { DbrsError, abortError, throwIfAborted } from '../errors.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
-import { parseDatabaseUrl, type ConnectionInfo, type SslMode } from './connection-info.js';
+import { abortError, DbrsError, throwIfAborted } from '../errors.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import { type ConnectionInfo, parseDatabaseUrl, type SslMode } from './connection-info.js';
 import { mapDatabaseError } from './map-error.js';
 
 /** Connection settings as separate fields (what `loadConfig()` produces under `database`). */
@@ -61,7 +61,10 @@ export class Database<DB = any> implements AsyncDisposable {
   readonly #clientConfig: pg.ClientConfig;
   #closed = false;
 
-  constructor(pool: pg.Pool, options: { info: ConnectionInfo; logger?: Logger; ownsPool?: boolean; clientConfig?: pg.ClientConfig }) {
+  constructor(
+    pool: pg.Pool,
+    options: { info: ConnectionInfo; logger?: Logger; ownsPool?: boolean; clientConfig?: pg.ClientConfig },
+  ) {
     this.pool = pool;
     this.info = Object.freeze({ ...options.info });
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'database' });
@@ -226,7 +229,8 @@ export function createDatabase<DB = any>(
           sslMode: urlOrConfig.sslMode,
           params: {} as Record<string, string>,
         };
-  const caFile = options.sslCaFile ?? (typeof urlOrConfig === 'string' ? conn.params['sslrootcert'] : urlOrConfig.sslCaFile);
+  const caFile =
+    options.sslCaFile ?? (typeof urlOrConfig === 'string' ? conn.params['sslrootcert'] : urlOrConfig.sslCaFile);
   const clientConfig: pg.ClientConfig = {
     host: conn.host,
     port: conn.port,
@@ -245,11 +249,18 @@ export function createDatabase<DB = any>(
       hint: 'Use whole numbers with 0 <= poolMin <= poolMax and poolMax >= 1.',
     });
   }
-  const pool = new pg.Pool({ ...clientConfig, max: poolMax, min: poolMin, idleTimeoutMillis: options.idleTimeoutMs ?? 30_000 });
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max: poolMax,
+    min: poolMin,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+  });
   const info = { host: conn.host, port: conn.port, database: conn.database, user: conn.user };
   const logger = options.logger ?? silentLogger();
   // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
-  pool.on('error', (err) => logger.warn({ event: 'pool_client_error', err: mapDatabaseError(err, info) }, 'idle client error'));
+  pool.on('error', (err) =>
+    logger.warn({ event: 'pool_client_error', err: mapDatabaseError(err, info) }, 'idle client error'),
+  );
   return new Database<DB>(pool, { info, logger, clientConfig });
 }
 
@@ -259,22 +270,36 @@ export type DatabaseInput = Database<any> | pg.Pool | string;
  * Accepts what every component takes (a Database, a pg.Pool, or a URL) and
  * returns a Database plus whether the caller now owns it (and must close it).
  */
-export function resolveDatabase(input: DatabaseInput, options: DatabaseOptions = {}): { database: Database<any>; owned: boolean } {
-  if (input instanceof Database || (typeof input === 'object' && input !== null && 'kysely' in input && 'pool' in input)) {
+export function resolveDatabase(
+  input: DatabaseInput,
+  options: DatabaseOptions = {},
+): { database: Database<any>; owned: boolean } {
+  if (
+    input instanceof Database ||
+    (typeof input === 'object' && input !== null && 'kysely' in input && 'pool' in input)
+  ) {
     return { database: input as Database<any>, owned: false };
   }
   if (typeof input === 'string') return { database: createDatabase(input, options), owned: true };
-  if (input instanceof pg.Pool || (typeof input === 'object' && input !== null && 'connect' in input && 'totalCount' in input)) {
+  if (
+    input instanceof pg.Pool ||
+    (typeof input === 'object' && input !== null && 'connect' in input && 'totalCount' in input)
+  ) {
     const pool = input as pg.Pool;
     const o = pool.options as pg.PoolConfig;
     const fromUrl = o.connectionString ? parseDatabaseUrl(o.connectionString) : undefined;
-    const info = fromUrl ? { host: fromUrl.host, port: fromUrl.port, database: fromUrl.database, user: fromUrl.user } : {
-      host: String(o.host ?? 'localhost'),
-      port: Number(o.port ?? 5432),
-      database: String(o.database ?? ''),
-      user: String(o.user ?? ''),
-    };
+    const info = fromUrl
+      ? { host: fromUrl.host, port: fromUrl.port, database: fromUrl.database, user: fromUrl.user }
+      : {
+          host: String(o.host ?? 'localhost'),
+          port: Number(o.port ?? 5432),
+          database: String(o.database ?? ''),
+          user: String(o.user ?? ''),
+        };
     return { database: new Database(pool, { info, logger: options.logger, ownsPool: false }), owned: true };
   }
-  throw new DbrsError('INVALID_ARGUMENT', 'Expected a Database from createDatabase(), a pg.Pool, or a postgres:// URL.');
+  throw new DbrsError(
+    'INVALID_ARGUMENT',
+    'Expected a Database from createDatabase(), a pg.Pool, or a postgres:// URL.',
+  );
 }

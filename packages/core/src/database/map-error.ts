@@ -2,7 +2,15 @@ import { DbrsError, isDbrsError } from '../errors.js';
 import { redactString } from '../util/redact.js';
 import type { ConnectionInfo } from './connection-info.js';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
 
 /**
  * Turns a pg / socket error into a DbrsError that names the server (never the
@@ -15,7 +23,13 @@ export function mapDatabaseError(err: unknown, where: ConnectionInfo, context = 
   const code = e?.code;
   const server = `${where.host}:${where.port}`;
   const message = redactString(e?.message ?? String(err));
-  const details = { sqlstate: code, host: where.host, port: where.port, database: where.database, serverMessage: message };
+  const details = {
+    sqlstate: code,
+    host: where.host,
+    port: where.port,
+    database: where.database,
+    serverMessage: message,
+  };
   if (code && CONNECTION_CODES.has(code)) {
     return new DbrsError('CONNECTION_FAILED', `Cannot connect to PostgreSQL at ${server} (${code}).`, {
       cause: err,
@@ -47,7 +61,12 @@ export function mapDatabaseError(err: unknown, where: ConnectionInfo, context = 
   if (code === '57014') {
     return new DbrsError('ABORTED', `The ${context} was cancelled on ${server}.`, { cause: err, details });
   }
-  if (code === '57P01' || code === '57P02' || code === '57P03' || /terminat|Connection terminated|connection.*(closed|lost)/i.test(message)) {
+  if (
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    /terminat|Connection terminated|connection.*(closed|lost)/i.test(message)
+  ) {
     return new DbrsError('CONNECTION_FAILED', `The connection to PostgreSQL at ${server} was lost during ${context}.`, {
       cause: err,
       details,

@@ -97,7 +97,13 @@ async function runOne(check: HealthCheck, outer: AbortSignal | undefined): Promi
     };
   } catch (err) {
     const message = isDbrsError(err) || err instanceof Error ? err.message : String(err);
-    return { name: check.name, status: 'unhealthy', critical, durationMs: performance.now() - started, message: redactString(message) };
+    return {
+      name: check.name,
+      status: 'unhealthy',
+      critical,
+      durationMs: performance.now() - started,
+      message: redactString(message),
+    };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);

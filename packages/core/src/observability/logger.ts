@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type DestinationStream, type LevelWithSilent } from 'pino';
+import { type DestinationStream, type LevelWithSilent, type Logger as PinoLogger, pino } from 'pino';
 import { redact, redactString } from '../util/redact.js';
 
 export type Logger = PinoLogger;

@@ -1,12 +1,12 @@
 import {
   Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
   type CounterConfiguration,
+  collectDefaultMetrics,
+  Gauge,
   type GaugeConfiguration,
+  Histogram,
   type HistogramConfiguration,
+  Registry,
 } from 'prom-client';
 
 export interface CreateMetricsOptions {

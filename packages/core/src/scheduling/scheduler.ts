@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
-import { DbrsError, isDbrsError } from '../errors.js';
 import type { LeaderLock } from '../coordination/leader-lock.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
+import { DbrsError, isDbrsError } from '../errors.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
 
 export interface TaskContext {
   /** Aborted when the scheduler stops and the task overran the stop timeout. */
@@ -79,7 +79,10 @@ export class Scheduler implements AsyncDisposable {
       throw new DbrsError('INVALID_ARGUMENT', `Task "${def.name}" needs exactly one of cron or intervalMs.`);
     }
     if (def.intervalMs !== undefined && !(def.intervalMs > 0)) {
-      throw new DbrsError('INVALID_ARGUMENT', `Task "${def.name}" has intervalMs ${def.intervalMs}; use a positive number.`);
+      throw new DbrsError(
+        'INVALID_ARGUMENT',
+        `Task "${def.name}" has intervalMs ${def.intervalMs}; use a positive number.`,
+      );
     }
     if (def.leaderOnly && !this.#leaderLock) {
       throw new DbrsError('INVALID_ARGUMENT', `Task "${def.name}" is leaderOnly but the scheduler has no leaderLock.`);
@@ -130,7 +133,9 @@ export class Scheduler implements AsyncDisposable {
     }
     const running = [...this.#tasks.values()].map((t) => t.running).filter((p): p is Promise<void> => !!p);
     if (running.length > 0) {
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), options.timeoutMs ?? 10_000).unref());
+      const timeout = new Promise<'timeout'>((r) =>
+        setTimeout(() => r('timeout'), options.timeoutMs ?? 10_000).unref(),
+      );
       const result = await Promise.race([Promise.allSettled(running).then(() => 'done' as const), timeout]);
       if (result === 'timeout') {
         this.#abort.abort(new DbrsError('ABORTED', 'The scheduler stopped before the task finished.'));
@@ -173,7 +178,12 @@ export class Scheduler implements AsyncDisposable {
     const t0 = performance.now();
     try {
       if (task.def.leaderOnly && !(await this.#isLeader())) {
-        return this.#report({ task: name, outcome: 'skipped-not-leader', startedAt, durationMs: performance.now() - t0 });
+        return this.#report({
+          task: name,
+          outcome: 'skipped-not-leader',
+          startedAt,
+          durationMs: performance.now() - t0,
+        });
       }
       await task.def.run({ signal: this.#abort.signal, taskName: name });
       return this.#report({ task: name, outcome: 'completed', startedAt, durationMs: performance.now() - t0 });
@@ -200,7 +210,13 @@ export class Scheduler implements AsyncDisposable {
   #report(run: TaskRun): TaskRun {
     const level = run.outcome === 'failed' ? 'error' : run.outcome === 'completed' ? 'info' : 'debug';
     this.#logger[level](
-      { event: 'task_run', task: run.task, outcome: run.outcome, durationMs: Math.round(run.durationMs), err: run.error },
+      {
+        event: 'task_run',
+        task: run.task,
+        outcome: run.outcome,
+        durationMs: Math.round(run.durationMs),
+        err: run.error,
+      },
       `task ${run.task} ${run.outcome}`,
     );
     try {

@@ -55,7 +55,9 @@ export function redact<T>(value: T, seen = new WeakSet<object>()): T {
     value instanceof Error ? errorToObject(value) : (value as Record<string, unknown>);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(source)) {
-    out[key] = isSecretKey(key) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, seen);
+    // Flags such as `metricsRequireApiKey: false` carry no secret; strings and objects under a secret name do.
+    const secretValue = (typeof v === 'string' && v !== '') || (typeof v === 'object' && v !== null);
+    out[key] = isSecretKey(key) && secretValue ? REDACTED : redact(v, seen);
   }
   return out as T;
 }

@@ -1,0 +1,58 @@
+// Public surface of @voicehive/db-core. Nothing else is API.
+
+export type { AuditEntry, AuditLogOptions, AuditOutcome, AuditRecord } from './audit/audit-log.js';
+export { AuditLog, createAuditLog } from './audit/audit-log.js';
+export type { DatabaseUrlFields } from './config/database-url.js';
+export { databaseUrlFromConfig } from './config/database-url.js';
+export type { EnvBinding, EnvSource } from './config/env.js';
+export { ENV_BINDINGS } from './config/env.js';
+export type { ConfigProblem } from './config/issues.js';
+export type { LoadConfigOptions } from './config/load-config.js';
+export { loadConfig } from './config/load-config.js';
+export { redactConfig } from './config/redact-config.js';
+export type {
+  AuditConfig,
+  BackupConfig,
+  CapacityConfig,
+  DatabaseConfig,
+  DbrsConfig,
+  DbrsConfigInput,
+  LoggingConfig,
+  MetricsConfig,
+  MigrationsConfig,
+  PerformanceConfig,
+  PgBouncerConfig,
+  ServerConfig,
+} from './config/schema.js';
+export { configSchema } from './config/schema.js';
+export type { AcquireOptions, LeaderLockOptions } from './coordination/leader-lock.js';
+export { createLeaderLock, LeaderLock } from './coordination/leader-lock.js';
+export { advisoryLockKey } from './coordination/lock-key.js';
+export type { ConnectionInfo, ParsedUrl, SslMode } from './database/connection-info.js';
+export { describeConnection, parseDatabaseUrl, withDatabase } from './database/connection-info.js';
+export type {
+  DatabaseConnectionConfig,
+  DatabaseInput,
+  DatabaseOptions,
+  Queryable,
+  QueryOptions,
+} from './database/database.js';
+export { createDatabase, Database, resolveDatabase } from './database/database.js';
+export { mapDatabaseError } from './database/map-error.js';
+export type { ServerVersion } from './database/server-version.js';
+export { getServerVersion } from './database/server-version.js';
+export type { DbrsErrorCode, DbrsErrorOptions } from './errors.js';
+export { abortError, DbrsError, isDbrsError, throwIfAborted } from './errors.js';
+export type { DatabaseCheckOptions } from './health/database-check.js';
+export { databasePingCheck } from './health/database-check.js';
+export type { CheckOutcome, CheckResult, HealthCheck, HealthReport, HealthStatus } from './health/health-registry.js';
+export { aggregate as aggregateHealth, HealthRegistry } from './health/health-registry.js';
+export type { CreateLoggerOptions, Logger } from './observability/logger.js';
+export { createLogger, silentLogger } from './observability/logger.js';
+export type { CreateMetricsOptions } from './observability/metrics.js';
+export { createMetrics, Metrics } from './observability/metrics.js';
+export type { SchedulerOptions, TaskContext, TaskDefinition, TaskOutcome, TaskRun } from './scheduling/scheduler.js';
+export { createScheduler, Scheduler } from './scheduling/scheduler.js';
+
+export { isSecretKey, REDACTED, redact, redactString, redactUrl } from './util/redact.js';
+export { quoteIdent, quoteLiteral, quoteQualified } from './util/sql.js';
