@@ -1,0 +1,382 @@
+import {
+  createMetrics,
+  type Database,
+  type DatabaseInput,
+  DbrsError,
+  LeaderLock,
+  type Logger,
+  resolveDatabase,
+  silentLogger,
+  throwIfAborted,
+} from '@voicehive/db-core';
+import { evaluateAlerts } from './alerts/evaluate.js';
+import { AlertState } from './alerts/hysteresis.js';
+import type { CapacityAlert } from './alerts/types.js';
+import { CapacityCollector } from './collect/collector.js';
+import { SERIES, snapshotToSamples } from './collect/flatten.js';
+import type { CapacitySnapshot } from './collect/types.js';
+import { type CapacityManagerConfig, type ResolvedCapacityConfig, resolveCapacityConfig } from './config.js';
+import { forecastSeries, sanitize } from './forecast/forecast.js';
+import { CapacityMetrics } from './metrics.js';
+import { PostgresSampleStore } from './store/postgres-store.js';
+import type { SampleStore, StoredSample } from './store/sample-store.js';
+import type { CapacityDashboardData, CapacityForecast, CapacityResource, CapacityTrend } from './types.js';
+
+/** PgHero's wraparound line: 2^31 minus the 1M-xid safety margin PostgreSQL stops at. */
+export const XID_WRAPAROUND_LIMIT = 2_146_483_648;
+
+const DAY = 86_400_000;
+
+export interface CollectResult {
+  snapshot: CapacitySnapshot;
+  /** Samples newly stored (0 when another instance is the writer). */
+  written: number;
+  /** Whether this instance wrote (held the leader lock, or the store is not shared). */
+  leader: boolean;
+}
+
+export interface GetForecastsOptions {
+  signal?: AbortSignal;
+  /** Reference time, default now. */
+  now?: Date;
+  /** Only these resources. Default: storage, database_size, connections, xid, wal and the largest tables. */
+  resources?: readonly CapacityResource[];
+}
+
+interface ResourceSpec {
+  resource: CapacityResource;
+  metric: string;
+  unit: CapacityForecast['unit'];
+  limit: number | null;
+  thresholdsPercent: number[];
+}
+
+/**
+ * Collects capacity samples into a history that survives restarts, forecasts
+ * each resource with the model that backtests best on its own history, and
+ * turns the pessimistic bound into alerts. Several replicas may run one each:
+ * only the holder of the leader lock writes.
+ */
+export class DatabaseCapacityManager implements AsyncDisposable {
+  readonly config: ResolvedCapacityConfig;
+  readonly store: SampleStore;
+  readonly #db: Database;
+  readonly #ownsDb: boolean;
+  readonly #logger: Logger;
+  readonly #metrics: CapacityMetrics;
+  readonly #collector: CapacityCollector;
+  readonly #alertState = new AlertState();
+  readonly #ownsStore: boolean;
+  #lock: LeaderLock | undefined;
+  #latest: CapacitySnapshot | undefined;
+  #lastMaintenance = 0;
+  #initialized = false;
+  #closed = false;
+
+  constructor(db: DatabaseInput | URL, config: CapacityManagerConfig = {}) {
+    this.config = resolveCapacityConfig(config);
+    this.#logger = (config.logger ?? silentLogger()).child({ component: 'capacity' });
+    const resolved = resolveDatabase(db instanceof URL ? db.toString() : db, { logger: this.#logger });
+    this.#db = resolved.database;
+    this.#ownsDb = resolved.owned;
+    this.#metrics = new CapacityMetrics(config.metrics ?? createMetrics());
+    this.#ownsStore = config.store === undefined;
+    this.store =
+      config.store ??
+      new PostgresSampleStore(this.#db, {
+        schema: this.config.schema,
+        table: this.config.table,
+        createTable: this.config.createTable,
+      });
+    this.#collector = new CapacityCollector(this.#db, {
+      topN: this.config.topN,
+      local: this.config.local,
+      storageLimitBytes: this.config.storageLimitBytes,
+      logger: this.#logger,
+    });
+  }
+
+  /** Creates the history table if needed (Postgres store) and checks the connection. */
+  async initialize(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen();
+    await this.store.init(options);
+    if (this.store.shared)
+      this.#lock = new LeaderLock(this.#db, { name: this.config.leaderLockName, logger: this.#logger });
+    this.#initialized = true;
+    this.#logger.info({ event: 'capacity_initialized', store: this.store.constructor.name }, 'capacity manager ready');
+  }
+
+  /**
+   * Reads one snapshot and, if this instance is the writer, stores it (and
+   * runs downsampling/retention when due). `at` stamps the sample; tests use
+   * it to lay a history over simulated days.
+   */
+  async collectSample(options: { signal?: AbortSignal; at?: Date } = {}): Promise<CollectResult> {
+    this.#assertReady();
+    if (options.at !== undefined && !(options.at instanceof Date && Number.isFinite(options.at.getTime()))) {
+      throw new DbrsError('INVALID_ARGUMENT', 'collectSample({ at }) needs a valid Date.', {
+        hint: 'Pass a Date, or omit it to use the current time.',
+      });
+    }
+    const started = performance.now();
+    const snapshot = await this.#collector.collect(options);
+    this.#latest = snapshot;
+    const samples = snapshotToSamples(snapshot);
+    const { written, leader } = await this.#writeAsLeader(samples, snapshot.collectedAt, options.signal);
+    this.#metrics.observeCollect(snapshot, (performance.now() - started) / 1000, written);
+    this.#logger.debug(
+      { event: 'capacity_sample', written, leader, errors: snapshot.errors.length },
+      'capacity sample collected',
+    );
+    return { snapshot, written, leader };
+  }
+
+  /** Forecasts for every resource from the stored history. */
+  async getForecasts(options: GetForecastsOptions = {}): Promise<CapacityForecast[]> {
+    this.#assertReady();
+    const now = options.now ?? new Date();
+    const since = new Date(now.getTime() - this.config.forecast.historyDays * DAY);
+    const history = await this.store.read({ since, until: new Date(now.getTime() + 1) }, options);
+    const byMetric = groupByMetric(history);
+    const specs = this.#resourceSpecs(byMetric).filter(
+      (s) => !options.resources || options.resources.includes(s.resource),
+    );
+    const out: CapacityForecast[] = [];
+    for (const spec of specs) {
+      throwIfAborted(options.signal, 'capacity forecast');
+      const points = (byMetric.get(spec.metric) ?? []).map((s) => ({ t: s.ts.getTime(), v: s.value }));
+      const f = forecastSeries(points, {
+        ...this.config.forecast,
+        limit: spec.limit,
+        thresholdsPercent: spec.thresholdsPercent,
+        now: now.getTime(),
+        clean: { nonNegative: true },
+      });
+      out.push(sanitize({ resource: spec.resource, metric: spec.metric, unit: spec.unit, ...f }));
+    }
+    this.#metrics.observeForecasts(out);
+    return out;
+  }
+
+  /** Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. */
+  async getCapacityDashboardData(options: { signal?: AbortSignal; now?: Date } = {}): Promise<CapacityDashboardData> {
+    this.#assertReady();
+    const current = this.#latest ?? (await this.collectSample({ signal: options.signal, at: options.now })).snapshot;
+    const now = options.now ?? new Date();
+    const forecasts = await this.getForecasts({ signal: options.signal, now });
+    const trends = await this.#trends(now, options.signal);
+    const alerts = this.evaluateAlerts(current, forecasts);
+    return { current, trends, forecasts, alerts, generatedAt: new Date() };
+  }
+
+  /** Applies the alert rules (with this manager's hysteresis state) to a snapshot and its forecasts. */
+  evaluateAlerts(current: CapacitySnapshot, forecasts: readonly CapacityForecast[]): CapacityAlert[] {
+    const storage = forecasts.find((f) => f.resource === 'storage');
+    const xid = forecasts.find((f) => f.resource === 'xid');
+    const alerts = evaluateAlerts(
+      {
+        storage: {
+          usagePercent: current.storage.usagePercent,
+          daysUntilFull: storage?.daysUntilLimit.pessimistic ?? null,
+          usedBytes: current.storage.usedBytes,
+          limitBytes: current.storage.limitBytes,
+        },
+        connections: current.connections
+          ? {
+              usagePercent: current.connections.usagePercent,
+              used: current.connections.used,
+              max: current.connections.usable,
+            }
+          : undefined,
+        xid: current.xid
+          ? { age: current.xid.age, daysUntilWraparound: xid?.daysUntilLimit.pessimistic ?? null }
+          : undefined,
+      },
+      this.config.thresholds,
+      this.config.hysteresis,
+      this.#alertState,
+    );
+    this.#metrics.observeAlerts(alerts);
+    return alerts;
+  }
+
+  /** Downsampling and retention now (normally run by the leader after a write, at most hourly). */
+  async maintain(options: { signal?: AbortSignal; now?: Date } = {}) {
+    this.#assertReady();
+    return this.store.maintain(this.config.retention, options.now ?? new Date(), options);
+  }
+
+  /** The most recent snapshot this instance collected. */
+  get latestSnapshot(): CapacitySnapshot | undefined {
+    return this.#latest;
+  }
+
+  get isLeader(): boolean {
+    return !this.store.shared || (this.#lock?.held ?? false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#lock
+      ?.close()
+      .catch((err) => this.#logger.warn({ event: 'lock_close_failed', err }, 'leader lock close failed'));
+    if (this.#ownsStore) await this.store.close();
+    if (this.#ownsDb) await this.#db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #writeAsLeader(
+    samples: StoredSample[],
+    at: Date,
+    signal?: AbortSignal,
+  ): Promise<{ written: number; leader: boolean }> {
+    const write = async () => {
+      const written = await this.store.write(samples, { signal });
+      if (at.getTime() - this.#lastMaintenance >= this.config.maintenanceIntervalMs) {
+        this.#lastMaintenance = at.getTime();
+        await this.store.maintain(this.config.retention, at, { signal }).catch((err) => {
+          this.#logger.warn({ event: 'capacity_maintenance_failed', err }, 'downsampling/retention failed');
+        });
+      }
+      return written;
+    };
+    if (!this.store.shared || !this.#lock) return { written: await write(), leader: true };
+    if (this.config.leadership === 'hold') {
+      if (!(await this.#lock.acquire({ signal }))) return { written: 0, leader: false };
+      return { written: await write(), leader: true };
+    }
+    const r = await this.#lock.runExclusive(write, { signal });
+    return r.ran ? { written: r.value, leader: true } : { written: 0, leader: false };
+  }
+
+  #resourceSpecs(byMetric: Map<string, StoredSample[]>): ResourceSpec[] {
+    const t = this.config.thresholds;
+    const latest = (metric: string) => {
+      const s = byMetric.get(metric);
+      return s?.length ? s[s.length - 1]!.value : null;
+    };
+    const storageLimit = this.#latest?.storage.limitBytes ?? latest(SERIES.storageLimit);
+    const specs: ResourceSpec[] = [
+      {
+        resource: 'storage',
+        metric: SERIES.storageUsed,
+        unit: 'bytes',
+        limit: storageLimit,
+        thresholdsPercent: [t.warningPercent, t.criticalPercent],
+      },
+      {
+        resource: 'database_size',
+        metric: SERIES.databaseSize,
+        unit: 'bytes',
+        limit: this.config.storageLimitBytes ?? null,
+        thresholdsPercent: [t.warningPercent, t.criticalPercent],
+      },
+      {
+        resource: 'connections',
+        metric: SERIES.connectionsUsed,
+        unit: 'connections',
+        limit: this.#latest?.connections?.usable ?? latest(SERIES.connectionsUsable),
+        thresholdsPercent: [t.connectionsWarningPercent, t.connectionsCriticalPercent],
+      },
+      {
+        resource: 'xid',
+        metric: SERIES.xidAge,
+        unit: 'transactions',
+        limit: XID_WRAPAROUND_LIMIT,
+        thresholdsPercent: [
+          (100 * t.xidAgeWarning) / XID_WRAPAROUND_LIMIT,
+          (100 * t.xidAgeCritical) / XID_WRAPAROUND_LIMIT,
+        ],
+      },
+      { resource: 'wal', metric: SERIES.walPosition, unit: 'bytes', limit: null, thresholdsPercent: [] },
+    ];
+    const tables = [...byMetric.keys()]
+      .filter((m) => m.startsWith(SERIES.tablePrefix))
+      .map((m) => ({ m, v: latest(m) ?? 0 }))
+      .sort((a, b) => b.v - a.v)
+      .slice(0, this.config.topN);
+    for (const { m } of tables) {
+      specs.push({
+        resource: `table:${m.slice(SERIES.tablePrefix.length)}`,
+        metric: m,
+        unit: 'bytes',
+        limit: null,
+        thresholdsPercent: [],
+      });
+    }
+    return specs;
+  }
+
+  async #trends(now: Date, signal?: AbortSignal): Promise<CapacityTrend[]> {
+    const metrics: [CapacityResource, string, CapacityTrend['unit']][] = [
+      ['storage', SERIES.storageUsed, 'bytes'],
+      ['database_size', SERIES.databaseSize, 'bytes'],
+      ['connections', SERIES.connectionsUsed, 'connections'],
+      ['xid', SERIES.xidAge, 'transactions'],
+      ['wal', SERIES.walPosition, 'bytes'],
+    ];
+    const rows = await this.store.read(
+      {
+        metrics: metrics.map((m) => m[1]),
+        since: new Date(now.getTime() - 31 * DAY),
+        until: new Date(now.getTime() + 1),
+      },
+      { signal },
+    );
+    const by = groupByMetric(rows);
+    return metrics.map(([resource, metric, unit]) => {
+      const s = by.get(metric) ?? [];
+      const current = s.length ? s[s.length - 1]!.value : null;
+      const change = (days: number) => {
+        const from = now.getTime() - days * DAY;
+        // The oldest sample inside the window, and only if the history really reaches back that far.
+        const first = s.find((x) => x.ts.getTime() >= from);
+        const reaches = s.length > 0 && s[0]!.ts.getTime() <= from + 0.1 * days * DAY;
+        return current !== null && first && reaches ? current - first.value : null;
+      };
+      return sanitize({
+        resource,
+        metric,
+        unit,
+        current,
+        change1d: change(1),
+        change7d: change(7),
+        change30d: change(30),
+      });
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new DbrsError('CLOSED', 'The capacity manager is closed.', {
+        hint: 'Create a new DatabaseCapacityManager.',
+      });
+  }
+
+  #assertReady(): void {
+    this.#assertOpen();
+    if (!this.#initialized) {
+      throw new DbrsError('INVALID_ARGUMENT', 'The capacity manager is not initialized.', {
+        hint: 'Call await manager.initialize() first.',
+      });
+    }
+  }
+}
+
+function groupByMetric(rows: readonly StoredSample[]): Map<string, StoredSample[]> {
+  const out = new Map<string, StoredSample[]>();
+  for (const r of rows) {
+    let list = out.get(r.metric);
+    if (!list) {
+      list = [];
+      out.set(r.metric, list);
+    }
+    list.push(r);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+  return out;
+}
