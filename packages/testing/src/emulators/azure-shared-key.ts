@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import { request } from 'node:http';
+
+/**
+ * Creates a container with one SharedKey-signed REST call, so the harness
+ * can hand tests a ready container without depending on @azure/storage-blob.
+ */
+export async function createAzureContainer(options: {
+  blobEndpoint: string;
+  accountName: string;
+  accountKey: string;
+  container: string;
+}): Promise<void> {
+  const url = new URL(`${options.blobEndpoint}/${options.container}?restype=container`);
+  const date = new Date().toUTCString();
+  const version = '2021-12-02';
+  const canonicalHeaders = `x-ms-date:${date}\nx-ms-version:${version}\n`;
+  const canonicalResource = `/${options.accountName}${url.pathname}\nrestype:container`;
+  // VERB, then 11 standard headers (all empty here: no body, no conditions), then the canonical parts.
+  const stringToSign = `PUT\n${'\n'.repeat(11)}${canonicalHeaders}${canonicalResource}`;
+  const signature = createHmac('sha256', Buffer.from(options.accountKey, 'base64'))
+    .update(stringToSign, 'utf8')
+    .digest('base64');
+  // A one-off connection: a pooled keep-alive socket would make Azurite's shutdown wait for it.
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'PUT',
+        agent: false,
+        headers: {
+          connection: 'close',
+          'content-length': '0',
+          'x-ms-date': date,
+          'x-ms-version': version,
+          authorization: `SharedKey ${options.accountName}:${signature}`,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.once('error', reject);
+    req.end();
+  });
+  if (status !== 201 && status !== 409) {
+    throw new Error(`Creating Azure container "${options.container}" failed: ${status} ${body}`);
+  }
+}

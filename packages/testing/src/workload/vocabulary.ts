@@ -1,0 +1,236 @@
+/**
+ * Words the generated data is made of. Guest names are chosen by plain
+ * modular arithmetic (not the SQL hash used elsewhere) so the query
+ * generator can compute an existing guest's email in JavaScript.
+ */
+export const FIRST_NAMES = [
+  'Ava',
+  'Liam',
+  'Noah',
+  'Emma',
+  'Olivia',
+  'Mateo',
+  'Sofia',
+  'Lucas',
+  'Mia',
+  'Elena',
+  'Hiro',
+  'Yuki',
+  'Amara',
+  'Kofi',
+  'Priya',
+  'Arjun',
+  'Chen',
+  'Mei',
+  'Omar',
+  'Layla',
+  'Jonas',
+  'Freya',
+  'Luca',
+  'Giulia',
+  'Pierre',
+  'Camille',
+  'Diego',
+  'Valentina',
+  'Sven',
+  'Ingrid',
+  'Tariq',
+  'Fatima',
+  'Kai',
+  'Leilani',
+  'Nikolai',
+  'Anya',
+  'Samuel',
+  'Grace',
+  'Ethan',
+  'Chloe',
+  'Ibrahim',
+  'Zara',
+  'Felix',
+  'Hannah',
+  'Rafael',
+  'Beatriz',
+  'Tomas',
+  'Ines',
+  'Aiden',
+  'Nora',
+] as const;
+
+export const LAST_NAMES = [
+  'Smith',
+  'Garcia',
+  'Muller',
+  'Rossi',
+  'Dubois',
+  'Silva',
+  'Kowalski',
+  'Nakamura',
+  'Kim',
+  'Patel',
+  'Singh',
+  'Wang',
+  'Li',
+  'Okafor',
+  'Mensah',
+  'Haddad',
+  'Cohen',
+  'Larsen',
+  'Nielsen',
+  'Jansen',
+  'Novak',
+  'Horvat',
+  'Popescu',
+  'Ivanova',
+  'Fischer',
+  'Weber',
+  'Moreau',
+  'Costa',
+  'Santos',
+  'Lopez',
+  'Martinez',
+  'Brown',
+  'Wilson',
+  'Taylor',
+  'Anderson',
+  'Thomas',
+  'Moore',
+  'Martin',
+  'Jackson',
+  'White',
+  'Harris',
+  'Clark',
+  'Lewis',
+  'Walker',
+  'Hall',
+  'Young',
+  'Allen',
+  'King',
+  'Wright',
+  'Scott',
+  'Green',
+  'Baker',
+  'Adams',
+  'Nelson',
+  'Hill',
+  'Campbell',
+  'Mitchell',
+  'Roberts',
+  'Carter',
+  'Phillips',
+  'Evans',
+  'Turner',
+  'Torres',
+  'Parker',
+] as const;
+
+export const EMAIL_DOMAINS = [
+  'gmail.com',
+  'outlook.com',
+  'yahoo.com',
+  'icloud.com',
+  'proton.me',
+  'gmx.de',
+  'mail.com',
+] as const;
+
+export const CITIES = [
+  ['Lisbon', 'PT', 'Europe/Lisbon'],
+  ['Barcelona', 'ES', 'Europe/Madrid'],
+  ['Paris', 'FR', 'Europe/Paris'],
+  ['Berlin', 'DE', 'Europe/Berlin'],
+  ['Vienna', 'AT', 'Europe/Vienna'],
+  ['Rome', 'IT', 'Europe/Rome'],
+  ['London', 'GB', 'Europe/London'],
+  ['Dublin', 'IE', 'Europe/Dublin'],
+  ['Amsterdam', 'NL', 'Europe/Amsterdam'],
+  ['Copenhagen', 'DK', 'Europe/Copenhagen'],
+  ['New York', 'US', 'America/New_York'],
+  ['Miami', 'US', 'America/New_York'],
+  ['Austin', 'US', 'America/Chicago'],
+  ['Denver', 'US', 'America/Denver'],
+  ['San Diego', 'US', 'America/Los_Angeles'],
+  ['Mexico City', 'MX', 'America/Mexico_City'],
+  ['Dubai', 'AE', 'Asia/Dubai'],
+  ['Singapore', 'SG', 'Asia/Singapore'],
+  ['Tokyo', 'JP', 'Asia/Tokyo'],
+  ['Sydney', 'AU', 'Australia/Sydney'],
+  ['Cape Town', 'ZA', 'Africa/Johannesburg'],
+  ['Marrakesh', 'MA', 'Africa/Casablanca'],
+  ['Istanbul', 'TR', 'Europe/Istanbul'],
+  ['Reykjavik', 'IS', 'Atlantic/Reykjavik'],
+  ['Bali', 'ID', 'Asia/Makassar'],
+] as const;
+
+export const HOTEL_WORDS = [
+  'Grand',
+  'Harbour',
+  'Garden',
+  'Palace',
+  'Boutique',
+  'Riverside',
+  'Central',
+  'Skyline',
+  'Old Town',
+  'Seaside',
+] as const;
+
+export const LANGUAGES = ['en', 'es', 'de', 'fr', 'it', 'pt', 'nl', 'ja', 'ar', 'zh'] as const;
+export const LOYALTY_TIERS = ['none', 'none', 'none', 'silver', 'silver', 'gold', 'platinum'] as const;
+export const BOOKING_SOURCES = ['voice', 'voice', 'web', 'ota', 'front_desk'] as const;
+export const CALL_INTENTS = [
+  'new_booking',
+  'modify_booking',
+  'cancel_booking',
+  'room_service',
+  'late_checkout',
+  'directions',
+  'billing',
+  'wake_up_call',
+  'housekeeping',
+  'complaint',
+] as const;
+export const CALL_OUTCOMES = ['resolved', 'resolved', 'resolved', 'transferred', 'voicemail', 'abandoned'] as const;
+export const CALL_EVENT_TYPES = ['call_started', 'asr_partial', 'intent_detected', 'tool_call', 'call_ended'] as const;
+
+export const TRANSCRIPT_PHRASES = [
+  'Hello, thank you for calling, how can I help you today?',
+  'I would like to book a double room for next weekend.',
+  'Could you tell me whether breakfast is included in the rate?',
+  'Let me check availability for those dates.',
+  'We have a deluxe king room with a city view available.',
+  'Can I get a late checkout on Sunday, around two in the afternoon?',
+  'Of course, I have noted the late checkout on your reservation.',
+  'Is there parking at the hotel and how much does it cost per night?',
+  'The total for three nights comes to four hundred and twenty euros.',
+  'Please send the confirmation to my email address.',
+  'I need to cancel my reservation because my flight was moved.',
+  'Your booking has been cancelled and the refund will arrive in five days.',
+  'Could someone bring extra towels and a bottle of water to room four twelve?',
+  'Housekeeping will be there in about fifteen minutes.',
+  'What time does the restaurant open for dinner?',
+  'The airport shuttle leaves every hour from the main entrance.',
+  'I am transferring you to the front desk now, one moment please.',
+  'Is the spa open to guests staying on the executive floor?',
+  'I was charged twice on my card, can you look into that?',
+  'I can see the duplicate authorisation, it will be released automatically.',
+  'Can you arrange a wake up call at six thirty tomorrow?',
+  'Is there anything else I can help you with today?',
+  'Thank you, have a wonderful stay.',
+  'The air conditioning in my room is not working properly.',
+] as const;
+
+const mod = (value: number, n: number): number => ((value % n) + n) % n;
+
+export function guestFirstName(id: number, seed: number): string {
+  return FIRST_NAMES[mod(id * 7919 + seed, FIRST_NAMES.length)]!;
+}
+
+export function guestLastName(id: number, seed: number): string {
+  return LAST_NAMES[mod(id * 104_729 + seed * 31, LAST_NAMES.length)]!;
+}
+
+/** The email of guest `id` in a workload loaded with `seed`; unique because it carries the id. */
+export function guestEmail(id: number, seed: number): string {
+  const domain = EMAIL_DOMAINS[mod(id + seed, EMAIL_DOMAINS.length)]!;
+  return `${guestFirstName(id, seed).toLowerCase()}.${guestLastName(id, seed).toLowerCase()}${id}@${domain}`;
+}
