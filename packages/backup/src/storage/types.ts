@@ -16,6 +16,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Called as bytes are accepted by the backend. */
   onProgress?: (bytesWritten: number) => void;
+  /**
+   * Expected size in bytes, when known. Optional: uploads of unknown length
+   * always work; S3 uses it to start with larger parts for objects beyond
+   * ~8 TiB (see partSizeFor).
+   */
+  sizeHint?: number;
 }
 
 export interface GetOptions {
@@ -28,13 +34,25 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** Page size asked of the backend; iteration always covers every page. */
   pageSize?: number;
+  /**
+   * S3's listing carries no user metadata, so S3 returns `metadata: {}` in
+   * list results unless this is true (then it issues one HEAD per object).
+   * Other backends always include metadata. Default false.
+   */
+  includeMetadata?: boolean;
 }
 
 /**
  * The one interface every backup storage implements (local, s3, azure, gcs).
  * A `put` of a stream of unknown length either stores the whole object under
  * `key` or leaves nothing visible under it: never a half-written object.
- * Deleting a missing key is not an error. Every adapter passes the shared
+ * Deleting a missing key is not an error. When `put`'s own source stream
+ * fails, `put` rejects with that same error (it is the caller's, e.g. pg_dump
+ * dying); backend failures are DbrsError('STORAGE_FAILED' |
+ * 'STORAGE_AUTH_FAILED'), aborts DbrsError('ABORTED'), a missing object on
+ * `get` DbrsError('NOT_FOUND'), a bad key DbrsError('INVALID_ARGUMENT').
+ * Metadata names must be lowercase identifiers ([a-z][a-z0-9_]*) and values
+ * printable ASCII, at most 2 KiB in all. Every adapter passes the shared
  * contract suite in test/storage-contract.ts.
  */
 export interface BackupStorage extends AsyncDisposable {
@@ -49,5 +67,11 @@ export interface BackupStorage extends AsyncDisposable {
   list(prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
   delete(key: string, options?: { signal?: AbortSignal }): Promise<void>;
   deleteMany(keys: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Checks that the target exists and the credentials work (creating the local
+   * directory or the Azure container when missing). Optional: every adapter
+   * here implements it; call it from `initialize()` to fail fast.
+   */
+  ensure?(options?: { signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
 }
