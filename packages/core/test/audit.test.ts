@@ -17,7 +17,12 @@ afterAll(async () => {
 describe('AuditLog', () => {
   it('appends scrubbed entries to the logger and the table, and refuses to rewrite history', async () => {
     const lines: string[] = [];
-    const destination = new Writable({ write: (c, _e, cb) => (lines.push(c.toString()), cb()) });
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
     const audit = new AuditLog({ database: db, logger: createLogger({ destination }) });
     await audit.record({
       actor: 'scheduler',

@@ -1,18 +1,22 @@
 import { createServer } from 'node:net';
 import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
-import { sql } from 'kysely';
+import { type Generated, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database, type DbrsError, isDbrsError, resolveDatabase } from '../src/index.js';
 
 let server: PostgresServer;
 let url: string;
-let db: Database;
+interface TestSchema {
+  guests: { id: Generated<number>; email: string };
+}
+
+let db: Database<TestSchema>;
 
 beforeAll(async () => {
   server = await startPostgres();
   url = (await createTestDatabase(server)).url;
-  db = createDatabase(url, { poolMax: 4, applicationName: 'core-test' });
+  db = createDatabase<TestSchema>(url, { poolMax: 4, applicationName: 'core-test' });
 });
 afterAll(async () => {
   await db?.close();
@@ -36,12 +40,12 @@ describe('createDatabase', () => {
       .addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('email', 'text')
       .execute();
-    await (db.kysely as any)
+    await db.kysely
       .insertInto('guests')
       .values([{ email: 'a@example.com' }, { email: 'b@example.com' }])
       .execute();
-    const rows = await (db.kysely as any).selectFrom('guests').select(['email']).orderBy('email').execute();
-    expect(rows.map((r: { email: string }) => r.email)).toEqual(['a@example.com', 'b@example.com']);
+    const rows = await db.kysely.selectFrom('guests').select(['email']).orderBy('email').execute();
+    expect(rows.map((r) => r.email)).toEqual(['a@example.com', 'b@example.com']);
     const { rows: app } = await db.query<{ name: string }>("SELECT current_setting('application_name') AS name");
     expect(app[0]!.name).toBe('core-test');
   });
