@@ -1,0 +1,1 @@
+ALTER TABLE guests RENAME COLUMN phone TO phone_number;

@@ -1,0 +1,1 @@
+ALTER TABLE guests RENAME TO customers;

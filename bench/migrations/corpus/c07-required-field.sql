@@ -1,0 +1,1 @@
+ALTER TABLE guests ADD COLUMN loyalty_tier text NOT NULL;

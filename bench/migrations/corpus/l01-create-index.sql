@@ -1,0 +1,1 @@
+CREATE INDEX bookings_guest_idx ON bookings (guest_id);

@@ -1,0 +1,1 @@
+REINDEX INDEX CONCURRENTLY bookings_guest_idx;

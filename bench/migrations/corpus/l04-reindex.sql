@@ -1,0 +1,1 @@
+REINDEX INDEX bookings_guest_idx;

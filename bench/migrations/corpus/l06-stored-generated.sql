@@ -1,0 +1,1 @@
+ALTER TABLE bookings ADD COLUMN nights_x2 int GENERATED ALWAYS AS (nights * 2) STORED;

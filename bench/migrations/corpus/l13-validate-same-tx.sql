@@ -1,0 +1,2 @@
+ALTER TABLE bookings ADD CONSTRAINT nights_positive CHECK (nights > 0) NOT VALID;
+ALTER TABLE bookings VALIDATE CONSTRAINT nights_positive;

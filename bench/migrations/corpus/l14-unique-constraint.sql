@@ -1,0 +1,1 @@
+ALTER TABLE guests ADD CONSTRAINT guests_email_key UNIQUE (email);

@@ -1,0 +1,1 @@
+CLUSTER bookings USING bookings_pkey;

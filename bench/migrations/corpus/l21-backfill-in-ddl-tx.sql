@@ -1,0 +1,2 @@
+ALTER TABLE bookings ADD COLUMN status text;
+UPDATE bookings SET status = 'new';

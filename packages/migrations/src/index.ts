@@ -1,0 +1,32 @@
+// Public surface of @voicehive/db-migrations. Nothing else is API.
+
+export { loadLintCatalog } from './lint/catalog.js';
+export { formatFindingsHuman, formatFindingsJson, summarize as summarizeFindings } from './lint/format.js';
+export { lintMigrations } from './lint/lint-migrations.js';
+
+export { lintSql } from './lint/lint-sql.js';
+export type { LintRule } from './lint/rule.js';
+export { ALL_RULES as lintRules } from './lint/rules/index.js';
+export type { LintCatalog, LintFinding, LintOptions, MigrationSqlInput, Severity } from './lint/types.js';
+export type {
+  LintReport,
+  MigrationPlan,
+  MigrationPlanEntry,
+  MigrationStatus,
+  RollbackOptions,
+  RollbackResult,
+  RunMigrationOptions,
+  RunMigrationResult,
+  RunReport,
+} from './manager.js';
+export { DatabaseMigrationManager } from './manager.js';
+export type { DatabaseMigrationManagerOptions } from './manager-options.js';
+export type { MigrationOutcome, StatementRecord } from './runner/apply.js';
+export type { AppliedMigration } from './runner/storage.js';
+export { loadMigrations } from './sources/load-migrations.js';
+export type { MigrationContext, MigrationFn, MigrationSource } from './sources/types.js';
+export type { TracedLock, TracedStatement } from './testing/lock-tracer.js';
+export type { ProbeImpact } from './testing/probe-load.js';
+export type { SchemaDifference, SchemaSnapshot } from './testing/schema-snapshot.js';
+export { diffSnapshots, takeSchemaSnapshot } from './testing/schema-snapshot.js';
+export type { MigrationTestEntry, MigrationTestReport, TestMigrationsOptions } from './testing/test-migrations.js';

@@ -1,0 +1,32 @@
+import { DbrsError } from '@voicehive/db-core';
+import { createLintState, finishLint, lintText, resolveLintOptions } from './lint-sql.js';
+import { loadParser } from './parse.js';
+import type { LintFinding, LintOptions, MigrationSqlInput } from './types.js';
+
+/**
+ * Lints pending migrations as one sequence, in order: a table created by an
+ * earlier migration of the run counts as new (it is empty when the later one
+ * runs), and a CHECK (col IS NOT NULL) validated earlier makes a later SET NOT
+ * NULL safe. Findings carry the migration name; `line` is within that file.
+ */
+export async function lintMigrations(
+  migrations: MigrationSqlInput[],
+  options: LintOptions = {},
+): Promise<LintFinding[]> {
+  if (!Array.isArray(migrations))
+    throw new DbrsError('INVALID_ARGUMENT', 'lintMigrations expects an array of { name, sql }.');
+  await loadParser();
+  const state = createLintState(options);
+  const opts = resolveLintOptions(options);
+  const out: LintFinding[] = [];
+  for (const m of migrations) {
+    if (!m || typeof m.name !== 'string' || typeof m.sql !== 'string') {
+      throw new DbrsError('INVALID_ARGUMENT', 'Each migration to lint needs a string name and a string sql.');
+    }
+    for (const f of lintText(m.sql, m.transactional ?? options.transactional ?? true, state, opts, m.name)) {
+      out.push({ ...f, migration: m.name });
+    }
+  }
+  out.push(...finishLint(state, opts));
+  return out;
+}

@@ -1,0 +1,38 @@
+import type { Node, ParsedStatement } from './parse.js';
+import type { LintState } from './state.js';
+import type { Severity } from './types.js';
+
+export interface RuleContext {
+  stmt: ParsedStatement;
+  type: string;
+  node: Node;
+  /** server_version_num of the target, e.g. 150018. */
+  version: number;
+  /** The statement runs inside a transaction block (the runner's, or an explicit BEGIN). */
+  inTransaction: boolean;
+  /** The runner wraps the whole migration in a transaction. */
+  runnerTransaction: boolean;
+  lockTimeoutManaged: boolean;
+  /** State before this statement. */
+  state: LintState;
+  /** `schema.table` for a RangeVar, with the default schema applied. */
+  rel(rv: Node | undefined): string;
+}
+
+export type RuleHit = string | { message: string; severity?: Severity };
+
+export interface LintRule {
+  /** Stable id, used in findings and in `-- dbrs-lint-ignore <id>: <why>`. */
+  id: string;
+  severity: Severity;
+  /** Row of the consolidated table in reference/migration-anchors.md (L1…L25, C1…C14, H). */
+  anchor: string;
+  summary: string;
+  check(ctx: RuleContext): RuleHit[] | RuleHit | undefined;
+  /** Called once after the whole text or sequence, for rules that need everything seen (e.g. an index created later). */
+  end?(state: LintState): Array<{ message: string; line: number; statement: string; migration?: string }>;
+}
+
+export function defineRule(rule: LintRule): LintRule {
+  return rule;
+}

@@ -1,0 +1,36 @@
+import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
+import type { TestMigrationsOptions } from './testing/test-migrations.js';
+
+export interface DatabaseMigrationManagerOptions {
+  /** Directory of `.sql`, `.ts`, `.js`, `.mjs` migrations (sorted by file name). Required. */
+  migrationsDir: string;
+  /** Log table. Default `'dbrs_migrations'` (snapshots go to `<tableName>_schema`). */
+  tableName?: string;
+  /** Schema of the log tables. Default `'public'`. */
+  schema?: string;
+  /** `lock_timeout` for each migration (not for CONCURRENTLY statements), in ms. Default 5,000. */
+  lockTimeoutMs?: number;
+  /** `statement_timeout` for each migration (not for CONCURRENTLY statements), in ms. Default 0: none. */
+  statementTimeoutMs?: number;
+  /** How long to wait for another runner's global migration lock, in ms. Default 60,000. */
+  lockWaitTimeoutMs?: number;
+  /** Retries after a lock timeout (SQLSTATE 55P03). Default 5. */
+  maxLockRetries?: number;
+  /** First backoff after a lock timeout, in ms; doubles per retry with jitter. Default 500. */
+  retryBaseMs?: number;
+  /** Longest backoff, in ms. Default 10,000. */
+  retryMaxMs?: number;
+  /** Allow pending migrations that sort before applied ones. Default false. */
+  allowOutOfOrder?: boolean;
+  /** Default for runMigration's testFirst. Default false. */
+  testFirst?: boolean;
+  /** Options for the scratch-copy test used by testFirst. */
+  testOptions?: Omit<TestMigrationsOptions, 'targetRevision' | 'signal'>;
+  /** Refuse to apply when the linter reports errors (suppress with `-- dbrs-lint-ignore`). Default false: report only. */
+  failOnLintErrors?: boolean;
+  /** Recorded as applied_by and audit actor. Default `<os user>@<host>`. */
+  actor?: string;
+  logger?: Logger;
+  metrics?: Metrics;
+  audit?: AuditLog;
+}

@@ -1,0 +1,374 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DbrsError, type Logger } from '@voicehive/db-core';
+import { sql as sqlTag } from 'kysely';
+import type pg from 'pg';
+import { loadParser, parseSqlSync, SqlSyntaxError } from '../lint/parse.js';
+import type { MigrationSource } from '../sources/types.js';
+import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
+import { kyselyOver } from './client-kysely.js';
+import {
+  buildsIndexConcurrently,
+  dropInvalidLeftover,
+  dropNewInvalidIndexes,
+  invalidIndexes,
+  isConcurrentStatement,
+} from './concurrent-index.js';
+import { backoffMs, isLockTimeout } from './lock-retry.js';
+import type { MigrationStorage } from './storage.js';
+
+export type Direction = 'up' | 'down';
+
+export interface StatementRecord {
+  /** 1-based position in the migration. */
+  index: number;
+  /** Line in the file (SQL migrations). */
+  line?: number;
+  sql: string;
+  status: 'applied' | 'failed' | 'rolled-back';
+  durationMs: number;
+  error?: string;
+}
+
+export interface MigrationOutcome {
+  name: string;
+  direction: Direction;
+  transactional: boolean;
+  status: 'applied' | 'failed';
+  durationMs: number;
+  /** Attempts made (more than 1 after lock-timeout retries). */
+  attempts: number;
+  statements: StatementRecord[];
+  /** INVALID indexes left by a failed CONCURRENTLY build and dropped. */
+  droppedInvalidIndexes: string[];
+  error?: string;
+}
+
+/** Hooks around each statement, used by migration tests to trace locks and rewrites. */
+export interface StatementTracer {
+  before(
+    client: pg.ClientBase,
+    info: { migration: string; index: number; sql: string; transactional: boolean },
+  ): Promise<void>;
+  after(
+    client: pg.ClientBase,
+    info: {
+      migration: string;
+      index: number;
+      sql: string;
+      transactional: boolean;
+      durationMs: number;
+      error?: unknown;
+    },
+  ): Promise<void>;
+}
+
+export interface ApplyOptions {
+  storage: MigrationStorage;
+  lockTimeoutMs: number;
+  /** 0 or undefined: no statement_timeout. */
+  statementTimeoutMs?: number;
+  maxLockRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  appliedBy: string;
+  /** Schema snapshot taken after up, stored with the log row (for rollback validation). */
+  snapshot?: (client: pg.ClientBase) => Promise<SchemaSnapshot>;
+  tracer?: StatementTracer;
+  signal?: AbortSignal;
+  /** Cancels the migrating backend's running statement (on abort). */
+  cancel?: (pid: number) => Promise<void>;
+  logger: Logger;
+}
+
+interface PlannedStatement {
+  sql: string;
+  line?: number;
+}
+
+/** Splits a SQL section into statements with file line numbers. Syntax errors name the file and line. */
+export async function planSqlStatements(m: MigrationSource, direction: Direction): Promise<PlannedStatement[]> {
+  const text = direction === 'up' ? m.upSql : m.downSql;
+  if (text === undefined) return [];
+  await loadParser();
+  try {
+    return parseSqlSync(text).statements.map((s) => ({ sql: s.text, line: s.line }));
+  } catch (err) {
+    if (err instanceof SqlSyntaxError) {
+      throw new DbrsError(
+        'MIGRATION_SYNTAX',
+        `Syntax error in ${m.path} (${direction}) at line ${err.line}, column ${err.column}: ${err.message}.`,
+        {
+          hint: 'Fix the SQL; nothing was applied.',
+          details: { migration: m.name, file: m.path, line: err.line, column: err.column, direction },
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+function ms(n: number | undefined): string {
+  return `${Math.max(0, Math.round(n ?? 0))}ms`;
+}
+
+/**
+ * Applies (or reverts) one migration on `client`. Transactional migrations run
+ * as BEGIN; SET LOCAL timeouts; statements; log row; COMMIT, so a failure
+ * leaves neither schema changes nor a log row. On SQLSTATE 55P03 the whole
+ * transaction is retried with backoff. No-transaction migrations run statement
+ * by statement (each retried on 55P03); CONCURRENTLY statements get no
+ * lock_timeout/statement_timeout, and a failed concurrent build's INVALID index
+ * is dropped.
+ */
+export async function applyMigration(
+  client: pg.Client,
+  m: MigrationSource,
+  direction: Direction,
+  opts: ApplyOptions,
+): Promise<MigrationOutcome> {
+  if (direction === 'down' && m.irreversible) {
+    throw new DbrsError(
+      'MIGRATION_IRREVERSIBLE',
+      `Migration ${m.name} is declared irreversible and cannot be rolled back.`,
+      {
+        hint: 'Roll back to a later migration, or restore from a backup.',
+        details: { migration: m.name },
+      },
+    );
+  }
+  const planned = m.kind === 'sql' ? await planSqlStatements(m, direction) : undefined;
+  const started = performance.now();
+  const outcome: MigrationOutcome = {
+    name: m.name,
+    direction,
+    transactional: m.transactional,
+    status: 'failed',
+    durationMs: 0,
+    attempts: 0,
+    statements: [],
+    droppedInvalidIndexes: [],
+  };
+  const pid = (client as unknown as { processID: number }).processID;
+  const onAbort = () => void opts.cancel?.(pid);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (m.transactional) await runTransactional(client, m, direction, planned, opts, outcome, started);
+    else await runAutocommit(client, m, direction, planned, opts, outcome, started);
+    outcome.status = 'applied';
+    outcome.durationMs = performance.now() - started;
+    return outcome;
+  } catch (err) {
+    outcome.durationMs = performance.now() - started;
+    outcome.error = (err as Error).message;
+    if ((err as DbrsError).code === 'MIGRATION_IRREVERSIBLE' || (err as DbrsError).code === 'MIGRATION_SYNTAX')
+      throw err;
+    throw failure(m, direction, outcome, err, opts.signal);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function failure(
+  m: MigrationSource,
+  direction: Direction,
+  outcome: MigrationOutcome,
+  err: unknown,
+  signal?: AbortSignal,
+): DbrsError {
+  const failed = outcome.statements.find((s) => s.status === 'failed');
+  const applied = outcome.statements.filter((s) => s.status === 'applied').length;
+  const where = failed ? ` at statement ${failed.index}${failed.line ? ` (line ${failed.line})` : ''}` : '';
+  const pgErr = err as { message?: string; code?: string };
+  const partial = m.transactional
+    ? 'The transaction was rolled back: nothing of it was applied and it is not recorded.'
+    : applied > 0
+      ? `This migration is non-transactional: statements ${outcome.statements
+          .filter((s) => s.status === 'applied')
+          .map((s) => s.index)
+          .join(
+            ', ',
+          )} were applied and stay applied; it is not recorded, so the next run starts it again (write it with IF [NOT] EXISTS).`
+      : 'No statement of it was applied.';
+  const code = signal?.aborted ? 'ABORTED' : 'MIGRATION_FAILED';
+  return new DbrsError(
+    code,
+    `Migration ${m.name} (${direction}) failed${where}: ${pgErr.message ?? String(err)}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}`,
+    {
+      cause: err,
+      details: { migration: m.name, file: m.path, direction, sqlstate: pgErr.code, line: failed?.line, outcome },
+    },
+  );
+}
+
+async function executeStatements(
+  m: MigrationSource,
+  direction: Direction,
+  planned: PlannedStatement[] | undefined,
+  opts: ApplyOptions,
+  runOne: (sql: string, params: readonly unknown[], line: number | undefined) => Promise<pg.QueryResult>,
+): Promise<void> {
+  if (planned) {
+    for (const s of planned) {
+      if (opts.signal?.aborted) throw new DbrsError('ABORTED', `Migration ${m.name} was aborted.`);
+      await runOne(s.sql, [], s.line);
+    }
+    return;
+  }
+  const mod = await m.load!();
+  const fn = direction === 'up' ? mod.up : mod.down;
+  if (!fn) return;
+  const db = kyselyOver(async (sql, params) => runOne(sql, params, undefined));
+  await fn({ db, sql: sqlTag });
+}
+
+async function traced(
+  client: pg.Client,
+  m: MigrationSource,
+  opts: ApplyOptions,
+  outcome: MigrationOutcome,
+  sql: string,
+  params: readonly unknown[],
+  line: number | undefined,
+): Promise<pg.QueryResult> {
+  const index = outcome.statements.length + 1;
+  const info = { migration: m.name, index, sql, transactional: m.transactional };
+  await opts.tracer?.before(client, info);
+  const t0 = performance.now();
+  const rec: StatementRecord = { index, sql, status: 'applied', durationMs: 0, ...(line ? { line } : {}) };
+  outcome.statements.push(rec);
+  try {
+    const res = await client.query(sql, params as unknown[]);
+    rec.durationMs = performance.now() - t0;
+    await opts.tracer?.after(client, { ...info, durationMs: rec.durationMs });
+    return res;
+  } catch (err) {
+    rec.durationMs = performance.now() - t0;
+    rec.status = 'failed';
+    rec.error = (err as Error).message;
+    await opts.tracer?.after(client, { ...info, durationMs: rec.durationMs, error: err }).catch(() => {});
+    throw err;
+  }
+}
+
+async function runTransactional(
+  client: pg.Client,
+  m: MigrationSource,
+  direction: Direction,
+  planned: PlannedStatement[] | undefined,
+  opts: ApplyOptions,
+  outcome: MigrationOutcome,
+  started: number,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    outcome.attempts = attempt;
+    outcome.statements = [];
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL lock_timeout = '${ms(opts.lockTimeoutMs)}'`);
+      if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = '${ms(opts.statementTimeoutMs)}'`);
+      await executeStatements(m, direction, planned, opts, (sql, params, line) =>
+        traced(client, m, opts, outcome, sql, params, line),
+      );
+      if (direction === 'up') {
+        const snap = opts.snapshot ? await opts.snapshot(client) : undefined;
+        await opts.storage.record(
+          client,
+          {
+            name: m.name,
+            checksum: m.checksum,
+            durationMs: performance.now() - started,
+            appliedBy: opts.appliedBy,
+            irreversible: m.irreversible,
+          },
+          snap,
+        );
+      } else await opts.storage.remove(client, m.name);
+      await client.query('COMMIT');
+      return;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      for (const s of outcome.statements) if (s.status === 'applied') s.status = 'rolled-back';
+      if (isLockTimeout(err) && attempt <= opts.maxLockRetries && !opts.signal?.aborted) {
+        const wait = backoffMs(attempt, opts.retryBaseMs, opts.retryMaxMs);
+        opts.logger.warn(
+          { event: 'migration_lock_timeout_retry', migration: m.name, attempt, waitMs: wait },
+          'lock timeout; retrying migration',
+        );
+        await sleep(wait);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function runAutocommit(
+  client: pg.Client,
+  m: MigrationSource,
+  direction: Direction,
+  planned: PlannedStatement[] | undefined,
+  opts: ApplyOptions,
+  outcome: MigrationOutcome,
+  started: number,
+): Promise<void> {
+  outcome.attempts = 1;
+  const runOne = async (sql: string, params: readonly unknown[], line: number | undefined): Promise<pg.QueryResult> => {
+    const concurrent = isConcurrentStatement(sql);
+    // CONCURRENTLY waits for older transactions by design; a short timeout would only make it fail and leave debris.
+    await client.query(`SET lock_timeout = '${concurrent ? '0' : ms(opts.lockTimeoutMs)}'`);
+    await client.query(`SET statement_timeout = '${concurrent ? '0' : ms(opts.statementTimeoutMs)}'`);
+    const building = buildsIndexConcurrently(sql);
+    let before: Set<string> | undefined;
+    if (building) {
+      const leftover = await dropInvalidLeftover(client, sql);
+      if (leftover) outcome.droppedInvalidIndexes.push(leftover);
+      before = await invalidIndexes(client);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await traced(client, m, opts, outcome, sql, params, line);
+      } catch (err) {
+        if (building && before)
+          outcome.droppedInvalidIndexes.push(...(await dropNewInvalidIndexes(client, before).catch(() => [])));
+        if (isLockTimeout(err) && attempt <= opts.maxLockRetries && !opts.signal?.aborted) {
+          outcome.statements.pop();
+          outcome.attempts++;
+          const wait = backoffMs(attempt, opts.retryBaseMs, opts.retryMaxMs);
+          opts.logger.warn(
+            { event: 'migration_lock_timeout_retry', migration: m.name, attempt, waitMs: wait },
+            'lock timeout; retrying statement',
+          );
+          await sleep(wait);
+          continue;
+        }
+        throw err;
+      }
+    }
+  };
+  try {
+    await executeStatements(m, direction, planned, opts, runOne);
+    if (direction === 'up') {
+      const snap = opts.snapshot ? await opts.snapshot(client) : undefined;
+      await client.query('BEGIN');
+      try {
+        await opts.storage.record(
+          client,
+          {
+            name: m.name,
+            checksum: m.checksum,
+            durationMs: performance.now() - started,
+            appliedBy: opts.appliedBy,
+            irreversible: m.irreversible,
+          },
+          snap,
+        );
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    } else await opts.storage.remove(client, m.name);
+  } finally {
+    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => {});
+  }
+}
