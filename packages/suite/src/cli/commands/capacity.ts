@@ -1,0 +1,53 @@
+import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../errors.js';
+import { formatBytes } from '../progress.js';
+import { formatTable } from '../table.js';
+import { ONLY, requireFeature } from './require-feature.js';
+
+async function open(ctx: CommandContext) {
+  const suite = await ctx.openSuite({ ...ONLY.capacity, capacityEnabled: true });
+  return { suite, capacity: requireFeature<DatabaseCapacityManager>(suite, 'capacity') };
+}
+
+export async function capacityReport(ctx: CommandContext): Promise<number> {
+  const { suite, capacity } = await open(ctx);
+  await using _ = suite;
+  if (ctx.values['no-sample'] !== true) await capacity.collectSample({ signal: ctx.signal });
+  const d = await capacity.getCapacityDashboardData({ signal: ctx.signal });
+  const human = [
+    `Database size: ${formatBytes(d.current.database.sizeBytes)}   storage used: ${d.current.storage.usagePercent == null ? 'unknown limit' : `${d.current.storage.usagePercent.toFixed(1)}%`}`,
+    '',
+    formatTable(
+      d.trends.map((t) => ({
+        resource: t.resource,
+        current: t.current,
+        change1d: t.change1d,
+        change7d: t.change7d,
+        change30d: t.change30d,
+      })),
+    ),
+    '',
+    d.alerts.length
+      ? formatTable(d.alerts.map((a) => ({ type: a.type, metric: a.metric, message: a.message })))
+      : 'No capacity alerts.',
+  ].join('\n');
+  ctx.print(human, d);
+  return d.alerts.some((a) => a.type === 'critical') ? EXIT.UNHEALTHY : EXIT.OK;
+}
+
+export async function capacityForecast(ctx: CommandContext): Promise<number> {
+  const { suite, capacity } = await open(ctx);
+  await using _ = suite;
+  const forecasts = await capacity.getForecasts({ signal: ctx.signal });
+  const rows = forecasts.map((f) => ({
+    resource: f.resource,
+    status: f.status,
+    model: f.model ?? '',
+    growthPerDay: f.growthPerDay,
+    daysUntilLimit: f.daysUntilLimit.pessimistic,
+    reason: f.reason ?? '',
+  }));
+  ctx.print(formatTable(rows), forecasts);
+  return EXIT.OK;
+}

@@ -1,0 +1,100 @@
+import { backupCleanup, backupCreate, backupList, backupRestore, backupVerify } from './backup.js';
+import { capacityForecast, capacityReport } from './capacity.js';
+import type { CommandSpec } from './index.js';
+import { migrateDown, migrateLint, migratePlan, migrateStatus, migrateTest, migrateUp } from './migrate.js';
+import { performanceRecommend, performanceReport } from './performance.js';
+import { pgbouncerConfig } from './pgbouncer.js';
+
+const dir = { dir: { type: 'string' } } as const;
+
+/** Adds the backup, migrate, performance, capacity and pgbouncer commands. */
+export function registerFeatureCommands(commands: Record<string, CommandSpec>): void {
+  Object.assign(commands, {
+    'backup create': {
+      summary: 'Create a backup now (progress on stderr).',
+      options: { database: { type: 'string' }, type: { type: 'string' } },
+      run: backupCreate,
+    },
+    'backup list': {
+      summary: 'List complete backups (from their manifests).',
+      options: { database: { type: 'string' }, limit: { type: 'string' } },
+      run: backupList,
+    },
+    'backup verify': {
+      summary: 'Verify a backup: --level 1 checksums, 2 readable (default), 3 restore test.',
+      usage: '<backup-id>',
+      maxArgs: 1,
+      options: { level: { type: 'string' }, 'restore-test': { type: 'boolean' } },
+      run: backupVerify,
+    },
+    'backup restore': {
+      summary: 'Restore a backup into --target-url or --target-database.',
+      usage: '<backup-id>',
+      maxArgs: 1,
+      options: {
+        'target-url': { type: 'string' },
+        'target-database': { type: 'string' },
+        clean: { type: 'boolean' },
+        'schema-only': { type: 'boolean' },
+        jobs: { type: 'string' },
+      },
+      run: backupRestore,
+    },
+    'backup cleanup': {
+      summary: 'Apply retention: delete expired backups (--dry-run to preview).',
+      options: { 'dry-run': { type: 'boolean' } },
+      run: backupCleanup,
+    },
+    'migrate status': { summary: 'Applied and pending migrations.', options: dir, run: migrateStatus },
+    'migrate plan': {
+      summary: 'What `migrate up` would apply, in order.',
+      options: { ...dir, to: { type: 'string' } },
+      run: migratePlan,
+    },
+    'migrate lint': {
+      summary: 'Static safety lint of pending migrations (exit 1 on errors).',
+      options: dir,
+      run: migrateLint,
+    },
+    'migrate test': {
+      summary: 'Apply, roll back and re-apply pending migrations on a scratch copy.',
+      options: dir,
+      run: migrateTest,
+    },
+    'migrate up': {
+      summary: 'Apply pending migrations (--test-first to test on a copy first).',
+      options: { ...dir, to: { type: 'string' }, 'test-first': { type: 'boolean' } },
+      run: migrateUp,
+    },
+    'migrate down': {
+      summary: 'Roll back --step N (default 1) or --to <migration> (0 = all).',
+      options: { ...dir, to: { type: 'string' }, step: { type: 'string' } },
+      run: migrateDown,
+    },
+    'performance report': {
+      summary: 'Slow queries, index health, cache hit ratio, connections.',
+      run: performanceReport,
+    },
+    'performance recommend': {
+      summary: 'Index recommendations with their CREATE statements.',
+      run: performanceRecommend,
+    },
+    'capacity report': {
+      summary: 'Current sizes, growth and alerts (takes a sample first; --no-sample to skip).',
+      options: { 'no-sample': { type: 'boolean' } },
+      run: capacityReport,
+    },
+    'capacity forecast': { summary: 'Forecasts of days until each limit.', run: capacityForecast },
+    'pgbouncer config': {
+      summary: 'Render pgbouncer.ini for a profile (--profile oltp|analytics); no connection needed.',
+      options: {
+        profile: { type: 'string' },
+        'pool-size': { type: 'string' },
+        'listen-port': { type: 'string' },
+        'listen-addr': { type: 'string' },
+        'userlist-out': { type: 'string' },
+      },
+      run: pgbouncerConfig,
+    },
+  } satisfies Record<string, CommandSpec>);
+}

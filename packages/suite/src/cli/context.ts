@@ -1,0 +1,68 @@
+import { createLogger, silentLogger } from '@voicehive/db-core';
+import { type FlatSuiteConfig, withOverrides } from '../config.js';
+import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type SuiteOptions } from '../suite.js';
+import { loadCliConfig } from './config.js';
+import { UsageError } from './errors.js';
+
+export interface CliIO {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface CommandContext {
+  values: OptionValues;
+  positionals: string[];
+  json: boolean;
+  io: CliIO;
+  signal: AbortSignal;
+  /** Human text, or the JSON value with `--json`. */
+  print(human: string, json: unknown): void;
+  openSuite(overrides?: FlatSuiteConfig, options?: SuiteOptions): Promise<DatabaseReliabilitySuite>;
+  str(name: string): string | undefined;
+  num(name: string): number | undefined;
+}
+
+export function makeContext(
+  values: OptionValues,
+  positionals: string[],
+  io: CliIO,
+  signal: AbortSignal,
+): CommandContext {
+  const json = values['json'] === true;
+  const str = (name: string) => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  return {
+    values,
+    positionals,
+    json,
+    io,
+    signal,
+    str,
+    num(name) {
+      const v = str(name);
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${v}"`);
+      return n;
+    },
+    print(human, value) {
+      io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+    },
+    async openSuite(overrides = {}, options = {}) {
+      const { url, config } = loadCliConfig({ configFile: str('config'), url: str('url'), env: io.env, cwd: io.cwd });
+      const verbose = values['verbose'] === true;
+      return createDatabaseReliabilitySuite(url, withOverrides(config, overrides) as never, {
+        // Logs go to stderr so stdout stays parseable (--json).
+        logger: verbose ? createLogger({ level: 'debug', destination: process.stderr as never }) : silentLogger(),
+        actor: 'cli',
+        ...options,
+      });
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { DatabasePerformanceOptimizer, type PerformanceReport } from '@voicehive/db-performance';
+import type { SlowQueryRow, StatusIssue } from '../status/types.js';
+import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
+
+/** A report older than this is recomputed for the status and the page. */
+const REPORT_MAX_AGE_MS = 5 * 60_000;
+
+export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+  const p = ctx.config.performance;
+  const optimizer = new DatabasePerformanceOptimizer(ctx.database, {
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    slowQueries: { warningMs: p.warningMs, criticalMs: p.criticalMs, slowQueryThresholdMs: p.slowQueryThresholdMs },
+    topQueries: p.topQueries,
+  });
+  let cached: { at: number; report: PerformanceReport } | undefined;
+  let running: Promise<PerformanceReport> | undefined;
+  // One report at a time: status, page and the maintenance cycle share it.
+  const report = async (signal?: AbortSignal, fresh = false): Promise<PerformanceReport> => {
+    if (!fresh && cached && Date.now() - cached.at < REPORT_MAX_AGE_MS) return cached.report;
+    running ??= optimizer
+      .getPerformanceReport({ signal })
+      .then((r) => {
+        cached = { at: Date.now(), report: r };
+        return r;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  const component: FeatureComponent = {
+    name: 'performance',
+    instance: optimizer,
+    initialize: async (signal) => {
+      await optimizer.initialize({ signal });
+    },
+    async status(signal): Promise<FeatureStatus> {
+      const r = await report(signal);
+      const issues: StatusIssue[] = [];
+      for (const q of r.slowQueries.slice(0, 5)) {
+        issues.push({
+          severity: q.severity === 'critical' ? 'warning' : 'info',
+          component: 'performance',
+          message: `Slow query (mean ${q.meanTimeMs.toFixed(0)} ms, ${q.calls} calls): ${q.query.slice(0, 160)}`,
+          action: 'See the index recommendations and `dbrs performance report` for its plan findings.',
+        });
+      }
+      for (const rec of r.indexRecommendations.filter((x) => x.priority === 1)) {
+        issues.push({
+          severity: 'warning',
+          component: 'performance',
+          message: `Missing index on ${rec.table} (${rec.columns.join(', ')}): ${rec.evidence}`,
+          action: `Run: ${rec.createSql}`,
+        });
+      }
+      for (const inv of r.invalidIndexes) {
+        issues.push({
+          severity: 'warning',
+          component: 'performance',
+          message: `Invalid index ${JSON.stringify(inv)}`,
+          action: 'Drop it and rebuild with CREATE INDEX CONCURRENTLY.',
+        });
+      }
+      for (const w of r.warnings.slice(0, 5))
+        issues.push({ severity: 'info', component: 'performance', message: w, action: 'See the message for the fix.' });
+      const critical = r.slowQueries.some((q) => q.severity === 'critical');
+      return {
+        status: critical || r.indexRecommendations.some((x) => x.priority === 1) ? 'degraded' : 'healthy',
+        message: `${r.slowQueries.length} slow queries, ${r.indexRecommendations.length} index recommendations`,
+        details: {
+          slowQueries: r.slowQueries.length,
+          indexRecommendations: r.indexRecommendations.length,
+          cacheHitRatio: r.cacheHitRatio,
+          unusedIndexes: r.unusedIndexes.length,
+          reportAt: r.generatedAt,
+        },
+        issues,
+      };
+    },
+    tasks() {
+      return [
+        {
+          name: 'performance.snapshot',
+          minIntervalMs: p.snapshotIntervalMs,
+          async run(signal) {
+            const s = await optimizer.takeSnapshot({ signal });
+            return { entries: s.entries, slow: s.slow.length };
+          },
+        },
+        {
+          name: 'performance.analysis',
+          minIntervalMs: p.snapshotIntervalMs,
+          async run(signal) {
+            const r = await report(signal, true);
+            return {
+              slowQueries: r.slowQueries.length,
+              indexRecommendations: r.indexRecommendations.length,
+              warnings: r.warnings.length,
+            };
+          },
+        },
+      ];
+    },
+    async slowQueries(signal): Promise<SlowQueryRow[]> {
+      const r = await report(signal);
+      // PgHero's "Queries" view: the slow ones, else the costliest by total time.
+      const rows = r.slowQueries.length > 0 ? r.slowQueries : r.topQueries.slice(0, 10);
+      return rows.map((q) => ({ query: q.query, calls: q.calls, meanMs: q.meanTimeMs, totalMs: q.totalTimeMs }));
+    },
+    async indexRecommendations(signal) {
+      const r = await report(signal);
+      return r.indexRecommendations.map((x) => ({
+        table: x.table,
+        columns: x.columns,
+        priority: x.priority,
+        createSql: x.createSql,
+        ...(x.estimatedCostReduction !== null ? { estimatedCostReduction: x.estimatedCostReduction } : {}),
+        validated: x.validated,
+      }));
+    },
+    close: () => optimizer.close(),
+  };
+  return { component };
+};

@@ -1,0 +1,297 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDbrsError, type Logger, redact, redactString, silentLogger } from '@voicehive/db-core';
+import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
+import { withTimeout } from '../status/timeout.js';
+import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
+import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
+import { readForm } from './body.js';
+
+/** What the handler serves; the suite satisfies it, and so can anything else with these members. */
+export interface SuiteHandlerTarget {
+  /** prom-client Registry (or anything with the same two members). */
+  registry: { metrics(): Promise<string>; contentType: string };
+  getComprehensiveStatus(options?: { signal?: AbortSignal }): Promise<ComprehensiveStatus>;
+  /** Database reachable? Drives `/ready`. */
+  checkReady(options?: { signal?: AbortSignal }): Promise<{ ready: boolean; message?: string }>;
+  /** Data for the HTML page; without it the page shows the status only. */
+  getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
+  /** Operator actions offered on the page, by id. */
+  actions?: Record<string, { label: string; run(options: { signal?: AbortSignal; actor: string }): Promise<unknown> }>;
+}
+
+export type SuiteRoute = 'metrics' | 'health' | 'ready' | 'status' | 'page';
+
+export interface SuiteHandlerOptions {
+  /**
+   * Key with the operator role. Without any key, `/status` and `/` are open
+   * (read-only) and page actions are refused. Default: none.
+   */
+  apiKey?: string;
+  /** Further keys by role. Default: none. */
+  roles?: RoleKeys;
+  /** Whether `/metrics` needs a key too. Default false (Prometheus scrapes usually run inside the cluster). */
+  metricsRequireApiKey?: boolean;
+  /** Routes served; others fall through (`next()`) or 404. Default: all. */
+  routes?: SuiteRoute[];
+  /**
+   * Prefix stripped from the URL when the server does not strip it itself
+   * (fastify's `req.raw.url`, a plain node:http server under a sub-path).
+   * Express strips its mount path and sets `req.baseUrl`, which is used
+   * for links automatically. Default ''.
+   */
+  basePath?: string;
+  /** Longest `/status`, `/ready` and page data may take, in ms. Default 10,000 (ready: 3,000). */
+  timeoutMs?: number;
+  /** How long a page sign-in lasts, in ms. Default 8 hours. */
+  sessionTtlMs?: number;
+  logger?: Logger;
+}
+
+export type SuiteHandler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void) & {
+  readonly auth: ApiKeyAuth;
+};
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+};
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * A request handler for node:http, usable as express middleware
+ * (`app.use('/dbrs', handler)`) and from fastify
+ * (`fastify.all('/dbrs/*', (req, reply) => { reply.hijack(); handler(req.raw, reply.raw); })`
+ * with `basePath: '/dbrs'`).
+ *
+ * Authentication: `Authorization: Bearer <key>` or `x-api-key: <key>` for API
+ * clients; for the page, a sign-in form posting the key once and setting a
+ * signed, HttpOnly, SameSite=Strict session cookie. Keys are never accepted in
+ * the query string, since URLs end up in proxy and browser logs.
+ */
+export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHandlerOptions = {}): SuiteHandler {
+  const auth = new ApiKeyAuth({ apiKey: options.apiKey, roles: options.roles, sessionTtlMs: options.sessionTtlMs });
+  const routes = new Set<SuiteRoute>(options.routes ?? ['metrics', 'health', 'ready', 'status', 'page']);
+  const logger = (options.logger ?? silentLogger()).child({ component: 'http' });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const stripPrefix = (options.basePath ?? '').replace(/\/+$/, '');
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> => {
+    const rawUrl = req.url ?? '/';
+    let path = rawUrl.split('?')[0] || '/';
+    if (stripPrefix && (path === stripPrefix || path.startsWith(`${stripPrefix}/`)))
+      path = path.slice(stripPrefix.length) || '/';
+    if (path.length > 1) path = path.replace(/\/+$/, '');
+    const mount = `${(req as { baseUrl?: string }).baseUrl ?? ''}${stripPrefix}`;
+    const method = req.method ?? 'GET';
+    const isRead = method === 'GET' || method === 'HEAD';
+
+    const headerRole = auth.roleFromHeaders(req);
+    const presentedBadKey =
+      headerRole === undefined && (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined);
+    const cookieRole = auth.roleFromCookie(req);
+    /** Role for this request; `viewer` when auth is off. */
+    const role: Role | undefined = !auth.enabled ? 'viewer' : (headerRole ?? cookieRole);
+
+    if (path === '/health' && routes.has('health')) {
+      if (!isRead) return methodNotAllowed(res);
+      return json(res, 200, { status: 'ok' });
+    }
+    if (path === '/ready' && routes.has('ready')) {
+      if (!isRead) return methodNotAllowed(res);
+      try {
+        const r = await withTimeout('Readiness check', Math.min(timeoutMs, 3_000), (signal) =>
+          target.checkReady({ signal }),
+        );
+        return json(res, r.ready ? 200 : 503, {
+          status: r.ready ? 'ready' : 'not_ready',
+          ...(r.message ? { message: r.message } : {}),
+        });
+      } catch (err) {
+        return json(res, 503, { status: 'not_ready', message: errorMessage(err) });
+      }
+    }
+    if (path === '/metrics' && routes.has('metrics')) {
+      if (!isRead) return methodNotAllowed(res);
+      if (options.metricsRequireApiKey && auth.enabled && !headerRole) return unauthorized(res, presentedBadKey);
+      const body = await target.registry.metrics();
+      return send(res, 200, target.registry.contentType, body);
+    }
+    if (path === '/status' && routes.has('status')) {
+      if (!isRead) return methodNotAllowed(res);
+      if (!role) return unauthorized(res, presentedBadKey);
+      try {
+        const status = await withTimeout('Status', timeoutMs, (signal) => target.getComprehensiveStatus({ signal }));
+        return json(res, status.overallHealth === 'unhealthy' ? 503 : 200, status);
+      } catch (err) {
+        logger.warn({ event: 'status_failed', err }, 'status failed');
+        return json(res, 500, { error: errorMessage(err) });
+      }
+    }
+    if (routes.has('page')) {
+      if (path === '/login') {
+        if (method !== 'POST') return redirect(res, `${mount}/`);
+        const form = await readForm(req).catch(() => undefined);
+        const granted = auth.roleForKey(form?.get('key') ?? undefined);
+        if (!granted) {
+          logger.warn({ event: 'login_failed' }, 'page sign-in refused');
+          return html(res, 401, renderLoginPage({ basePath: mount, error: 'That key is not valid.' }));
+        }
+        const session = auth.issueSession(granted);
+        res.setHeader('set-cookie', sessionCookie(session.token, session.maxAgeSeconds, mount, req));
+        return redirect(res, `${mount}/`);
+      }
+      if (path === '/logout') {
+        if (method !== 'POST') return methodNotAllowed(res);
+        res.setHeader('set-cookie', sessionCookie('', 0, mount, req));
+        return redirect(res, `${mount}/`);
+      }
+      if (path.startsWith('/actions/')) {
+        if (method !== 'POST') return methodNotAllowed(res);
+        const id = decodeURIComponent(path.slice('/actions/'.length));
+        const action = target.actions?.[id];
+        if (!action) return json(res, 404, { error: `No action "${id}".` });
+        if (!auth.enabled)
+          return json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
+        if (!role) return unauthorized(res, presentedBadKey);
+        if (role !== 'operator') return json(res, 403, { error: 'This action needs the operator role.' });
+        // A cookie is sent by the browser on its own, so cookie-authenticated posts must carry the CSRF token.
+        if (!headerRole) {
+          const form = await readForm(req).catch(() => undefined);
+          if (!auth.checkCsrf(req, form?.get('csrf') ?? undefined))
+            return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
+        }
+        let notice: string;
+        let result: unknown;
+        try {
+          result = await action.run({ actor: `http:${role}` });
+          notice = `${action.label}: done.`;
+        } catch (err) {
+          notice = `${action.label} failed: ${errorMessage(err)}`;
+          if (headerRole) return json(res, 500, { error: errorMessage(err) });
+        }
+        if (headerRole) return json(res, 200, { action: id, result });
+        return renderPage(req, res, mount, role, cookieRole !== undefined, notice);
+      }
+      if (path === '/' && isRead) {
+        if (!role) {
+          if (wantsHtml(req) && !presentedBadKey) return html(res, 401, renderLoginPage({ basePath: mount }));
+          return unauthorized(res, presentedBadKey);
+        }
+        return renderPage(req, res, mount, role, cookieRole !== undefined && headerRole === undefined);
+      }
+    }
+    if (next) return next();
+    return json(res, 404, { error: `Not found: ${path}` });
+  };
+
+  async function renderPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    mount: string,
+    role: Role,
+    canLogout: boolean,
+    notice?: string,
+  ): Promise<void> {
+    try {
+      const data = await withTimeout('Status page', timeoutMs, async (signal) =>
+        target.getStatusPageData
+          ? target.getStatusPageData({ signal })
+          : {
+              status: await target.getComprehensiveStatus({ signal }),
+              slowQueries: [],
+              indexRecommendations: [],
+              backups: [],
+            },
+      );
+      const actions: PageAction[] =
+        role === 'operator' && auth.enabled
+          ? Object.entries(target.actions ?? {}).map(([id, a]) => ({ id, label: a.label }))
+          : [];
+      const body = renderStatusPage(data, {
+        basePath: mount,
+        role: auth.enabled ? role : undefined,
+        actions,
+        csrfToken: auth.csrfToken(req),
+        canLogout,
+        notice,
+      });
+      return html(res, 200, body);
+    } catch (err) {
+      logger.warn({ event: 'page_failed', err }, 'status page failed');
+      return html(res, 500, `<!doctype html><title>Error</title><p>${escapeText(errorMessage(err))}</p>`);
+    }
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
+    handle(req, res, next).catch((err) => {
+      logger.error({ event: 'http_handler_failed', err }, 'request failed');
+      if (!res.headersSent) json(res, 500, { error: 'Internal error' });
+      else res.end();
+    });
+  }) as SuiteHandler;
+  Object.defineProperty(handler, 'auth', { value: auth });
+  return handler;
+}
+
+function errorMessage(err: unknown): string {
+  const m = isDbrsError(err) || err instanceof Error ? err.message : String(err);
+  return redactString(m);
+}
+
+function escapeText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function wantsHtml(req: IncomingMessage): boolean {
+  return String(req.headers.accept ?? '').includes('text/html');
+}
+
+function sessionCookie(token: string, maxAge: number, mount: string, req: IncomingMessage): string {
+  const secure = (req.socket as { encrypted?: boolean }).encrypted || req.headers['x-forwarded-proto'] === 'https';
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=${mount || '/'}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(redact(value)));
+}
+
+function html(res: ServerResponse, status: number, body: string): void {
+  send(res, status, 'text/html; charset=utf-8', body, { 'content-security-policy': PAGE_CSP });
+}
+
+function unauthorized(res: ServerResponse, badKey: boolean): void {
+  res.setHeader('www-authenticate', 'Bearer realm="dbrs"');
+  json(res, 401, {
+    error: badKey
+      ? 'The API key is not valid.'
+      : 'An API key is required: send Authorization: Bearer <key> or x-api-key.',
+  });
+}
+
+function methodNotAllowed(res: ServerResponse): void {
+  json(res, 405, { error: 'Method not allowed.' });
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, location });
+  res.end();
+}

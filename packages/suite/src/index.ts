@@ -1,0 +1,35 @@
+// Public surface of @voicehive/db-reliability-suite. Nothing else is API.
+
+export type { FeatureName, MaintenanceTask } from './components/feature.js';
+export type { FlatSuiteConfig, SuiteConfig } from './config.js';
+export { defaultSuiteConfig, resolveSuiteConfig } from './config.js';
+export type { Role, RoleKeys } from './http/auth.js';
+export type { SuiteHandler, SuiteHandlerOptions, SuiteHandlerTarget, SuiteRoute } from './http/handler.js';
+export { createSuiteHandler } from './http/handler.js';
+export type { RunningServer, StartServerOptions } from './http/server.js';
+export { startServer } from './http/server.js';
+export { findStaleTables } from './maintenance/analyze-stale.js';
+export type { MaintenanceCycleResult, MaintenanceTaskResult, TaskResultOutcome } from './maintenance/cycle.js';
+export { renderForecastChart } from './page/chart.js';
+export type { PageAction, RenderPageOptions } from './page/render.js';
+
+export { renderLoginPage, renderStatusPage } from './page/render.js';
+export type {
+  BackupRow,
+  CapacityChartData,
+  ComponentName,
+  ComponentState,
+  ComponentStatus,
+  ComprehensiveStatus,
+  ForecastPoint,
+  HealthStatus,
+  IndexRecommendationRow,
+  IssueSeverity,
+  SlowQueryRow,
+  StatusIssue,
+  StatusPageData,
+  VerificationState,
+} from './status/types.js';
+export { COMPONENT_NAMES } from './status/types.js';
+export type { DatabaseReliabilitySuite, MaintenanceCycleOptions, SuiteOptions } from './suite.js';
+export { createDatabaseReliabilitySuite } from './suite.js';

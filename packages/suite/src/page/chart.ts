@@ -1,0 +1,63 @@
+import type { CapacityChartData } from '../status/types.js';
+import { html, type SafeHtml } from './escape.js';
+
+export interface ChartOptions {
+  /** Default 720. */
+  width?: number;
+  /** Default 260. */
+  height?: number;
+}
+
+/**
+ * The capacity forecast as an inline SVG: measured history as a solid line,
+ * the forecast dashed, its prediction interval as a shaded band, and the
+ * limit as a red line. No script, so it works under a strict CSP.
+ */
+export function renderForecastChart(data: CapacityChartData, options: ChartOptions = {}): SafeHtml {
+  const width = options.width ?? 720;
+  const height = options.height ?? 260;
+  const pad = { left: 64, right: 16, top: 16, bottom: 36 };
+  const history = data.history.filter((p) => Number.isFinite(p.v) && !Number.isNaN(Date.parse(p.t)));
+  const forecast = data.forecast.filter(
+    (p) => [p.v, p.lower, p.upper].every(Number.isFinite) && !Number.isNaN(Date.parse(p.t)),
+  );
+  if (history.length === 0 && forecast.length === 0) {
+    return html`<p class="muted" data-chart="empty">No capacity samples yet.</p>`;
+  }
+  const times = [...history.map((p) => Date.parse(p.t)), ...forecast.map((p) => Date.parse(p.t))];
+  const values = [...history.map((p) => p.v), ...forecast.flatMap((p) => [p.lower, p.upper, p.v])];
+  if (data.limit !== undefined && Number.isFinite(data.limit)) values.push(data.limit);
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times, t0 + 1);
+  const v0 = Math.min(0, ...values);
+  const v1 = Math.max(...values, v0 + 1) * 1.05;
+  const x = (t: number) => pad.left + ((t - t0) / (t1 - t0)) * (width - pad.left - pad.right);
+  const y = (v: number) => height - pad.bottom - ((v - v0) / (v1 - v0)) * (height - pad.top - pad.bottom);
+  const pt = (t: number, v: number) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+
+  const historyLine = history.map((p) => pt(Date.parse(p.t), p.v)).join(' ');
+  const lastHistory = history.at(-1);
+  const forecastPoints = [...(lastHistory ? [{ t: lastHistory.t, v: lastHistory.v }] : []), ...forecast];
+  const forecastLine = forecastPoints.map((p) => pt(Date.parse(p.t), p.v)).join(' ');
+  const band =
+    forecast.length > 0
+      ? [
+          ...forecast.map((p) => pt(Date.parse(p.t), p.upper)),
+          ...[...forecast].reverse().map((p) => pt(Date.parse(p.t), p.lower)),
+        ].join(' ')
+      : '';
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => v0 + f * (v1 - v0));
+  const xTicks = [0, 0.5, 1].map((f) => t0 + f * (t1 - t0));
+  const fmtDate = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const fmtV = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+  return html`<svg class="chart" role="img" data-chart="capacity" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
+  <title>${data.metric}: history and forecast (${data.unit})</title>
+  ${ticks.map((v) => html`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/><text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="axis">${fmtV(v)}</text>`)}
+  ${xTicks.map((t, i) => html`<text x="${x(t).toFixed(1)}" y="${height - 12}" text-anchor="${i === 0 ? 'start' : i === 2 ? 'end' : 'middle'}" class="axis">${fmtDate(t)}</text>`)}
+  ${band ? html`<polygon points="${band}" class="band" data-series="interval"/>` : ''}
+  ${historyLine ? html`<polyline points="${historyLine}" class="history" data-series="history"/>` : ''}
+  ${forecast.length > 0 ? html`<polyline points="${forecastLine}" class="forecast" data-series="forecast"/>` : ''}
+  ${data.limit !== undefined && Number.isFinite(data.limit) ? html`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(data.limit).toFixed(1)}" y2="${y(data.limit).toFixed(1)}" class="limit" data-series="limit"/><text x="${width - pad.right}" y="${(y(data.limit) - 4).toFixed(1)}" text-anchor="end" class="axis limit-label">limit ${fmtV(data.limit)} ${data.unit}</text>` : ''}
+</svg>`;
+}

@@ -1,0 +1,148 @@
+import { redact } from '@voicehive/db-core';
+import type { ComponentState, StatusPageData } from '../status/types.js';
+import { renderForecastChart } from './chart.js';
+import { html, type SafeHtml } from './escape.js';
+import { STYLES } from './styles.js';
+
+export interface PageAction {
+  /** Path segment under `<base>/actions/`. */
+  id: string;
+  label: string;
+}
+
+export interface RenderPageOptions {
+  /** Prefix for form targets, e.g. `/dbrs`. Default ''. */
+  basePath?: string;
+  /** Actions the viewer may trigger (operator role only); shown as buttons. */
+  actions?: PageAction[];
+  csrfToken?: string;
+  /** Role of the person looking, shown in the header. */
+  role?: string;
+  /** Whether a logout button makes sense (cookie session). */
+  canLogout?: boolean;
+  /** One-line message at the top (result of an action). */
+  notice?: string;
+  title?: string;
+}
+
+/**
+ * The PgHero-style status page as one self-contained HTML document. All
+ * data is passed through `redact` and every value is escaped, so neither a
+ * secret nor markup from query text reaches the browser.
+ */
+export function renderStatusPage(input: StatusPageData, options: RenderPageOptions = {}): string {
+  const data = redact(input);
+  const base = options.basePath ?? '';
+  const s = data.status;
+  const title = options.title ?? 'Database Reliability';
+  const actions = options.actions ?? [];
+  const components = Object.entries(s.components) as Array<
+    [string, { status: ComponentState; message?: string; durationMs: number }]
+  >;
+
+  const body = html`
+<header><h1>${title}</h1><span class="meta">generated ${s.generatedAt}${options.role ? html` · signed in as ${options.role}` : ''}</span>
+${options.canLogout ? html`<form class="inline" method="post" action="${base}/logout"><button class="secondary" type="submit">Sign out</button></form>` : ''}</header>
+<main>
+${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}
+<section id="overall"><div class="overall"><span>Overall health</span><span class="badge ${s.overallHealth}" data-testid="overall-health">${s.overallHealth}</span>
+<span class="muted">${s.issues.length} issue${s.issues.length === 1 ? '' : 's'}</span>
+${actions.map((a) => html`<form class="inline" method="post" action="${base}/actions/${a.id}"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" data-action="${a.id}">${a.label}</button></form>`)}
+</div></section>
+
+<section id="components"><h2>Components</h2>
+<table><thead><tr><th>Component</th><th>Status</th><th>Details</th><th class="num">Check time</th></tr></thead><tbody>
+${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</td><td><span class="badge ${c.status}">${c.status.replace('_', ' ')}</span></td><td>${c.message ?? ''}</td><td class="num">${Math.round(c.durationMs)} ms</td></tr>`)}
+</tbody></table></section>
+
+<section id="issues"><h2>Issues</h2>
+${
+  s.issues.length === 0
+    ? html`<p class="muted">No issues.</p>`
+    : html`<table><thead><tr><th>Severity</th><th>Component</th><th>Issue</th><th>Action</th></tr></thead><tbody>
+${s.issues.map((i) => html`<tr><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}</td><td>${i.action}</td></tr>`)}
+</tbody></table>`
+}</section>
+
+<section id="slow-queries"><h2>Slow queries</h2>
+${unavailableOr(
+  data.unavailable?.slowQueries,
+  data.slowQueries.length === 0
+    ? html`<p class="muted">No slow queries recorded.</p>`
+    : html`<table><thead><tr><th>Query (normalised)</th><th class="num">Calls</th><th class="num">Mean</th><th class="num">Total</th></tr></thead><tbody>
+${data.slowQueries.map((q) => html`<tr><td><pre>${q.query}</pre></td><td class="num">${q.calls}</td><td class="num">${fmtMs(q.meanMs)}</td><td class="num">${fmtMs(q.totalMs)}</td></tr>`)}
+</tbody></table>`,
+)}</section>
+
+<section id="index-recommendations"><h2>Index recommendations</h2>
+${unavailableOr(
+  data.unavailable?.indexRecommendations,
+  data.indexRecommendations.length === 0
+    ? html`<p class="muted">No index recommendations.</p>`
+    : html`<table><thead><tr><th>Priority</th><th>Table</th><th>Columns</th><th class="num">Est. cost reduction</th><th>CREATE statement</th></tr></thead><tbody>
+${data.indexRecommendations.map((r) => html`<tr><td><span class="badge ${r.priority === 1 ? 'critical' : r.priority === 2 ? 'warning' : 'info'}">P${r.priority}</span></td><td>${r.table}</td><td>${r.columns.join(', ')}</td><td class="num">${r.estimatedCostReduction === undefined ? '–' : `${Math.round(r.estimatedCostReduction * (r.estimatedCostReduction <= 1 ? 100 : 1))}%`}${r.validated === false ? html` <span class="muted">(heuristic)</span>` : ''}</td><td><pre>${r.createSql}</pre></td></tr>`)}
+</tbody></table>`,
+)}</section>
+
+<section id="backups"><h2>Backups</h2>
+${unavailableOr(
+  data.unavailable?.backups,
+  data.backups.length === 0
+    ? html`<p class="muted">No backups listed.</p>`
+    : html`<table><thead><tr><th>Backup</th><th>Database</th><th>Type</th><th>Created</th><th class="num">Size</th><th>Verification</th></tr></thead><tbody>
+${data.backups.map((b) => html`<tr><td><code>${b.backupId}</code></td><td>${b.database}</td><td>${b.type}</td><td>${b.createdAt}</td><td class="num">${b.sizeBytes === undefined ? '–' : fmtBytes(b.sizeBytes)}</td><td><span class="badge ${b.verification}">${b.verification}</span>${b.verifiedAt ? html` <span class="muted">${b.verifiedAt}</span>` : ''}</td></tr>`)}
+</tbody></table>`,
+)}</section>
+
+<section id="capacity"><h2>Capacity forecast</h2>
+${unavailableOr(data.unavailable?.capacity, data.capacity ? capacitySection(data.capacity) : html`<p class="muted">No capacity data.</p>`)}</section>
+</main>`;
+  return document(title, body);
+}
+
+function capacitySection(c: NonNullable<StatusPageData['capacity']>): SafeHtml {
+  const facts = [
+    c.growthPerDay !== undefined ? `growth ${c.growthPerDay.toFixed(2)} ${c.unit}/day` : undefined,
+    c.daysUntilFull === null
+      ? 'no limit reached in the forecast horizon'
+      : c.daysUntilFull !== undefined
+        ? `${Math.round(c.daysUntilFull)} days until full (pessimistic bound)`
+        : undefined,
+    c.model ? `model: ${c.model}` : undefined,
+  ].filter(Boolean);
+  return html`<p class="muted">${c.metric} (${c.unit})${facts.length ? ` · ${facts.join(' · ')}` : ''}</p>${c.note ? html`<p class="muted">${c.note}</p>` : ''}${renderForecastChart(c)}`;
+}
+
+function unavailableOr(reason: string | undefined, content: SafeHtml): SafeHtml {
+  return reason ? html`<p class="muted" data-unavailable>${reason}</p>` : content;
+}
+
+export function renderLoginPage(options: { basePath?: string; error?: string; title?: string } = {}): string {
+  const base = options.basePath ?? '';
+  return document(
+    options.title ?? 'Sign in',
+    html`<main><section class="login"><h2>Database Reliability — sign in</h2>
+${options.error ? html`<div class="notice" role="alert">${options.error}</div>` : ''}
+<form method="post" action="${base}/login"><label for="key">API key</label><input id="key" name="key" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form></section></main>`,
+  );
+}
+
+function document(title: string, body: SafeHtml): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${html`${title}`}</title><style>${STYLES}</style></head><body>${body}</body></html>`;
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+export function fmtBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}

@@ -1,0 +1,98 @@
+/** Health of the whole suite or one part of it. */
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+/** The parts `getComprehensiveStatus()` always reports, present or not. */
+export const COMPONENT_NAMES = ['database', 'performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/**
+ * `not_available`: the feature package is not wired into this build of the suite.
+ * `disabled`: switched off by configuration. Neither counts against overall health.
+ */
+export type ComponentState = HealthStatus | 'not_available' | 'disabled';
+
+export interface ComponentStatus {
+  status: ComponentState;
+  message?: string;
+  details?: Record<string, unknown>;
+  durationMs: number;
+}
+
+export type IssueSeverity = 'critical' | 'warning' | 'info';
+
+export interface StatusIssue {
+  severity: IssueSeverity;
+  component: ComponentName;
+  message: string;
+  /** What to do about it, in one sentence. */
+  action: string;
+}
+
+export interface ComprehensiveStatus {
+  overallHealth: HealthStatus;
+  components: Record<ComponentName, ComponentStatus>;
+  issues: StatusIssue[];
+  generatedAt: string;
+}
+
+export interface SlowQueryRow {
+  /** Normalised text ($1 placeholders), never literal values. */
+  query: string;
+  calls: number;
+  meanMs: number;
+  totalMs: number;
+}
+
+export interface IndexRecommendationRow {
+  table: string;
+  columns: string[];
+  priority: 1 | 2 | 3;
+  createSql: string;
+  estimatedCostReduction?: number;
+  validated?: boolean;
+}
+
+export type VerificationState = 'passed' | 'failed' | 'unverified';
+
+export interface BackupRow {
+  backupId: string;
+  database: string;
+  type: string;
+  createdAt: string;
+  sizeBytes?: number;
+  verification: VerificationState;
+  verifiedAt?: string;
+}
+
+export interface ForecastPoint {
+  t: string;
+  v: number;
+  lower: number;
+  upper: number;
+}
+
+export interface CapacityChartData {
+  /** What is plotted, e.g. "database size". */
+  metric: string;
+  /** Unit of `v`, e.g. "MB". */
+  unit: string;
+  history: Array<{ t: string; v: number }>;
+  forecast: ForecastPoint[];
+  limit?: number;
+  daysUntilFull?: number | null;
+  growthPerDay?: number;
+  model?: string;
+  /** Why there is no forecast, when there is none. */
+  note?: string;
+}
+
+/** Everything the HTML status page shows. */
+export interface StatusPageData {
+  status: ComprehensiveStatus;
+  slowQueries: SlowQueryRow[];
+  indexRecommendations: IndexRecommendationRow[];
+  backups: BackupRow[];
+  capacity?: CapacityChartData;
+  /** Sections that could not be filled, with the reason shown instead. */
+  unavailable?: Partial<Record<'slowQueries' | 'indexRecommendations' | 'backups' | 'capacity', string>>;
+}

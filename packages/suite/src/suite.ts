@@ -1,0 +1,571 @@
+import {
+  AuditLog,
+  type CreateMetricsOptions,
+  createDatabase,
+  createLogger,
+  createMetrics,
+  type Database,
+  type DatabaseInput,
+  DbrsError,
+  databasePingCheck,
+  HealthRegistry,
+  isDbrsError,
+  LeaderLock,
+  type Logger,
+  type Metrics,
+  redact,
+  redactString,
+  resolveDatabase,
+  Scheduler,
+  silentLogger,
+} from '@voicehive/db-core';
+import type { FeatureComponent, FeatureName, MaintenanceTask } from './components/feature.js';
+import { FEATURE_FACTORIES, NOT_WIRED_REASON } from './components/index.js';
+import { type FlatSuiteConfig, resolveSuiteConfig, type SuiteConfig } from './config.js';
+import type { SuiteHandlerTarget } from './http/handler.js';
+import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
+import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
+import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
+import { MaintenanceState } from './maintenance/state.js';
+import { withTimeout } from './status/timeout.js';
+import {
+  COMPONENT_NAMES,
+  type ComponentName,
+  type ComponentStatus,
+  type ComprehensiveStatus,
+  type HealthStatus,
+  type StatusIssue,
+  type StatusPageData,
+} from './status/types.js';
+
+export interface SuiteOptions {
+  /** prom-client Registry the suite and every component register on. Default: a new private registry. */
+  registry?: CreateMetricsOptions['registry'];
+  /** Default: a pino logger at `logging.level`, or silent when `logLevel` is 'silent'. */
+  logger?: Logger;
+  /** Longest one component's status may take, in ms. Default 5,000. */
+  componentTimeoutMs?: number;
+  /** How long `shutdown()` waits for running work before aborting it, in ms. Default 10,000. */
+  shutdownTimeoutMs?: number;
+  /** Interval of the scheduled maintenance cycle, in ms. Default 300,000 (5 minutes). */
+  maintenanceIntervalMs?: number;
+  /** Start the maintenance scheduler at once. Default false (call `suite.startScheduler()`). */
+  autoStart?: boolean;
+  /** Name recorded as the actor of audit entries. Default 'suite'. */
+  actor?: string;
+  /** Check the database is reachable before returning. Default true. */
+  connectOnStart?: boolean;
+}
+
+export interface MaintenanceCycleOptions {
+  signal?: AbortSignal;
+  /** Run every task even if it ran recently. Default false. */
+  force?: boolean;
+  /** Wait for another instance's cycle instead of skipping, in ms. Default 0. */
+  lockTimeoutMs?: number;
+  actor?: string;
+}
+
+export interface DatabaseReliabilitySuite extends SuiteHandlerTarget, AsyncDisposable {
+  readonly config: SuiteConfig;
+  readonly database: Database;
+  readonly metrics: Metrics;
+  readonly registry: Metrics['registry'];
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  readonly health: HealthRegistry;
+  readonly scheduler: Scheduler;
+  /** Feature instances from their packages; undefined when disabled or not available. */
+  readonly performance: unknown;
+  readonly backup: unknown;
+  readonly migrations: unknown;
+  readonly capacity: unknown;
+  readonly pgbouncer: unknown;
+  /** Which features are wired, disabled, or not available, and why. */
+  readonly features: Record<
+    FeatureName,
+    { state: 'active' | 'disabled' | 'not_available' | 'failed'; reason?: string }
+  >;
+  getComprehensiveStatus(options?: { signal?: AbortSignal }): Promise<ComprehensiveStatus>;
+  getStatusPageData(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
+  checkReady(options?: { signal?: AbortSignal }): Promise<{ ready: boolean; message?: string }>;
+  runMaintenanceCycle(options?: MaintenanceCycleOptions): Promise<MaintenanceCycleResult>;
+  /** The maintenance tasks this suite runs, in order. */
+  maintenanceTasks(): MaintenanceTask[];
+  startScheduler(): void;
+  /** Serves the HTTP routes; the server is closed by `shutdown()`. */
+  serve(options?: StartServerOptions): Promise<RunningServer>;
+  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * One call that wires core and every enabled feature package against one
+ * database. `config` takes the original system's flat keys in camelCase
+ * (`poolMaxSize`, `backupType`, `backupS3Bucket`, …) or a `loadConfig()`
+ * result; it is validated whole before anything connects.
+ */
+export async function createDatabaseReliabilitySuite(
+  databaseUrl: DatabaseInput | undefined,
+  config: FlatSuiteConfig | Partial<Record<keyof SuiteConfig, object>> = {},
+  options: SuiteOptions = {},
+): Promise<DatabaseReliabilitySuite> {
+  const cfg = resolveSuiteConfig(config);
+  const logger =
+    options.logger ??
+    (cfg.logging.level === 'silent' ? silentLogger() : createLogger({ level: cfg.logging.level, component: 'dbrs' }));
+  const metrics = createMetrics({ registry: options.registry, prefix: cfg.metrics.prefix });
+  const dbOptions = {
+    poolMin: cfg.database.poolMinSize,
+    poolMax: cfg.database.poolMaxSize,
+    statementTimeoutMs: cfg.database.statementTimeoutMs,
+    connectionTimeoutMs: cfg.database.connectionTimeoutMs,
+    applicationName: cfg.database.applicationName,
+    logger,
+  };
+  let database: Database;
+  let ownsDatabase: boolean;
+  if (databaseUrl !== undefined) {
+    ({ database, owned: ownsDatabase } = resolveDatabase(databaseUrl, dbOptions));
+  } else if (cfg.database.url) {
+    database = createDatabase(cfg.database.url, dbOptions);
+    ownsDatabase = true;
+  } else {
+    const d = cfg.database;
+    database = createDatabase(
+      { host: d.host, port: d.port, name: d.name, user: d.user, password: d.password },
+      dbOptions,
+    );
+    ownsDatabase = true;
+  }
+  const suite = new Suite(cfg, database, ownsDatabase, metrics, logger, options);
+  try {
+    if (options.connectOnStart ?? true) await database.ping();
+    await suite.init();
+  } catch (err) {
+    await suite.shutdown({ timeoutMs: 1_000 }).catch(() => {});
+    throw err;
+  }
+  if (options.autoStart) suite.startScheduler();
+  return suite;
+}
+
+const HEALTH_VALUE: Record<HealthStatus, number> = { healthy: 1, degraded: 0.5, unhealthy: 0 };
+
+class Suite implements DatabaseReliabilitySuite {
+  readonly config: SuiteConfig;
+  readonly database: Database;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  readonly health = new HealthRegistry();
+  readonly scheduler: Scheduler;
+  readonly features = {} as DatabaseReliabilitySuite['features'];
+  readonly #ownsDatabase: boolean;
+  readonly #options: SuiteOptions;
+  readonly #components = new Map<FeatureName, FeatureComponent>();
+  readonly #lock: LeaderLock;
+  readonly #state: MaintenanceState;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #servers: RunningServer[] = [];
+  readonly #coreTasks: MaintenanceTask[];
+  #schedulerStarted = false;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(
+    config: SuiteConfig,
+    database: Database,
+    ownsDatabase: boolean,
+    metrics: Metrics,
+    logger: Logger,
+    options: SuiteOptions,
+  ) {
+    this.config = config;
+    this.database = database;
+    this.#ownsDatabase = ownsDatabase;
+    this.metrics = metrics;
+    this.logger = logger.child({ component: 'suite' });
+    this.#options = options;
+    this.audit = new AuditLog({
+      logger,
+      ...(config.audit.enabled ? { database, schema: config.audit.schema, table: config.audit.table } : {}),
+    });
+    // Per database: two databases on one server must not exclude each other's maintenance.
+    this.#lock = new LeaderLock(database, { name: `dbrs:maintenance:${database.info.database}`, logger });
+    this.#state = new MaintenanceState(database);
+    this.scheduler = new Scheduler({ logger });
+    this.#coreTasks = [analyzeStaleTablesTask(database)];
+    this.health.register(databasePingCheck(database, { timeoutMs: options.componentTimeoutMs ?? 5_000 }));
+    // Registered up front so /metrics and the dashboards see every series name from the start.
+    this.#suiteMetrics();
+  }
+
+  get registry() {
+    return this.metrics.registry;
+  }
+  get performance() {
+    return this.#components.get('performance')?.instance;
+  }
+  get backup() {
+    return this.#components.get('backup')?.instance;
+  }
+  get migrations() {
+    return this.#components.get('migrations')?.instance;
+  }
+  get capacity() {
+    return this.#components.get('capacity')?.instance;
+  }
+  get pgbouncer() {
+    return this.#components.get('pgbouncer')?.instance;
+  }
+
+  get actions(): SuiteHandlerTarget['actions'] {
+    const actions: NonNullable<SuiteHandlerTarget['actions']> = {
+      maintenance: {
+        label: 'Run maintenance cycle',
+        run: ({ actor, signal }) => this.runMaintenanceCycle({ actor, signal }),
+      },
+    };
+    for (const c of this.#components.values()) Object.assign(actions, c.actions?.() ?? {});
+    // Page actions are tracked and aborted by shutdown like any other work.
+    return Object.fromEntries(
+      Object.entries(actions).map(([id, a]) => [
+        id,
+        {
+          label: a.label,
+          run: (o: { signal?: AbortSignal; actor: string }) =>
+            this.#track(
+              a.run({ ...o, signal: o.signal ? AbortSignal.any([o.signal, this.#abort.signal]) : this.#abort.signal }),
+            ),
+        },
+      ]),
+    );
+  }
+
+  async init(): Promise<void> {
+    const enabled: Record<FeatureName, boolean> = {
+      performance: this.config.performance.enabled,
+      backup: this.config.backup.enabled,
+      migrations: this.config.migrations.enabled,
+      capacity: this.config.capacity.enabled,
+      pgbouncer: this.config.pgbouncer.enabled,
+    };
+    for (const name of ['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as FeatureName[]) {
+      if (!enabled[name]) {
+        this.features[name] = { state: 'disabled', reason: `Switched off by configuration (${name}.enabled = false).` };
+        continue;
+      }
+      const factory = FEATURE_FACTORIES[name];
+      if (!factory) {
+        this.features[name] = { state: 'not_available', reason: NOT_WIRED_REASON[name] };
+        continue;
+      }
+      try {
+        const built = await factory({
+          database: this.database,
+          config: this.config,
+          metrics: this.metrics,
+          logger: this.logger,
+          audit: this.audit,
+          signal: this.#abort.signal,
+        });
+        if ('unavailable' in built) {
+          this.features[name] = { state: 'not_available', reason: built.unavailable };
+          continue;
+        }
+        await built.component.initialize(this.#abort.signal);
+        this.#components.set(name, built.component);
+        this.features[name] = { state: 'active' };
+      } catch (err) {
+        if (isDbrsError(err, 'CONFIG_INVALID')) throw err;
+        const reason = redactString(err instanceof Error ? err.message : String(err));
+        this.features[name] = { state: 'failed', reason };
+        this.logger.error({ event: 'feature_init_failed', feature: name, err }, `${name} failed to initialise`);
+      }
+    }
+    this.scheduler.add({
+      name: 'maintenance-cycle',
+      intervalMs: this.#options.maintenanceIntervalMs ?? 300_000,
+      jitterMs: 10_000,
+      run: ({ signal }) => this.runMaintenanceCycle({ signal, actor: 'scheduler' }),
+    });
+  }
+
+  maintenanceTasks(): MaintenanceTask[] {
+    const order: FeatureName[] = ['capacity', 'performance', 'backup', 'migrations', 'pgbouncer'];
+    return [...order.flatMap((n) => this.#components.get(n)?.tasks() ?? []), ...this.#coreTasks];
+  }
+
+  startScheduler(): void {
+    this.#assertOpen();
+    if (this.#schedulerStarted) return;
+    this.#schedulerStarted = true;
+    this.scheduler.start();
+  }
+
+  async checkReady(options: { signal?: AbortSignal } = {}): Promise<{ ready: boolean; message?: string }> {
+    try {
+      await this.database.ping({ signal: options.signal });
+      return { ready: true };
+    } catch (err) {
+      return { ready: false, message: redactString(err instanceof Error ? err.message : String(err)) };
+    }
+  }
+
+  async getComprehensiveStatus(options: { signal?: AbortSignal } = {}): Promise<ComprehensiveStatus> {
+    this.#assertOpen();
+    const timeoutMs = this.#options.componentTimeoutMs ?? 5_000;
+    const components = {} as Record<ComponentName, ComponentStatus>;
+    const issues: StatusIssue[] = [];
+    const dbReport = await this.health.run({ signal: options.signal, only: ['database'] });
+    const dbCheck = dbReport.checks[0]!;
+    components.database = {
+      status: dbCheck.status,
+      durationMs: dbCheck.durationMs,
+      ...(dbCheck.message ? { message: dbCheck.message } : {}),
+      details: {
+        ...(dbCheck.details ?? {}),
+        database: this.database.info.database,
+        pool: {
+          total: this.database.pool.totalCount,
+          idle: this.database.pool.idleCount,
+          waiting: this.database.pool.waitingCount,
+          max: this.config.database.poolMaxSize,
+        },
+      },
+    };
+    if (dbCheck.status === 'unhealthy') {
+      issues.push({
+        severity: 'critical',
+        component: 'database',
+        message: dbCheck.message ?? 'The database is unreachable.',
+        action:
+          'Check that PostgreSQL is running and the connection settings (DB_HOST, DB_PORT, credentials) are right.',
+      });
+    }
+    if (this.database.pool.waitingCount > 0) {
+      issues.push({
+        severity: 'warning',
+        component: 'database',
+        message: `${this.database.pool.waitingCount} requests are waiting for a pool connection.`,
+        action: 'Raise poolMaxSize or put pgBouncer in front of the database.',
+      });
+    }
+    await Promise.all(
+      (['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as FeatureName[]).map(async (name) => {
+        const feature = this.features[name];
+        const component = this.#components.get(name);
+        if (!component) {
+          components[name] = {
+            status: feature.state === 'failed' ? 'unhealthy' : (feature.state as 'disabled' | 'not_available'),
+            durationMs: 0,
+            ...(feature.reason ? { message: feature.reason } : {}),
+          };
+          if (feature.state === 'failed')
+            issues.push({
+              severity: 'warning',
+              component: name,
+              message: `${name} failed to start: ${feature.reason}`,
+              action: 'Fix the cause named here and restart the service.',
+            });
+          return;
+        }
+        const t0 = performance.now();
+        try {
+          const s = await withTimeout(
+            `The ${name} status`,
+            timeoutMs,
+            (signal) => component.status(signal),
+            options.signal,
+          );
+          components[name] = {
+            status: s.status,
+            durationMs: performance.now() - t0,
+            ...(s.message ? { message: s.message } : {}),
+            ...(s.details ? { details: s.details } : {}),
+          };
+          issues.push(...(s.issues ?? []));
+        } catch (err) {
+          const message = redactString(err instanceof Error ? err.message : String(err));
+          components[name] = { status: 'unhealthy', durationMs: performance.now() - t0, message };
+          issues.push({
+            severity: 'warning',
+            component: name,
+            message: `The ${name} status could not be read: ${message}`,
+            action: isDbrsError(err, 'TIMEOUT')
+              ? 'Look for slow catalog queries or locks; the status is bounded so the rest still reports.'
+              : 'See the service log for the cause.',
+          });
+        }
+      }),
+    );
+    const ordered = Object.fromEntries(COMPONENT_NAMES.map((n) => [n, components[n]])) as Record<
+      ComponentName,
+      ComponentStatus
+    >;
+    const overallHealth = overall(ordered);
+    const gauge = this.#suiteMetrics().health;
+    for (const [name, c] of Object.entries(ordered)) {
+      if (c.status in HEALTH_VALUE) gauge.set({ component: name }, HEALTH_VALUE[c.status as HealthStatus]);
+    }
+    const severityRank = { critical: 0, warning: 1, info: 2 } as const;
+    issues.sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
+    return redact({ overallHealth, components: ordered, issues, generatedAt: new Date().toISOString() });
+  }
+
+  async getStatusPageData(options: { signal?: AbortSignal } = {}): Promise<StatusPageData> {
+    const status = await this.getComprehensiveStatus(options);
+    const timeoutMs = this.#options.componentTimeoutMs ?? 5_000;
+    const unavailable: NonNullable<StatusPageData['unavailable']> = {};
+    const section = async <T>(
+      key: keyof typeof unavailable,
+      feature: FeatureName,
+      get: ((c: FeatureComponent, signal: AbortSignal) => Promise<T>) | undefined,
+      fallback: T,
+    ): Promise<T> => {
+      const c = this.#components.get(feature);
+      if (!c || !get) {
+        unavailable[key] = this.features[feature].reason ?? `${feature} does not provide this section.`;
+        return fallback;
+      }
+      try {
+        return await withTimeout(`The ${key} section`, timeoutMs, (signal) => get(c, signal), options.signal);
+      } catch (err) {
+        unavailable[key] = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
+        return fallback;
+      }
+    };
+    const perf = this.#components.get('performance');
+    const backup = this.#components.get('backup');
+    const cap = this.#components.get('capacity');
+    const [slowQueries, indexRecommendations, backups, capacity] = await Promise.all([
+      section('slowQueries', 'performance', perf?.slowQueries ? (c, s) => c.slowQueries!(s) : undefined, []),
+      section(
+        'indexRecommendations',
+        'performance',
+        perf?.indexRecommendations ? (c, s) => c.indexRecommendations!(s) : undefined,
+        [],
+      ),
+      section('backups', 'backup', backup?.backups ? (c, s) => c.backups!(s) : undefined, []),
+      section('capacity', 'capacity', cap?.capacityChart ? (c, s) => c.capacityChart!(s) : undefined, undefined),
+    ]);
+    return redact({
+      status,
+      slowQueries,
+      indexRecommendations,
+      backups,
+      ...(capacity ? { capacity } : {}),
+      ...(Object.keys(unavailable).length ? { unavailable } : {}),
+    });
+  }
+
+  runMaintenanceCycle(options: MaintenanceCycleOptions = {}): Promise<MaintenanceCycleResult> {
+    this.#assertOpen();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal;
+    const { runs, lastSuccess } = this.#suiteMetrics();
+    const p = runCycle({
+      tasks: this.maintenanceTasks(),
+      lock: this.#lock,
+      state: this.#state,
+      audit: this.audit,
+      logger: this.logger,
+      actor: options.actor ?? this.#options.actor ?? 'suite',
+      signal,
+      lockTimeoutMs: options.lockTimeoutMs,
+      force: options.force,
+      onTask: (r) => {
+        runs.inc({ task: r.task, outcome: r.outcome });
+        if (r.outcome === 'completed') lastSuccess.set({ task: r.task }, Date.now() / 1000);
+      },
+    });
+    return this.#track(p);
+  }
+
+  async serve(options: StartServerOptions = {}): Promise<RunningServer> {
+    this.#assertOpen();
+    const server = await startServer(this, {
+      apiKey: this.config.server.apiKey,
+      metricsRequireApiKey: this.config.server.metricsRequireApiKey,
+      logger: this.logger,
+      ...options,
+    });
+    this.#servers.push(server);
+    return server;
+  }
+
+  shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#shutdown ??= this.#doShutdown(options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000);
+    return this.#shutdown;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  async #doShutdown(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await Promise.allSettled(this.#servers.map((s) => s.close()));
+    await this.scheduler.stop({ timeoutMs });
+    if (this.#inFlight.size > 0) {
+      const left = Math.max(0, deadline - Date.now());
+      const timedOut = await Promise.race([
+        Promise.allSettled([...this.#inFlight]).then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), left).unref()),
+      ]);
+      if (timedOut)
+        this.logger.warn(
+          { event: 'shutdown_abort', running: this.#inFlight.size },
+          'aborting work still running at shutdown',
+        );
+    }
+    this.#abort.abort(new DbrsError('ABORTED', 'The suite is shutting down.'));
+    await Promise.allSettled([...this.#inFlight]);
+    for (const c of [...this.#components.values()].reverse()) {
+      await c
+        .close()
+        .catch((err) => this.logger.warn({ event: 'component_close_failed', component: c.name, err }, 'close failed'));
+    }
+    await this.#lock.close().catch(() => {});
+    if (this.#ownsDatabase) await this.database.close();
+  }
+
+  /** The suite's own metrics (get-or-create, so calling this again is cheap). */
+  #suiteMetrics() {
+    return {
+      health: this.metrics.gauge({
+        name: 'dbrs_component_health',
+        help: 'Health per component: 1 healthy, 0.5 degraded, 0 unhealthy.',
+        labelNames: ['component'],
+      }),
+      runs: this.metrics.counter({
+        name: 'dbrs_maintenance_task_runs_total',
+        help: 'Maintenance task runs by outcome.',
+        labelNames: ['task', 'outcome'],
+      }),
+      lastSuccess: this.metrics.gauge({
+        name: 'dbrs_maintenance_last_success_timestamp_seconds',
+        help: 'When each maintenance task last completed (Unix seconds).',
+        labelNames: ['task'],
+      }),
+    };
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inFlight.add(p);
+    const done = () => this.#inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  #assertOpen(): void {
+    if (this.#shutdown) throw new DbrsError('CLOSED', 'The suite has been shut down.', { hint: 'Create a new suite.' });
+  }
+}
+
+function overall(components: Record<ComponentName, ComponentStatus>): HealthStatus {
+  const db = components.database.status;
+  if (db === 'unhealthy') return 'unhealthy';
+  const rest = Object.values(components).map((c) => c.status);
+  if (rest.some((s) => s === 'unhealthy' || s === 'degraded')) return 'degraded';
+  return 'healthy';
+}

@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { requireComponent } from '@voicehive/db-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/index.js';
+import { assertNoSecrets, fakeTarget, OPERATOR_KEY } from './support/fake-target.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = requireComponent('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
+const ARTIFACTS = resolve(import.meta.dirname, '../../../.ci/artifacts');
+
+describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
+  let server: RunningServer;
+  let scratch: string;
+  beforeAll(async () => {
+    server = await startServer(fakeTarget(), { port: 0, apiKey: OPERATOR_KEY });
+    scratch = mkdtempSync(join(tmpdir(), 'dbrs-chromium-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('signs in through the form, renders every section and the forecast chart, and saves a screenshot', async () => {
+    const previousTmp = process.env['TMPDIR'];
+    // Playwright leaves profile directories in TMPDIR; keep them in our scratch dir.
+    process.env['TMPDIR'] = scratch;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/`);
+      await page.fill('input[name="key"]', OPERATOR_KEY);
+      await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
+
+      expect(await page.textContent('[data-testid="overall-health"]')).toBe('degraded');
+      for (const id of ['components', 'issues', 'slow-queries', 'index-recommendations', 'backups', 'capacity']) {
+        expect(await page.isVisible(`section#${id}`), id).toBe(true);
+      }
+      expect(await page.locator('#components tr[data-component]').count()).toBe(6);
+      expect(await page.textContent('#index-recommendations')).toContain(
+        'CREATE INDEX CONCURRENTLY "bookings_status_check_in_idx"',
+      );
+      expect(await page.textContent('#slow-queries')).toContain('status = $1');
+      expect(await page.textContent('#backups')).toContain('passed');
+      for (const series of ['history', 'forecast', 'interval', 'limit']) {
+        expect(await page.locator(`svg[data-chart="capacity"] [data-series="${series}"]`).count(), series).toBe(1);
+      }
+      const box = await page.locator('svg[data-chart="capacity"]').boundingBox();
+      expect(box!.width).toBeGreaterThan(300);
+      // The escaped query text must not have become a script.
+      expect(await page.locator('script').count()).toBe(0);
+      expect(assertNoSecrets(await page.content())).toEqual([]);
+      // Operator sees the action button and can run it from the page.
+      await Promise.all([page.waitForLoadState('load'), page.click('button[data-action="maintenance"]')]);
+      expect(await page.textContent('[role="status"]')).toContain('Run maintenance cycle: done.');
+
+      const file = join(ARTIFACTS, 'status-page.png');
+      await page.screenshot({ path: file, fullPage: true });
+      expect(statSync(file).size).toBeGreaterThan(10_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      if (previousTmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = previousTmp;
+    }
+  });
+});

@@ -1,0 +1,24 @@
+// Lets `node --conditions=@voicehive/source` run the workspace's TypeScript
+// sources directly: Node strips types but does not map the `.js` specifiers
+// TypeScript's NodeNext style uses back to their `.ts` files; this hook does.
+import { existsSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    try {
+      return nextResolve(specifier, context);
+    } catch (err) {
+      if (
+        specifier.endsWith('.js') &&
+        (specifier.startsWith('.') || specifier.startsWith('/')) &&
+        context.parentURL?.startsWith('file:')
+      ) {
+        const candidate = new URL(`${specifier.slice(0, -3)}.ts`, context.parentURL);
+        if (existsSync(fileURLToPath(candidate))) return nextResolve(candidate.href, context);
+      }
+      throw err;
+    }
+  },
+});
