@@ -1,5 +1,5 @@
 // Lint throughput on one core: statements per second through lintSql (parse + all rules),
-// against squawk on the same text. Run: node --conditions=@voicehive/source --import ./bench/migrations/ts-resolve.mjs bench/migrations/lint-throughput.ts
+// against squawk on the same text. Run: scripts/run-source.sh bench/migrations/lint-throughput.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

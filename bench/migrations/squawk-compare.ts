@@ -1,5 +1,5 @@
 // Side by side with squawk on the labelled corpus in ./corpus (cases.json).
-// Run: node --conditions=@voicehive/source --import ./bench/migrations/ts-resolve.mjs bench/migrations/squawk-compare.ts
+// Run: scripts/run-source.sh bench/migrations/squawk-compare.ts
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

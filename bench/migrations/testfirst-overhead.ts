@@ -1,5 +1,5 @@
 // testFirst overhead against the bare apply, on the hotel database at two sizes.
-// Run: node --conditions=@voicehive/source --import ./bench/migrations/ts-resolve.mjs bench/migrations/testfirst-overhead.ts [scaleSmall] [scaleLarge]
+// Run: scripts/run-source.sh bench/migrations/testfirst-overhead.ts [scaleSmall] [scaleLarge]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

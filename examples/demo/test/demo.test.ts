@@ -15,7 +15,7 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
         '--experimental-transform-types',
         '--disable-warning=ExperimentalWarning',
         '--import',
-        './register-ts.mjs',
+        '../../scripts/register-source-hooks.mjs',
         'src/main.ts',
         ...args,
       ],

@@ -30,8 +30,6 @@ export type { PredictionInterval } from './forecast/intervals.js';
 export { fitLinear } from './forecast/linear.js';
 export { resample } from './forecast/resample.js';
 export { fitSeasonal } from './forecast/seasonal.js';
-export type { SeriesFamily, SyntheticOptions, SyntheticSeries } from './forecast/synthetic.js';
-export { seededRandom, syntheticSeries } from './forecast/synthetic.js';
 export type { FitResult, FittedModel, ModelName, Point, RawPoint, RegularSeries } from './forecast/types.js';
 export type { CollectResult, GetForecastsOptions } from './manager.js';
 export { DatabaseCapacityManager, XID_WRAPAROUND_LIMIT } from './manager.js';

@@ -1,37 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the YAML under test uses ${VAR} syntax.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LoadConfigOptions, loadConfig } from '../src/config/load-config.js';
+import { describe, expect, it } from 'vitest';
+import type { LoadConfigOptions } from '../src/config/load-config.js';
 import { configSchema } from '../src/config/schema.js';
-import { type DbrsError, isDbrsError } from '../src/errors.js';
+import { failure, useConfigDir } from './config-dir.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dbrs-config-validation-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function yamlFile(text: string): Promise<void> {
-  await writeFile(join(dir, 'database_config.yaml'), text);
-}
-
-function load(options: LoadConfigOptions = {}) {
-  return loadConfig({ cwd: dir, env: {}, ...options });
-}
-
-function failure(fn: () => unknown): DbrsError {
-  try {
-    fn();
-  } catch (error) {
-    if (isDbrsError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw');
-}
+const { yamlFile, load } = useConfigDir();
 
 describe('defaults', () => {
   it('are the documented ones', () => {

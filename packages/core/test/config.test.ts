@@ -1,42 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the YAML under test uses ${VAR} syntax.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LoadConfigOptions, loadConfig } from '../src/config/load-config.js';
-import { type DbrsError, isDbrsError } from '../src/errors.js';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.js';
+import { failure, useConfigDir } from './config-dir.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'config');
 
-let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'dbrs-config-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function yamlFile(text: string, name = 'database_config.yaml'): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
-
-/** Loads with an empty environment unless one is given, so the developer's shell never leaks in. */
-function load(options: LoadConfigOptions = {}) {
-  return loadConfig({ cwd: dir, env: {}, ...options });
-}
-
-function failure(fn: () => unknown): DbrsError {
-  try {
-    fn();
-  } catch (error) {
-    if (isDbrsError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw');
-}
+const tmp = useConfigDir();
+const { yamlFile, load } = tmp;
 
 describe('layer precedence', () => {
   const yaml = `
@@ -125,7 +98,7 @@ describe('choosing the file', () => {
   it('fails with CONFIG_FILE_NOT_FOUND for a named file that does not exist', () => {
     const fromOption = failure(() => load({ file: 'missing.yaml' }));
     expect(fromOption.code).toBe('CONFIG_FILE_NOT_FOUND');
-    expect(fromOption.message).toContain(join(dir, 'missing.yaml'));
+    expect(fromOption.message).toContain(join(tmp.dir, 'missing.yaml'));
     expect(failure(() => load({ env: { DBRS_CONFIG: 'gone.yaml' } })).code).toBe('CONFIG_FILE_NOT_FOUND');
   });
 
@@ -296,9 +269,9 @@ describe('YAML anchors across sections', () => {
 
 describe('_FILE secrets', () => {
   it('reads <NAME>_FILE, dropping the trailing newline, for the env layer and for ${NAME}', async () => {
-    const secret = join(dir, 'db-password');
+    const secret = join(tmp.dir, 'db-password');
     await writeFile(secret, 'p@ss word\n');
-    const keyFile = join(dir, 'backup-key');
+    const keyFile = join(tmp.dir, 'backup-key');
     await writeFile(keyFile, 'correct horse battery staple\r\n');
     await yamlFile('pgbouncer:\n  admin_password: ${DB_PASSWORD}\n');
     const config = load({ env: { DB_PASSWORD_FILE: secret, BACKUP_ENCRYPTION_KEY_FILE: 'backup-key' } });
@@ -308,14 +281,14 @@ describe('_FILE secrets', () => {
   });
 
   it('fails with CONFIG_INVALID naming the variable when the file cannot be read', async () => {
-    const error = failure(() => load({ env: { DB_PASSWORD_FILE: join(dir, 'no-such-secret') } }));
+    const error = failure(() => load({ env: { DB_PASSWORD_FILE: join(tmp.dir, 'no-such-secret') } }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('DB_PASSWORD_FILE');
     expect(error.message).toContain('ENOENT');
   });
 
   it('never puts the contents of a secret file into an error', async () => {
-    const secret = join(dir, 'port');
+    const secret = join(tmp.dir, 'port');
     await writeFile(secret, 'Tr0ub4dor&3\n');
     const error = failure(() => load({ env: { DB_PORT_FILE: secret } }));
     expect(error.code).toBe('CONFIG_INVALID');
@@ -324,7 +297,7 @@ describe('_FILE secrets', () => {
   });
 
   it('refuses both NAME and NAME_FILE', async () => {
-    const secret = join(dir, 'pw');
+    const secret = join(tmp.dir, 'pw');
     await writeFile(secret, 'x');
     const error = failure(() => load({ env: { DB_PASSWORD: 'y', DB_PASSWORD_FILE: secret } }));
     expect(error.code).toBe('CONFIG_INVALID');
@@ -368,7 +341,7 @@ describe('environment variables', () => {
     const previous = process.env['PROMETHEUS_PORT'];
     process.env['PROMETHEUS_PORT'] = '9555';
     try {
-      expect(loadConfig({ cwd: dir, file: false }).metrics.port).toBe(9555);
+      expect(loadConfig({ cwd: tmp.dir, file: false }).metrics.port).toBe(9555);
     } finally {
       if (previous === undefined) delete process.env['PROMETHEUS_PORT'];
       else process.env['PROMETHEUS_PORT'] = previous;
@@ -403,7 +376,7 @@ describe('malformed YAML', () => {
     expect(error.code).toBe('CONFIG_PARSE');
     expect(error.message).toContain('at line 3, column 1');
     expect(error.message).toContain('Tabs are not allowed');
-    expect(error.details).toMatchObject({ file: join(dir, 'database_config.yaml') });
+    expect(error.details).toMatchObject({ file: join(tmp.dir, 'database_config.yaml') });
     expect(error.details).toMatchObject({ line: 3, column: 1 });
   });
 

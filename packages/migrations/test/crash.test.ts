@@ -10,7 +10,22 @@ afterEach(async () => {
   fx = undefined;
 });
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const runMigrations = fileURLToPath(new URL('./fixtures/run-migrations.ts', import.meta.url));
+const sourceHooks = fileURLToPath(new URL('../../../scripts/register-source-hooks.mjs', import.meta.url));
+
+/**
+ * `node fixtures/run-migrations.ts <url> <dir>` with the repo's shared source
+ * hooks, in strip-only mode (no --experimental-transform-types, unlike
+ * scripts/run-source.sh): user .ts migrations must load exactly as a plain
+ * Node 24 process loads them in production.
+ */
+function spawnMigrationRun(f: Fixture) {
+  return spawn(
+    process.execPath,
+    ['--conditions=@voicehive/source', '--import', sourceHooks, runMigrations, f.url, f.dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -26,18 +41,7 @@ it('a runner killed mid-migration leaves no lock, no half-applied migration, and
     '001_first.sql': sqlMigration('CREATE TABLE first (id int);', 'DROP TABLE first;'),
     '002_slow.sql': sqlMigration('CREATE TABLE slow (id int);\nSELECT pg_sleep(60);', 'DROP TABLE slow;'),
   });
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@voicehive/source',
-      '--import',
-      `${here}fixtures/ts-resolve.mjs`,
-      `${here}fixtures/run-migrations.ts`,
-      fx.url,
-      fx.dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnMigrationRun(fx);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const sleeping = await waitFor(async () => {
@@ -87,18 +91,7 @@ export async function down({ db }: Ctx): Promise<void> {
 }
 `,
   });
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@voicehive/source',
-      '--import',
-      `${here}fixtures/ts-resolve.mjs`,
-      `${here}fixtures/run-migrations.ts`,
-      fx.url,
-      fx.dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnMigrationRun(fx);
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   const code = await new Promise((resolve) => child.on('exit', resolve));

@@ -227,39 +227,38 @@ describe('runner', () => {
     expect(left.rowCount).toBe(0);
   });
 
-  it('retries on lock_timeout (55P03) and succeeds once the conflicting lock is gone', async () => {
-    fx = await fixture({ '001_t.sql': sqlMigration('CREATE TABLE busy (id int);', 'DROP TABLE busy;') });
-    expect((await fx.manager().runMigration()).success).toBe(true);
-    await fx.write({
+  /** Applies 001 (table busy), writes a pending 002 that ALTERs it, and opens a session holding a conflicting lock on it. */
+  async function pendingAlterOfLockedTable(): Promise<{ f: Fixture; blocker: pg.Client }> {
+    const f = await fixture({ '001_t.sql': sqlMigration('CREATE TABLE busy (id int);', 'DROP TABLE busy;') });
+    fx = f;
+    expect((await f.manager().runMigration()).success).toBe(true);
+    await f.write({
       '002_alter.sql': sqlMigration('ALTER TABLE busy ADD COLUMN note text;', 'ALTER TABLE busy DROP COLUMN note;'),
     });
-    const blocker = new pg.Client({ connectionString: fx.url });
+    const blocker = new pg.Client({ connectionString: f.url });
     await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE busy IN ACCESS SHARE MODE');
+    await blocker.query('BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE');
+    return { f, blocker };
+  }
+
+  it('retries on lock_timeout (55P03) and succeeds once the conflicting lock is gone', async () => {
+    const { f, blocker } = await pendingAlterOfLockedTable();
     setTimeout(() => void blocker.query('COMMIT'), 700);
-    const run = await fx
+    const run = await f
       .manager({ lockTimeoutMs: 200, maxLockRetries: 10, retryBaseMs: 100, retryMaxMs: 200 })
       .runMigration();
     await blocker.end();
     expect(run.errorMessage).toBeUndefined();
     expect(run.report.migrations[0]!.attempts).toBeGreaterThan(1);
-    const cols = await fx.db.query(
+    const cols = await f.db.query(
       "SELECT 1 FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'note'",
     );
     expect(cols.rowCount).toBe(1);
   });
 
   it('gives up with the lock-timeout error after maxLockRetries', async () => {
-    fx = await fixture({ '001_t.sql': sqlMigration('CREATE TABLE busy (id int);', 'DROP TABLE busy;') });
-    expect((await fx.manager().runMigration()).success).toBe(true);
-    await fx.write({
-      '002_alter.sql': sqlMigration('ALTER TABLE busy ADD COLUMN note text;', 'ALTER TABLE busy DROP COLUMN note;'),
-    });
-    const blocker = new pg.Client({ connectionString: fx.url });
-    await blocker.connect();
-    await blocker.query('BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE');
-    const run = await fx
+    const { f, blocker } = await pendingAlterOfLockedTable();
+    const run = await f
       .manager({ lockTimeoutMs: 50, maxLockRetries: 2, retryBaseMs: 10, retryMaxMs: 20 })
       .runMigration();
     await blocker.end();

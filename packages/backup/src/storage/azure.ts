@@ -7,6 +7,7 @@ import type {
 } from '@azure/storage-blob';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { downloadStream } from './download-stream.js';
+import { forEachConcurrently } from './for-each-concurrently.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
@@ -228,14 +229,7 @@ export class AzureBlobStorage implements BackupStorage {
   async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
     for (const key of keys) validateKey(key);
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) {
-        const key = keys[next++]!;
-        await this.delete(key, options);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+    await forEachConcurrently(keys, DELETE_CONCURRENCY, (key) => this.delete(key, options));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
+import { forEachConcurrently } from './for-each-concurrently.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
@@ -220,11 +221,7 @@ export class GcsStorage implements BackupStorage {
   async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
     for (const key of keys) validateKey(key);
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) await this.delete(keys[next++]!, options);
-    };
-    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+    await forEachConcurrently(keys, DELETE_CONCURRENCY, (key) => this.delete(key, options));
   }
 
   async close(): Promise<void> {

@@ -35,11 +35,6 @@ export function maxLock(a: LockMode | undefined, b: LockMode | undefined): LockM
   return LOCK_ORDER.indexOf(a) >= LOCK_ORDER.indexOf(b) ? a : b;
 }
 
-/** Locks that block writes (SHARE and stronger). */
-export function blocksWrites(mode: LockMode | undefined): boolean {
-  return !!mode && LOCK_ORDER.indexOf(mode) >= LOCK_ORDER.indexOf('ShareLock');
-}
-
 export function str(n: Node | undefined): string | undefined {
   return n?.String?.sval;
 }
@@ -123,21 +118,6 @@ const NON_VOLATILE_FUNCTIONS = new Set([
   'substring',
   'left',
   'right',
-]);
-
-/** Known volatile functions, named in messages. Unknown functions are assumed volatile too. */
-export const VOLATILE_FUNCTIONS = new Set([
-  'clock_timestamp',
-  'random',
-  'gen_random_uuid',
-  'uuid_generate_v4',
-  'uuid_generate_v1',
-  'uuidv7',
-  'uuidv4',
-  'nextval',
-  'timeofday',
-  'setseed',
-  'txid_current',
 ]);
 
 /** Returns the name of the first function in `expr` that may be volatile, or undefined. */

@@ -60,12 +60,6 @@ function byteToCharMapper(sql: string): (byte: number) => number {
   return (b) => (b >= map.length ? sql.length : map[b]!);
 }
 
-export function lineAt(sql: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index && i < sql.length; i++) if (sql.charCodeAt(i) === 10) line++;
-  return line;
-}
-
 function lineCounter(sql: string): (index: number) => number {
   const starts: number[] = [0];
   for (let i = 0; i < sql.length; i++) if (sql.charCodeAt(i) === 10) starts.push(i + 1);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
-export const REGISTER_TS = resolve(import.meta.dirname, 'register-ts.mjs');
+export const REGISTER_TS = resolve(import.meta.dirname, '../../../../scripts/register-source-hooks.mjs');
 
 /**
  * `node` flags that run the CLI straight from the workspace's TypeScript:
