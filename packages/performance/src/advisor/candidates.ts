@@ -1,0 +1,133 @@
+import type { ColumnStats, IndexInfo } from '../catalog/catalog.js';
+import type { TableUsage } from './resolve.js';
+
+export interface IndexColumn {
+  name: string;
+  desc: boolean;
+}
+
+export interface CandidateIndex {
+  /** Stable identity: `schema.table(col, col DESC)`. */
+  key: string;
+  tableOid: number;
+  schema: string;
+  table: string;
+  columns: IndexColumn[];
+  /** Leading columns compared with `=`: their order among themselves does not matter for coverage. */
+  eqCount: number;
+  /** Whether the column order serves an ORDER BY (then direction matters). */
+  servesSort: boolean;
+}
+
+export interface CandidateOptions {
+  /** Widest index to propose. Default 3. */
+  maxColumns: number;
+  /**
+   * Columns other statements on the same table compare by range or sort on:
+   * among equality columns they go last, so one index serves both shapes
+   * (`status = $1 AND day = $2` and `status = $1 AND day BETWEEN …`).
+   */
+  rangeElsewhere?: ReadonlySet<string>;
+}
+
+export function candidateKey(schema: string, table: string, columns: IndexColumn[]): string {
+  return `${schema}.${table}(${columns.map((c) => (c.desc ? `${c.name} DESC` : c.name)).join(', ')})`;
+}
+
+/** Estimated rows matching one value: lower is more selective. Unknown stats sort last, keeping query order. */
+export function rowsPerValue(reltuples: number, stats: ColumnStats | undefined): number {
+  if (!stats) return Number.POSITIVE_INFINITY;
+  const rows = reltuples * (1 - stats.nullFrac);
+  const distinct = stats.nDistinct < 0 ? -stats.nDistinct * reltuples : stats.nDistinct;
+  return distinct > 0 ? rows / distinct : rows;
+}
+
+/**
+ * B-tree candidates for one statement's use of one table, in the order a DBA
+ * would write them: equality columns first (most selective first), then one
+ * range column or the ORDER BY / GROUP BY columns with their direction.
+ * Single-column candidates are included so the selector can prefer a narrow
+ * index when the composite buys nothing more.
+ */
+export function buildCandidates(
+  usage: TableUsage,
+  stats: (column: string) => ColumnStats | undefined,
+  options: CandidateOptions,
+): CandidateIndex[] {
+  const { table } = usage;
+  const trailing = (c: string): boolean => options.rangeElsewhere?.has(c) ?? false;
+  const bySelectivity = (cols: string[]): string[] =>
+    cols
+      .map((c, i) => ({ c, i, r: rowsPerValue(table.reltuples, stats(c)) }))
+      .sort((a, b) => Number(trailing(a.c)) - Number(trailing(b.c)) || a.r - b.r || a.i - b.i)
+      .map((x) => x.c);
+  const eq = bySelectivity(usage.eq);
+  const range = usage.range.filter((c) => !eq.includes(c));
+  const joins = usage.join.filter((c) => !eq.includes(c));
+  const out = new Map<string, CandidateIndex>();
+  const add = (cols: IndexColumn[], eqCount: number, servesSort: boolean): void => {
+    const unique = cols.filter((c, i) => cols.findIndex((o) => o.name === c.name) === i).slice(0, options.maxColumns);
+    if (unique.length === 0) return;
+    const key = candidateKey(table.schema, table.name, unique);
+    if (out.has(key)) return;
+    out.set(key, {
+      key,
+      tableOid: table.oid,
+      schema: table.schema,
+      table: table.name,
+      columns: unique,
+      eqCount: Math.min(eqCount, unique.length),
+      servesSort,
+    });
+  };
+  const asc = (c: string): IndexColumn => ({ name: c, desc: false });
+  for (const c of [...eq, ...joins, ...range]) add([asc(c)], eq.includes(c) || joins.includes(c) ? 1 : 0, false);
+  if (usage.sort[0]) add([{ name: usage.sort[0].column, desc: usage.sort[0].desc }], 0, true);
+  const eqCols = eq.map(asc);
+  if (eq.length > 1) add(eqCols, eq.length, false);
+  for (const r of range) {
+    const sortOnRange = usage.sort.find((s) => s.column === r);
+    add([...eqCols, { name: r, desc: sortOnRange?.desc ?? false }], eq.length, sortOnRange !== undefined);
+  }
+  if (usage.sort.length > 0) {
+    const sortCols = usage.sort.filter((s) => !eq.includes(s.column)).map((s) => ({ name: s.column, desc: s.desc }));
+    add([...eqCols, ...sortCols], eq.length, true);
+  }
+  if (usage.group.length > 0)
+    add([...eqCols, ...usage.group.filter((g) => !eq.includes(g)).map(asc)], eq.length, false);
+  // A join column leads when the table is the inner side of a nested loop; the filter columns follow.
+  for (const j of joins) if (eq.length > 0) add([asc(j), ...eqCols], 1, false);
+  return [...out.values()];
+}
+
+/**
+ * True when an existing valid, non-partial B-tree already serves the
+ * candidate: its leading key columns are the candidate's columns (equality
+ * columns in any order), with ORDER BY directions equal or all reversed
+ * (a B-tree scans backwards). Expression indexes never cover.
+ */
+export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): IndexInfo | undefined {
+  return indexes.find((idx) => {
+    if (idx.tableOid !== candidate.tableOid || !idx.valid || idx.partial || idx.am !== 'btree') return false;
+    const n = candidate.columns.length;
+    if (idx.columns.length < n) return false;
+    const lead = idx.columns.slice(0, candidate.eqCount);
+    const eqNames = candidate.columns.slice(0, candidate.eqCount).map((c) => c.name);
+    if (lead.some((c) => c === null || !eqNames.includes(c)) || new Set(lead).size !== eqNames.length) return false;
+    for (let i = candidate.eqCount; i < n; i++) if (idx.columns[i] !== candidate.columns[i]!.name) return false;
+    if (!candidate.servesSort) return true;
+    const rest = candidate.columns.slice(candidate.eqCount);
+    const same = rest.every((c, i) => c.desc === (idx.desc[candidate.eqCount + i] ?? false));
+    const reversed = rest.every((c, i) => c.desc !== (idx.desc[candidate.eqCount + i] ?? false));
+    return same || reversed;
+  });
+}
+
+/** CREATE INDEX CONCURRENTLY for a recommendation; names are quoted, never interpolated raw. */
+export function createIndexSql(
+  c: { schema: string; table: string; columns: IndexColumn[] },
+  quoteIdent: (s: string) => string,
+): string {
+  const cols = c.columns.map((col) => `${quoteIdent(col.name)}${col.desc ? ' DESC' : ''}`).join(', ');
+  return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)} (${cols});`;
+}
