@@ -1,0 +1,87 @@
+import { DbrsError } from '@voicehive/db-core';
+import type { BackupType, CompressionType } from '../types.js';
+
+export const MANIFEST_NAME = 'manifest.json';
+export const MANIFEST_FORMAT = 1;
+
+export interface ManifestObject {
+  /** Stored name inside the backup folder, e.g. `dump.pgdump.zst.vhbk`. */
+  name: string;
+  /** The tool's file name before compression/encryption suffixes, e.g. `dump.pgdump`, `dir/toc.dat`, `base.tar`. */
+  path: string;
+  /** What it holds: `custom-dump`, `directory-file`, `globals`, `base-tar`, `wal-tar`, `backup-manifest`. */
+  role: string;
+  rawBytes: number;
+  storedBytes: number;
+  /** SHA-256 of the stored bytes. */
+  sha256: string;
+}
+
+export interface VerificationRecord {
+  level: 1 | 2 | 3;
+  ok: boolean;
+  at: string;
+  durationMs: number;
+  /** Level 3: measured time to restore (the recovery time objective actually achieved). */
+  restoreDurationMs?: number;
+  amcheck?: 'passed' | 'failed' | 'unavailable';
+  error?: string;
+}
+
+export interface BackupManifest {
+  formatVersion: number;
+  backupId: string;
+  type: BackupType;
+  database: string;
+  status: 'completed';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  server: { version: string; versionNum: number; systemIdentifier?: string };
+  tool: { name: string; version: string };
+  /** pg_dump -Fc (single stream) or -Fd (one object per file). */
+  format: 'custom' | 'directory' | 'tar';
+  options: {
+    tables?: string[];
+    excludeTables?: string[];
+    schemas?: string[];
+    excludeSchemas?: string[];
+    jobs?: number;
+    globals?: boolean;
+  };
+  wal?: { startLsn?: string; endLsn?: string; currentLsn?: string; timeline?: number };
+  compression: CompressionType;
+  encryption: { algorithm: 'aes-256-gcm-chunked'; keyIds: string[] } | null;
+  sizes: { rawBytes: number; storedBytes: number };
+  objects: ManifestObject[];
+  /** Exact row counts per `schema.table`, taken in the dump's snapshot. */
+  rowCounts?: Record<string, number>;
+  snapshotId?: string;
+  verification?: VerificationRecord;
+}
+
+export function parseManifest(text: string, key: string): BackupManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new DbrsError('INTEGRITY_FAILED', `Manifest ${key} is not valid JSON.`, { cause });
+  }
+  const m = value as Partial<BackupManifest>;
+  if (
+    !m ||
+    typeof m !== 'object' ||
+    typeof m.backupId !== 'string' ||
+    !Array.isArray(m.objects) ||
+    m.status !== 'completed'
+  ) {
+    throw new DbrsError('INTEGRITY_FAILED', `Manifest ${key} is missing required fields.`);
+  }
+  if ((m.formatVersion ?? 0) > MANIFEST_FORMAT) {
+    throw new DbrsError(
+      'UNSUPPORTED',
+      `Manifest ${key} has format ${m.formatVersion}; this library reads ${MANIFEST_FORMAT}.`,
+    );
+  }
+  return m as BackupManifest;
+}

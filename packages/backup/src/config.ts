@@ -1,0 +1,76 @@
+import { DbrsError } from '@voicehive/db-core';
+import { assertCompression, findZstdProgram } from './pipeline/compression.js';
+import { assertPolicy } from './retention/plan.js';
+import { type BackupConfig, BackupType, type CompressionType, StorageType } from './types.js';
+
+export interface ResolvedSettings {
+  backupType: BackupType;
+  compression: CompressionType;
+  compressionLevel: number | undefined;
+  zstdProgram: string | false;
+  tempDir: string | undefined;
+  lockTimeoutMs: number;
+  rowCounts: boolean;
+  incompleteGraceMs: number;
+  actor: string;
+}
+
+/** Validates a BackupConfig and fills in the documented defaults. Errors name the key, never a secret. */
+export function resolveSettings(config: BackupConfig): ResolvedSettings {
+  if (config === null || typeof config !== 'object') {
+    throw new DbrsError('CONFIG_INVALID', 'The backup config must be an object.');
+  }
+  const backupType = config.backupType ?? BackupType.LOGICAL;
+  if (!Object.values(BackupType).includes(backupType)) {
+    throw new DbrsError('CONFIG_INVALID', `backupType "${String(backupType)}" is not known.`, {
+      hint: "Use 'logical' or 'physical'.",
+    });
+  }
+  if (config.storageType !== undefined && !Object.values(StorageType).includes(config.storageType)) {
+    throw new DbrsError('CONFIG_INVALID', `storageType "${String(config.storageType)}" is not known.`, {
+      hint: "Use 'local', 's3', 'azure' or 'gcs'.",
+    });
+  }
+  const compression = config.compression ?? 'zstd';
+  assertCompression(compression);
+  if (config.compressionLevel !== undefined) {
+    const max = compression === 'gzip' ? 9 : 19;
+    if (!Number.isInteger(config.compressionLevel) || config.compressionLevel < 1 || config.compressionLevel > max) {
+      throw new DbrsError(
+        'CONFIG_INVALID',
+        `compressionLevel ${config.compressionLevel} is out of range for ${compression}.`,
+        {
+          hint: `Use 1–${max}.`,
+        },
+      );
+    }
+  }
+  const hasKey = !!config.encryptionKey || (config.encryptionRecipients?.length ?? 0) > 0;
+  if (config.encryption === true && !hasKey) {
+    throw new DbrsError(
+      'CONFIG_INVALID',
+      'Encryption is enabled but no encryptionKey or encryptionRecipients is set.',
+      {
+        hint: 'Set BACKUP_ENCRYPTION_KEY (a passphrase) or encryptionRecipients (vhbk-pub-… keys), or turn encryption off.',
+      },
+    );
+  }
+  assertPolicy({
+    retentionDays: config.retentionDays,
+    keepLast: config.keepLast,
+    gfs: config.gfs,
+    incompleteGraceMs: config.incompleteGraceMs,
+  });
+  const zstdProgram = config.zstdProgram === false ? false : (config.zstdProgram ?? findZstdProgram() ?? false);
+  return {
+    backupType,
+    compression,
+    compressionLevel: config.compressionLevel,
+    zstdProgram,
+    tempDir: config.tempDir,
+    lockTimeoutMs: config.lockTimeoutMs ?? 0,
+    rowCounts: config.rowCounts ?? true,
+    incompleteGraceMs: config.incompleteGraceMs ?? 86_400_000,
+    actor: config.actor ?? 'db-backup',
+  };
+}

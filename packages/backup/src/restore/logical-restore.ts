@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { abortError, DbrsError } from '@voicehive/db-core';
+import type { BackupManifest } from '../catalog/manifest.js';
+import { spawnTool } from '../tools/pg-tools.js';
+import type { PgTool } from '../types.js';
+import type { ObjectOpener } from './fetch.js';
+
+export interface LogicalRestoreOptions {
+  manifest: BackupManifest;
+  opener: ObjectOpener;
+  /** libpq env for the target server; the database is passed by name. */
+  env: NodeJS.ProcessEnv;
+  targetDatabase: string;
+  toolPath(tool: PgTool): string;
+  jobs?: number;
+  tables?: string[];
+  schemaOnly?: boolean;
+  clean?: boolean;
+  /** Keep the dump's object owners. Default true; false adds --no-owner (roles missing on the target). */
+  owners?: boolean;
+  tempDir: string;
+  signal?: AbortSignal;
+  onSpawn?: (info: { tool: PgTool; pid: number }) => void;
+}
+
+export function restoreArgs(
+  o: Pick<LogicalRestoreOptions, 'targetDatabase' | 'tables' | 'schemaOnly' | 'clean' | 'owners'>,
+): string[] {
+  const args = ['--no-password', '--exit-on-error', `--dbname=${o.targetDatabase}`];
+  if (o.clean) args.push('--clean', '--if-exists');
+  if (o.schemaOnly) args.push('--schema-only');
+  if (o.owners === false) args.push('--no-owner');
+  for (const t of o.tables ?? []) {
+    if (typeof t !== 'string' || t === '' || t.startsWith('-')) {
+      throw new DbrsError('INVALID_ARGUMENT', `Invalid table name ${JSON.stringify(t)} for restore.`, {
+        hint: 'Use "table" or "schema.table".',
+      });
+    }
+    const dot = t.indexOf('.');
+    // pg_restore -t takes a bare name; a schema narrows it with -n.
+    if (dot > 0) args.push(`--schema=${t.slice(0, dot)}`, `--table=${t.slice(dot + 1)}`);
+    else args.push(`--table=${t}`);
+  }
+  return args;
+}
+
+/**
+ * Custom format with one job streams storage → decrypt → decompress →
+ * pg_restore stdin: no temp copy. pg_restore -j needs a seekable file, so
+ * jobs > 1 (and directory-format backups) first download to a temp dir.
+ */
+export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    throw new DbrsError('INVALID_ARGUMENT', `jobs must be 1–64, got ${jobs}.`);
+  const pgRestore = o.toolPath('pg_restore');
+  const args = restoreArgs(o);
+  const dumpObjects = o.manifest.objects.filter((x) => x.role === 'custom-dump' || x.role === 'directory-file');
+  if (o.manifest.format === 'custom' && jobs === 1) {
+    const obj = dumpObjects[0]!;
+    const tool = spawnTool('pg_restore', pgRestore, args, { env: o.env, stdin: 'pipe', stdout: 'ignore' });
+    if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
+    const feed = pipeline(await o.opener.open(obj, o.signal), tool.child.stdin!, { signal: o.signal });
+    const [fed, exited] = await Promise.allSettled([feed, tool.exited]);
+    if (o.signal?.aborted) throw abortError(o.signal, 'restore');
+    // A damaged object is the cause when pg_restore then fails on a short stream.
+    if (fed.status === 'rejected' && (fed.reason as { code?: string })?.code !== 'EPIPE') {
+      tool.child.kill('SIGKILL');
+      throw fed.reason;
+    }
+    if (exited.status === 'rejected') throw restoreFailed(exited.reason);
+    return;
+  }
+  const dir = await mkdtemp(join(o.tempDir, 'vhbk-restore-'));
+  try {
+    let input: string;
+    if (o.manifest.format === 'custom') {
+      input = join(dir, 'dump.pgdump');
+      await o.opener.toFile(dumpObjects[0]!, input, o.signal);
+    } else {
+      input = join(dir, 'dump');
+      for (const obj of dumpObjects) await o.opener.toFile(obj, join(input, obj.path.replace(/^dir\//, '')), o.signal);
+    }
+    const tool = spawnTool('pg_restore', pgRestore, [...args, `--jobs=${jobs}`, input], {
+      env: o.env,
+      stdout: 'ignore',
+    });
+    if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
+    const onAbort = () => tool.child.kill('SIGTERM');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await tool.exited;
+    } catch (err) {
+      throw o.signal?.aborted ? abortError(o.signal, 'restore') : restoreFailed(err);
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function restoreFailed(err: unknown): DbrsError {
+  return new DbrsError('RESTORE_FAILED', `Restore failed: ${(err as Error).message}`, { cause: err });
+}

@@ -1,0 +1,142 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { DbrsError } from '@voicehive/db-core';
+import type { PgTool } from '../types.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface ToolLocatorOptions {
+  binDir?: string;
+  toolPaths?: Partial<Record<PgTool, string>>;
+  /** Server major: its Debian bin dir is the fallback for tools not on PATH (pg_verifybackup). */
+  serverMajor?: number;
+  pathEnv?: string;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute path of a PostgreSQL client tool, or TOOL_MISSING naming where it looked. */
+export function locateTool(tool: PgTool, options: ToolLocatorOptions = {}): string {
+  const explicit = options.toolPaths?.[tool];
+  const looked: string[] = [];
+  if (explicit) {
+    if (executable(explicit)) return explicit;
+    looked.push(explicit);
+  } else if (options.binDir) {
+    const p = join(options.binDir, tool);
+    if (executable(p)) return p;
+    looked.push(p);
+  } else {
+    for (const dir of (options.pathEnv ?? process.env['PATH'] ?? '').split(delimiter)) {
+      if (!dir) continue;
+      const p = join(dir, tool);
+      if (executable(p)) return p;
+    }
+    looked.push('PATH');
+    if (options.serverMajor) {
+      const p = `/usr/lib/postgresql/${options.serverMajor}/bin/${tool}`;
+      if (executable(p)) return p;
+      looked.push(p);
+    }
+  }
+  throw new DbrsError('TOOL_MISSING', `${tool} was not found (looked in ${looked.join(', ')}).`, {
+    hint: `Install the PostgreSQL client tools of the server's major version or newer, or set binDir / toolPaths.${tool}.`,
+    details: { tool, looked },
+  });
+}
+
+export interface ToolVersion {
+  major: number;
+  text: string;
+}
+
+/** Parses `pg_dump (PostgreSQL) 15.18 (Debian …)` → { major: 15 }. */
+export function parseToolVersion(output: string): ToolVersion | undefined {
+  const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(output);
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  // Before 10 the major was two parts (9.6).
+  const major = first < 10 && m[2] !== undefined ? Number(`${first}.${m[2]}`) : first;
+  return { major, text: output.trim().split('\n')[0]! };
+}
+
+export async function toolVersion(path: string, tool: PgTool): Promise<ToolVersion> {
+  let out: string;
+  try {
+    out = (await execFileAsync(path, ['--version'], { timeout: 10_000 })).stdout;
+  } catch (cause) {
+    throw new DbrsError('TOOL_MISSING', `Cannot run ${tool} at ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const v = parseToolVersion(out);
+  if (!v) throw new DbrsError('TOOL_FAILED', `Cannot read the version of ${tool} from "${out.trim().slice(0, 200)}".`);
+  return v;
+}
+
+/** Tools must be the server's major version or newer (older ones refuse or produce incomplete dumps). */
+export function assertToolVersion(tool: PgTool, version: ToolVersion, serverMajor: number, serverText: string): void {
+  if (version.major < serverMajor) {
+    throw new DbrsError(
+      'TOOL_VERSION_MISMATCH',
+      `${tool} is version ${version.major} (${version.text}) but the server is PostgreSQL ${serverMajor} (${serverText}).`,
+      {
+        hint: `Install ${tool} ${serverMajor} or newer (Debian: postgresql-client-${serverMajor}) or point binDir at it.`,
+        details: { tool, toolMajor: version.major, serverMajor },
+      },
+    );
+  }
+}
+
+export interface RunningTool {
+  child: ChildProcess;
+  /** Resolves on exit 0; rejects with TOOL_FAILED quoting stderr (never the environment). */
+  exited: Promise<void>;
+  stderr(): string;
+}
+
+export function spawnTool(
+  tool: PgTool,
+  path: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; stdout?: 'pipe' | 'ignore' | Writable; cwd?: string },
+): RunningTool {
+  const child = spawn(path, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 16_384) stderr += d.toString();
+  });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) =>
+      reject(
+        new DbrsError('TOOL_MISSING', `Cannot start ${tool} (${path}): ${err.message}.`, {
+          cause: err,
+          details: { tool },
+        }),
+      ),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      reject(
+        new DbrsError('TOOL_FAILED', `${tool} ${how}${stderr ? `: ${stderr.trim().slice(0, 2000)}` : '.'}`, {
+          details: { tool, code, signal },
+        }),
+      );
+    });
+  });
+  exited.catch(() => {});
+  return { child, exited, stderr: () => stderr };
+}

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
+import { DbrsError } from '@voicehive/db-core';
+import type { RunningTool } from './pg-tools.js';
+
+export interface ZstdPipe {
+  /** Compressed output; ends only after both the producer and zstd exited 0. */
+  output: Readable;
+  /** Exact uncompressed byte count, from zstd's -vv summary (valid once output ended). */
+  rawBytes(): number;
+  /** Pass as the producer's stdout: the producer writes into zstd through an OS pipe. */
+  stdin: NonNullable<ReturnType<typeof spawn>['stdin']>;
+  /** Call once the producer is spawned: drops this process's copy of zstd's stdin so zstd sees EOF. */
+  attach(producer: RunningTool): void;
+}
+
+/**
+ * A `zstd` process fed directly by a tool's stdout (kernel pipe, no copy
+ * through Node): the raw dump never enters this process, which keeps CPU and
+ * memory for compression and encryption. reference/measured-here.md: the
+ * zstd program is about 2x node's zstd stream.
+ */
+export function zstdPipe(program: string, level: number): ZstdPipe {
+  const child = spawn(program, ['-vv', '-c', `-${level}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let tail = '';
+  child.stderr.on('data', (d: Buffer) => {
+    tail = (tail + d.toString('latin1')).slice(-4096);
+  });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) =>
+      reject(new DbrsError('TOOL_MISSING', `Cannot run ${program}: ${err.message}.`, { cause: err })),
+    );
+    child.on('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new DbrsError('TOOL_FAILED', `zstd exited with ${signal ?? `code ${code}`}.`, {
+              details: { code, signal },
+            }),
+          ),
+    );
+  });
+  exited.catch(() => {});
+  const output = new PassThrough({ highWaterMark: 1 << 18 });
+  let producerExited: Promise<void> = Promise.resolve();
+  child.stdout.on('error', (err) => output.destroy(err));
+  child.stdout.pipe(output, { end: false });
+  child.stdout.on('end', () => {
+    // A killed producer closes the pipe like a finished one: only both exit codes make the stream complete.
+    Promise.all([producerExited, exited]).then(
+      () => output.end(),
+      (err) => output.destroy(err),
+    );
+  });
+  return {
+    output,
+    stdin: child.stdin,
+    rawBytes() {
+      const all = [...tail.matchAll(/\((\d+) B =>/g)];
+      const last = all.at(-1);
+      if (!last) throw new DbrsError('TOOL_FAILED', 'zstd did not report the uncompressed size.');
+      return Number(last[1]);
+    },
+    attach(producer) {
+      producerExited = producer.exited;
+      producer.exited.catch((err) => {
+        child.kill('SIGKILL');
+        output.destroy(err);
+      });
+      child.stdin.destroy();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
+import type { BackupStorage } from './storage/types.js';
+
+/** What kind of backup: `pg_dump` (logical) or `pg_basebackup` (physical). */
+export const BackupType = {
+  LOGICAL: 'logical',
+  PHYSICAL: 'physical',
+} as const;
+export type BackupType = (typeof BackupType)[keyof typeof BackupType];
+
+/** Where backups are stored. */
+export const StorageType = {
+  LOCAL: 'local',
+  S3: 's3',
+  AZURE: 'azure',
+  GCS: 'gcs',
+} as const;
+export type StorageType = (typeof StorageType)[keyof typeof StorageType];
+
+export type CompressionType = 'zstd' | 'gzip' | 'none';
+
+/** Grandfather-father-son counts: keep the newest backup of each of the last N days / ISO weeks / months. */
+export interface GfsPolicy {
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+}
+
+/** A passphrase with an explicit id (the id goes into manifests and object headers). */
+export interface NamedPassphrase {
+  id: string;
+  passphrase: string;
+}
+
+export interface BackupConfig {
+  /** Default type for `createBackup`. Default `'logical'`. */
+  backupType?: BackupType;
+  /** Which storage adapter `createStorage` builds when `storage` is not given. Default `'local'`. */
+  storageType?: StorageType;
+  /** An adapter instance; wins over `storageType` and the flat storage keys. Not closed by the manager. */
+  storage?: BackupStorage;
+  /** Local storage directory. */
+  localPath?: string;
+  s3Bucket?: string;
+  s3Region?: string;
+  s3Endpoint?: string;
+  s3Prefix?: string;
+  s3ForcePathStyle?: boolean;
+  s3AccessKeyId?: string;
+  s3SecretAccessKey?: string;
+  azureContainer?: string;
+  azureConnectionString?: string;
+  azurePrefix?: string;
+  gcsBucket?: string;
+  gcsPrefix?: string;
+  gcsProjectId?: string;
+  gcsKeyFilename?: string;
+  gcsApiEndpoint?: string;
+
+  /** Delete backups older than this many days (subject to keepLast, GFS and the newest-verified rule). Default: no age limit. */
+  retentionDays?: number;
+  /** Always keep the newest N backups of each database. Default: none. */
+  keepLast?: number;
+  /** Grandfather-father-son retention. Default: none. */
+  gfs?: GfsPolicy;
+  /** Objects of a backup without a manifest older than this are removed by cleanup, in ms. Default 24 h. */
+  incompleteGraceMs?: number;
+
+  /**
+   * Encrypt new backups. Default: on exactly when a key or recipient is set;
+   * `true` without one is a config error (BACKUP_ENCRYPTION_ENABLED).
+   */
+  encryption?: boolean;
+  /**
+   * Passphrase (or several, the first encrypts) for scrypt-wrapped data keys.
+   * Setting a key turns encryption on. Default: no encryption.
+   */
+  encryptionKey?: string | NamedPassphrase;
+  /** X25519 public keys (`vhbk-pub-…` from `generateRecipientKeyPair`): backup hosts need no decryption key. */
+  encryptionRecipients?: string[];
+  /** Extra keys tried on read (old passphrases, `vhbk-sec-…` private keys) so keys can rotate. */
+  decryptionKeys?: Array<string | NamedPassphrase>;
+  /** scrypt cost log2(N) for passphrase keys. Default 15 (32 MiB, ~0.1 s). */
+  scryptLogN?: number;
+  /** Plaintext bytes per AES-GCM chunk. Default 256 KiB. */
+  encryptionChunkSize?: number;
+  /** Default `'zstd'` (measured: see README). */
+  compression?: CompressionType;
+  /** zstd level. Default 3. gzip level. Default 1. */
+  compressionLevel?: number;
+  /**
+   * Path to the `zstd` program, used for compression when present (about 2x node's zstd here).
+   * `false` always uses node:zlib. Default: `zstd` found on PATH, else node:zlib.
+   */
+  zstdProgram?: string | false;
+
+  /** Directory holding pg_dump, pg_restore, pg_basebackup, pg_verifybackup. Default: PATH, then the server major's Debian bin dir. */
+  binDir?: string;
+  /** Exact program paths, overriding `binDir`. */
+  toolPaths?: Partial<Record<PgTool, string>>;
+  /** Scratch space for directory-format dumps, physical backups and parallel restores. Default os.tmpdir(). */
+  tempDir?: string;
+  /** How long `createBackup` waits for another backup of the same database to finish, in ms. Default 0. */
+  lockTimeoutMs?: number;
+  /** Take per-table row counts in the dump's snapshot. Default true. */
+  rowCounts?: boolean;
+  /** Server for level-3 restore tests. Default: a scratch database on the backed-up server. */
+  verifyServerUrl?: string;
+
+  logger?: Logger;
+  metrics?: Metrics;
+  audit?: AuditLog;
+  /** Actor recorded in audit entries. Default `'db-backup'`. */
+  actor?: string;
+}
+
+export type PgTool = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'pg_basebackup' | 'pg_verifybackup';
+
+export type BackupPhase = 'prepare' | 'dump' | 'upload' | 'manifest' | 'download' | 'restore' | 'verify' | 'cleanup';
+
+export interface ProgressEvent {
+  phase: BackupPhase;
+  /** Raw (uncompressed, unencrypted) bytes processed so far in this phase. */
+  bytes: number;
+  /** Bytes per second since the phase started. */
+  rate: number;
+}
+
+export interface CreateBackupOptions {
+  type?: BackupType;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  /** pg_dump `-t` patterns. */
+  tables?: string[];
+  /** pg_dump `-T` patterns. */
+  excludeTables?: string[];
+  /** pg_dump `-n` patterns. */
+  schemas?: string[];
+  /** pg_dump `-N` patterns. */
+  excludeSchemas?: string[];
+  /** More than 1 switches to directory format with `-j` (needs temp disk; see README). Default 1. */
+  jobs?: number;
+  /** Also store roles and tablespaces via `pg_dumpall --globals-only`. Default false. */
+  globals?: boolean;
+  /** Called with each spawned tool's pid (fault injection, diagnostics). */
+  onSpawn?: (info: { tool: PgTool; pid: number }) => void;
+}
+
+export interface BackupResult {
+  backupId: string;
+  database: string;
+  type: BackupType;
+  /** Raw bytes produced by the tool. */
+  sizeBytes: number;
+  /** Bytes stored after compression and encryption. */
+  storedBytes: number;
+  durationMs: number;
+  manifest: import('./catalog/manifest.js').BackupManifest;
+}
