@@ -56,7 +56,8 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
     output,
     stdin: child.stdin,
     rawBytes() {
-      const all = [...tail.matchAll(/\((\d+) B =>/g)];
+      // zstd pads small sizes inside the parentheses: "(     6 B =>     19 B".
+      const all = [...tail.matchAll(/\(\s*(\d+) B =>/g)];
       const last = all.at(-1);
       if (!last) throw new DbrsError('TOOL_FAILED', 'zstd did not report the uncompressed size.');
       return Number(last[1]);
