@@ -335,6 +335,9 @@ export function describeStorageContract(
       await second[Symbol.asyncDispose]();
       await expectCode(second.head(`${ns}/closing/obj`), 'CLOSED');
       await expectCode(second.put(`${ns}/closing/obj2`, Buffer.from('x')), 'CLOSED');
+      // deleteMany after close throws CLOSED like the rest, even with nothing to delete.
+      await expectCode(second.deleteMany([]), 'CLOSED');
+      await expectCode(second.deleteMany([`${ns}/closing/obj`]), 'CLOSED');
       await second.close();
       expect(await storage.head(`${ns}/closing/obj`)).toBeDefined();
     });

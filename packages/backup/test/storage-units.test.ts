@@ -8,6 +8,7 @@ import { requireComponent } from '@voicehive/db-testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AzureBlobStorage } from '../src/storage/azure.js';
 import { createStorage } from '../src/storage/create-storage.js';
+import { forEachConcurrently } from '../src/storage/for-each-concurrently.js';
 import { GcsStorage } from '../src/storage/gcs.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { S3Storage } from '../src/storage/s3.js';
@@ -206,6 +207,42 @@ describe('S3Storage multipart with an injected client', () => {
     expect(calls.map((c) => c.name)).toEqual(['PutObjectCommand']);
     expect((calls[0]!.input['Body'] as Buffer).length).toBe(8 * MiB);
     expect(calls[0]!.input['ChecksumAlgorithm']).toBeUndefined();
+  });
+});
+
+describe('forEachConcurrently (one-request-per-object deletes)', () => {
+  it('takes no new item once one has failed; calls already in flight still finish', async () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const started: number[] = [];
+    const release = new Map<number, () => void>();
+    const run = forEachConcurrently(items, 3, (item) => {
+      started.push(item);
+      if (item === 0) return Promise.reject(new Error('delete of item 0 failed'));
+      return new Promise<void>((resolve) => release.set(item, resolve));
+    });
+    await expect(run).rejects.toThrow('delete of item 0 failed');
+    expect(started).toEqual([0, 1, 2]);
+    // Let the two in-flight calls finish: their workers must stop instead of taking items 3..9.
+    release.get(1)!();
+    release.get(2)!();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1, 2]);
+    expect([...release.keys()]).toEqual([1, 2]);
+  });
+
+  it('still calls every item with at most `limit` in flight when nothing fails', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await forEachConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      seen.push(item);
+      inFlight--;
+    });
+    expect(seen.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(peak).toBe(3);
   });
 });
 

@@ -339,6 +339,55 @@ describe('GcsStorage against the fake', () => {
   });
 });
 
+/**
+ * An endpoint that accepts requests and never answers: a hung server, which
+ * the GCS fake cannot be made into. `received` resolves with the first request's path.
+ */
+async function hungEndpoint() {
+  let onRequest!: (path: string) => void;
+  const received = new Promise<string>((resolve) => {
+    onRequest = resolve;
+  });
+  const server: Server = createServer((req) => onRequest(req.url ?? ''));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// The server never answers, so without the signal the metadata request would wait for the SDK's own
+// timeout (minutes); the 20 s test timeout passes only if the abort rejects the call itself.
+describe('GcsStorage metadata requests honour the abort signal', () => {
+  for (const op of ['head', 'get'] as const) {
+    it(`${op}: an abort while GCS has not answered rejects with ABORTED`, { timeout: 20_000 }, async () => {
+      const hung = await hungEndpoint();
+      try {
+        const storage = new GcsStorage({ bucket: 'b', apiEndpoint: hung.endpoint, projectId: 'p', maxRetries: 0 });
+        const ac = new AbortController();
+        const call =
+          op === 'head' ? storage.head('k/obj', { signal: ac.signal }) : storage.get('k/obj', { signal: ac.signal });
+        const settled = call.then(
+          () => 'resolved',
+          (error: unknown) => error,
+        );
+        expect(await hung.received).toContain('/o/k%2Fobj');
+        ac.abort();
+        const outcome = await settled;
+        expect(isDbrsError(outcome, 'ABORTED')).toBe(true);
+      } finally {
+        await hung.close();
+      }
+    });
+  }
+});
+
 // ---------------------------------------------------------------- real services (only with credentials)
 describeStorageContract(
   's3 (real AWS)',

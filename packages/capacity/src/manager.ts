@@ -26,6 +26,15 @@ import type { CapacityDashboardData, CapacityForecast, CapacityResource, Capacit
 export const XID_WRAPAROUND_LIMIT = 2_146_483_648;
 
 const DAY = 86_400_000;
+/** Trends report changes over up to 30 days; one more day lets the 30-day window find its first sample. */
+const TREND_DAYS = 31;
+const TREND_METRICS: readonly [CapacityResource, string, CapacityTrend['unit']][] = [
+  ['storage', SERIES.storageUsed, 'bytes'],
+  ['database_size', SERIES.databaseSize, 'bytes'],
+  ['connections', SERIES.connectionsUsed, 'connections'],
+  ['xid', SERIES.xidAge, 'transactions'],
+  ['wal', SERIES.walPosition, 'bytes'],
+];
 
 export interface CollectResult {
   snapshot: CapacitySnapshot;
@@ -135,9 +144,43 @@ export class DatabaseCapacityManager implements AsyncDisposable {
   async getForecasts(options: GetForecastsOptions = {}): Promise<CapacityForecast[]> {
     this.#assertReady();
     const now = options.now ?? new Date();
-    const since = new Date(now.getTime() - this.config.forecast.historyDays * DAY);
-    const history = await this.store.read({ since, until: new Date(now.getTime() + 1) }, options);
-    const byMetric = groupByMetric(history);
+    const byMetric = groupByMetric(await this.#readHistory(now, this.config.forecast.historyDays, options.signal));
+    return this.#forecastsFrom(byMetric, now, options);
+  }
+
+  /** Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. */
+  async getCapacityDashboardData(options: { signal?: AbortSignal; now?: Date } = {}): Promise<CapacityDashboardData> {
+    this.#assertReady();
+    const current = this.#latest ?? (await this.collectSample({ signal: options.signal, at: options.now })).snapshot;
+    const now = options.now ?? new Date();
+    // One read serves both; each then sees exactly the window it would have read on its own.
+    const historyDays = this.config.forecast.historyDays;
+    const rows = await this.#readHistory(now, Math.max(historyDays, TREND_DAYS), options.signal);
+    const forecastSince = now.getTime() - historyDays * DAY;
+    const trendSince = now.getTime() - TREND_DAYS * DAY;
+    const trendMetrics = new Set(TREND_METRICS.map((m) => m[1]));
+    const forecasts = this.#forecastsFrom(
+      groupByMetric(rows.filter((r) => r.ts.getTime() >= forecastSince)),
+      now,
+      options,
+    );
+    const trends = this.#trends(
+      groupByMetric(rows.filter((r) => trendMetrics.has(r.metric) && r.ts.getTime() >= trendSince)),
+      now,
+    );
+    const alerts = this.evaluateAlerts(current, forecasts);
+    return { current, trends, forecasts, alerts, generatedAt: new Date() };
+  }
+
+  /** Every series from `days` before `now` up to and including `now`. */
+  #readHistory(now: Date, days: number, signal?: AbortSignal): Promise<StoredSample[]> {
+    return this.store.read(
+      { since: new Date(now.getTime() - days * DAY), until: new Date(now.getTime() + 1) },
+      signal ? { signal } : {},
+    );
+  }
+
+  #forecastsFrom(byMetric: Map<string, StoredSample[]>, now: Date, options: GetForecastsOptions): CapacityForecast[] {
     const specs = this.#resourceSpecs(byMetric).filter(
       (s) => !options.resources || options.resources.includes(s.resource),
     );
@@ -156,17 +199,6 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     }
     this.#metrics.observeForecasts(out);
     return out;
-  }
-
-  /** Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. */
-  async getCapacityDashboardData(options: { signal?: AbortSignal; now?: Date } = {}): Promise<CapacityDashboardData> {
-    this.#assertReady();
-    const current = this.#latest ?? (await this.collectSample({ signal: options.signal, at: options.now })).snapshot;
-    const now = options.now ?? new Date();
-    const forecasts = await this.getForecasts({ signal: options.signal, now });
-    const trends = await this.#trends(now, options.signal);
-    const alerts = this.evaluateAlerts(current, forecasts);
-    return { current, trends, forecasts, alerts, generatedAt: new Date() };
   }
 
   /** Applies the alert rules (with this manager's hysteresis state) to a snapshot and its forecasts. */
@@ -311,24 +343,9 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     return specs;
   }
 
-  async #trends(now: Date, signal?: AbortSignal): Promise<CapacityTrend[]> {
-    const metrics: [CapacityResource, string, CapacityTrend['unit']][] = [
-      ['storage', SERIES.storageUsed, 'bytes'],
-      ['database_size', SERIES.databaseSize, 'bytes'],
-      ['connections', SERIES.connectionsUsed, 'connections'],
-      ['xid', SERIES.xidAge, 'transactions'],
-      ['wal', SERIES.walPosition, 'bytes'],
-    ];
-    const rows = await this.store.read(
-      {
-        metrics: metrics.map((m) => m[1]),
-        since: new Date(now.getTime() - 31 * DAY),
-        until: new Date(now.getTime() + 1),
-      },
-      { signal },
-    );
-    const by = groupByMetric(rows);
-    return metrics.map(([resource, metric, unit]) => {
+  /** Current value and 1/7/30-day change per trend metric, from the last TREND_DAYS of history. */
+  #trends(by: Map<string, StoredSample[]>, now: Date): CapacityTrend[] {
+    return TREND_METRICS.map(([resource, metric, unit]) => {
       const s = by.get(metric) ?? [];
       const current = s.length ? s[s.length - 1]!.value : null;
       const change = (days: number) => {

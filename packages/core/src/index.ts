@@ -39,7 +39,7 @@ export type {
 } from './database/database.js';
 export { createDatabase, Database, resolveDatabase } from './database/database.js';
 export { mapDatabaseError } from './database/map-error.js';
-export type { ServerVersion } from './database/server-version.js';
+export type { GetServerVersionOptions, ServerVersion } from './database/server-version.js';
 export { getServerVersion } from './database/server-version.js';
 export type { DbrsErrorCode, DbrsErrorOptions } from './errors.js';
 export { abortError, DbrsError, isDbrsError, throwIfAborted } from './errors.js';

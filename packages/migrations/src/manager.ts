@@ -195,15 +195,34 @@ export class DatabaseMigrationManager implements AsyncDisposable {
 
   /** Creates the log tables if needed and checks the migrations directory. Idempotent. */
   async initialize(): Promise<void> {
+    await this.#initialize();
+  }
+
+  /**
+   * Initializes once. Returns the migrations it loaded when this call did the
+   * initializing, so the operation that triggered it need not load them again;
+   * undefined when initialization had already happened (or was under way).
+   */
+  async #initialize(): Promise<MigrationSource[] | undefined> {
     this.#assertOpen();
-    this.#initialized ??= (async () => {
+    if (this.#initialized) {
+      await this.#initialized;
+      return undefined;
+    }
+    const loading = (async () => {
       await this.#storage.ensure(this.#db);
-      await loadMigrations(this.#opts.migrationsDir);
-    })().catch((err) => {
-      this.#initialized = undefined;
-      throw err;
-    });
-    await this.#initialized;
+      return loadMigrations(this.#opts.migrationsDir);
+    })();
+    this.#initialized = loading.then(
+      () => {},
+      (err) => {
+        this.#initialized = undefined;
+        throw err;
+      },
+    );
+    // The caller gets the error through `loading`; concurrent waiters through #initialized.
+    this.#initialized.catch(() => {});
+    return loading;
   }
 
   async status(): Promise<MigrationStatus> {
@@ -251,7 +270,13 @@ export class DatabaseMigrationManager implements AsyncDisposable {
 
   /** Tests pending migrations on a scratch copy (up, down, up with lock tracing); the real database is not changed. */
   async testMigrations(options: TestMigrationsOptions = {}): Promise<MigrationTestReport> {
-    const { sources, state } = await this.#state();
+    return this.#testPending(await this.#state(), options);
+  }
+
+  async #testPending(
+    { sources, state }: { sources: MigrationSource[]; state: MigrationState },
+    options: TestMigrationsOptions,
+  ): Promise<MigrationTestReport> {
     const pending = selectPending(state, options.targetRevision);
     return runMigrationTests(this.#db, sources, pending, {
       ...this.#opts.testOptions,
@@ -276,7 +301,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     try {
       this.#assertOpen();
       throwIfAborted(options.signal, 'migration run');
-      const { sources, state } = await this.#state();
+      const loaded = await this.#state();
+      const { sources, state } = loaded;
       assertRunnable(state, { allowOutOfOrder: this.#opts.allowOutOfOrder });
       const pending = selectPending(state, options.targetRevision);
       if (pending.length === 0) return done();
@@ -298,7 +324,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
         );
       }
       if (options.testFirst ?? this.#opts.testFirst) {
-        report.test = await this.testMigrations({
+        // Same files and applied list as the rest of this run: no second read.
+        report.test = await this.#testPending(loaded, {
           ...(options.targetRevision ? { targetRevision: options.targetRevision } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
@@ -356,7 +383,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     };
     try {
       this.#assertOpen();
-      const { sources } = await this.#state();
+      // The applied list is read under the lock below; only the files are needed here.
+      const sources = await this.#sources();
       const bySource = new Map(sources.map((s) => [s.name, s]));
       await this.#withGlobalLock(options.signal, async (signal) => {
         const applied = (await this.#storage.applied(this.#db)).map((a) => a.name);
@@ -491,12 +519,19 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     if (this.#closed) throw new DbrsError('CLOSED', 'The migration manager is closed.');
   }
 
+  /**
+   * Files and applied list as of now. Called once per public operation: files
+   * may change between operations in a long-lived process, so nothing is
+   * cached across them, but the first operation reuses what initialize loaded.
+   */
   async #state(): Promise<{ sources: MigrationSource[]; state: MigrationState }> {
-    this.#assertOpen();
-    await this.initialize();
-    const sources = await loadMigrations(this.#opts.migrationsDir);
+    const sources = await this.#sources();
     const applied = await this.#storage.applied(this.#db);
     return { sources, state: computeState(sources, applied) };
+  }
+
+  async #sources(): Promise<MigrationSource[]> {
+    return (await this.#initialize()) ?? (await loadMigrations(this.#opts.migrationsDir));
   }
 
   #snapshot(db: { query: Database['query'] } | pg.ClientBase) {

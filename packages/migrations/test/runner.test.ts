@@ -1,4 +1,4 @@
-import { createAuditLog, createMetrics, isDbrsError } from '@voicehive/db-core';
+import { createAuditLog, createLogger, createMetrics, isDbrsError } from '@voicehive/db-core';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Fixture, fixture, sqlMigration, tableExists } from './helpers.js';
@@ -236,6 +236,8 @@ describe('runner', () => {
       '002_alter.sql': sqlMigration('ALTER TABLE busy ADD COLUMN note text;', 'ALTER TABLE busy DROP COLUMN note;'),
     });
     const blocker = new pg.Client({ connectionString: f.url });
+    // Dropping the test database terminates it if a test fails before ending it.
+    blocker.on('error', () => {});
     await blocker.connect();
     await blocker.query('BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE');
     return { f, blocker };
@@ -265,6 +267,78 @@ describe('runner', () => {
     expect(run.success).toBe(false);
     expect(run.error?.details['sqlstate']).toBe('55P03');
     expect(run.report.migrations[0]!.attempts).toBe(3);
+  });
+
+  /** A logger whose destination aborts `ac` as soon as a lock-timeout retry is logged, i.e. at the start of a backoff. */
+  function abortOnRetry(ac: AbortController) {
+    return createLogger({
+      level: 'warn',
+      destination: {
+        write(line: string) {
+          if (line.includes('"migration_lock_timeout_retry"')) ac.abort();
+        },
+      },
+    });
+  }
+
+  // The backoff is at least 30 s (60 s with jitter down to half) and the test times out at 20 s,
+  // so only an abort that ends the backoff itself lets it pass.
+  it('ends a transactional lock-retry backoff at once when aborted, with code ABORTED', {
+    timeout: 20_000,
+  }, async () => {
+    const { f, blocker } = await pendingAlterOfLockedTable();
+    const ac = new AbortController();
+    const run = await f
+      .manager({
+        lockTimeoutMs: 50,
+        maxLockRetries: 5,
+        retryBaseMs: 60_000,
+        retryMaxMs: 60_000,
+        logger: abortOnRetry(ac),
+      })
+      .runMigration({ signal: ac.signal });
+    await blocker.end();
+    expect(ac.signal.aborted).toBe(true);
+    expect(run.success).toBe(false);
+    expect(run.error?.code).toBe('ABORTED');
+    expect(run.report.migrations[0]!.attempts).toBe(1);
+    expect((await f.manager().status()).pending).toEqual(['002_alter']);
+  });
+
+  it('ends a no-transaction statement lock-retry backoff at once when aborted, with code ABORTED', {
+    timeout: 20_000,
+  }, async () => {
+    const f = await fixture({ '001_t.sql': sqlMigration('CREATE TABLE busy (id int);', 'DROP TABLE busy;') });
+    fx = f;
+    expect((await f.manager().runMigration()).success).toBe(true);
+    await f.write({
+      '002_alter.sql': sqlMigration(
+        'ALTER TABLE busy ADD COLUMN note text;',
+        'ALTER TABLE busy DROP COLUMN note;',
+        '-- dbrs:no-transaction\n',
+      ),
+    });
+    const blocker = new pg.Client({ connectionString: f.url });
+    // Dropping the test database terminates it if a test fails before ending it.
+    blocker.on('error', () => {});
+    await blocker.connect();
+    await blocker.query('BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE');
+    const ac = new AbortController();
+    const run = await f
+      .manager({
+        lockTimeoutMs: 50,
+        maxLockRetries: 5,
+        retryBaseMs: 60_000,
+        retryMaxMs: 60_000,
+        logger: abortOnRetry(ac),
+      })
+      .runMigration({ signal: ac.signal });
+    await blocker.end();
+    expect(ac.signal.aborted).toBe(true);
+    expect(run.success).toBe(false);
+    expect(run.error?.code).toBe('ABORTED');
+    expect(run.report.migrations[0]!.transactional).toBe(false);
+    expect((await f.manager().status()).pending).toEqual(['002_alter']);
   });
 
   it('detects a wrong down on rollback and reports the difference', async () => {

@@ -6,6 +6,7 @@ import { forEachConcurrently } from './for-each-concurrently.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
+import { untilAborted } from './until-aborted.js';
 import { progressCounter, UploadSource, writeAll } from './upload-source.js';
 
 type GcsModule = typeof import('@google-cloud/storage');
@@ -127,10 +128,14 @@ export class GcsStorage implements BackupStorage {
     try {
       // The read stream is lazy and would only fail once read; ask first so a
       // missing object rejects here, and pin the generation we saw.
-      const [meta] = await storage
-        .bucket(this.options.bucket)
-        .file(this.root + key)
-        .getMetadata();
+      const [meta] = await untilAborted(
+        storage
+          .bucket(this.options.bucket)
+          .file(this.root + key)
+          .getMetadata(),
+        options.signal,
+        `download of "${key}"`,
+      );
       generation = meta.generation;
     } catch (error) {
       throw this.mapError(error, 'download', key, options.signal);
@@ -171,7 +176,7 @@ export class GcsStorage implements BackupStorage {
     throwIfAborted(options.signal);
     const file = await this.file(key);
     try {
-      const [meta] = await file.getMetadata();
+      const [meta] = await untilAborted(file.getMetadata(), options.signal, `head of "${key}"`);
       return toInfo(key, meta);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

@@ -187,6 +187,7 @@ export class LocalStorage implements BackupStorage {
   }
 
   async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen();
     for (const key of keys) validateKey(key);
     for (const key of keys) {
       throwIfAborted(options.signal);

@@ -1,4 +1,4 @@
-import { type Database, isDbrsError, type Logger, throwIfAborted } from '@voicehive/db-core';
+import { type Database, getServerVersion, isDbrsError, type Logger, throwIfAborted } from '@voicehive/db-core';
 import { readConnections, readDatabaseStats, readXidAge } from './activity.js';
 import { HostReader } from './host.js';
 import { readIo } from './io.js';
@@ -54,10 +54,7 @@ export class CapacityCollector {
       }
     };
     if (this.#versionNum === undefined) {
-      const v = await this.#db.query<{ n: string }>("SELECT current_setting('server_version_num') AS n", [], {
-        signal,
-      });
-      this.#versionNum = Number(v.rows[0]!.n);
+      this.#versionNum = (await getServerVersion(this.#db, signal ? { signal } : {})).num;
     }
     const database = await readDatabaseSize(this.#db, signal);
     const tables = (await part('tables', () => readTableSizes(this.#db, { signal, topN: this.#o.topN }))) ?? {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DbrsError, type Logger } from '@voicehive/db-core';
+import { abortError, DbrsError, type Logger } from '@voicehive/db-core';
 import { sql as sqlTag } from 'kysely';
 import type pg from 'pg';
 import { loadParser, parseSqlSync, SqlSyntaxError } from '../lint/parse.js';
@@ -107,6 +107,16 @@ export async function planSqlStatements(m: MigrationSource, direction: Direction
   }
 }
 
+/** Waits out a lock-retry backoff; an abort ends the wait at once instead of after up to retryMaxMs. */
+async function backoff(waitMs: number, signal: AbortSignal | undefined, migration: string): Promise<void> {
+  try {
+    await sleep(waitMs, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal, `lock-retry backoff of migration ${migration}`);
+    throw err;
+  }
+}
+
 function ms(n: number | undefined): string {
   return `${Math.max(0, Math.round(n ?? 0))}ms`;
 }
@@ -192,7 +202,7 @@ function failure(
   const code = signal?.aborted ? 'ABORTED' : 'MIGRATION_FAILED';
   return new DbrsError(
     code,
-    `Migration ${m.name} (${direction}) failed${where}: ${pgErr.message ?? String(err)}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}`,
+    `Migration ${m.name} (${direction}) failed${where}: ${(pgErr.message ?? String(err)).replace(/\.$/, '')}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}`,
     {
       cause: err,
       details: { migration: m.name, file: m.path, direction, sqlstate: pgErr.code, line: failed?.line, outcome },
@@ -294,7 +304,7 @@ async function runTransactional(
           { event: 'migration_lock_timeout_retry', migration: m.name, attempt, waitMs: wait },
           'lock timeout; retrying migration',
         );
-        await sleep(wait);
+        await backoff(wait, opts.signal, m.name);
         continue;
       }
       throw err;
@@ -338,7 +348,7 @@ async function runAutocommit(
             { event: 'migration_lock_timeout_retry', migration: m.name, attempt, waitMs: wait },
             'lock timeout; retrying statement',
           );
-          await sleep(wait);
+          await backoff(wait, opts.signal, m.name);
           continue;
         }
         throw err;
