@@ -22,6 +22,7 @@ export type {
 export { DatabaseMigrationManager } from './manager.js';
 export type { DatabaseMigrationManagerOptions } from './manager-options.js';
 export type { MigrationOutcome, StatementRecord } from './runner/apply.js';
+export type { CaptureInfo } from './runner/capture-sql.js';
 export type { AppliedMigration } from './runner/storage.js';
 export { loadMigrations } from './sources/load-migrations.js';
 export type { MigrationContext, MigrationFn, MigrationSource } from './sources/types.js';

@@ -26,6 +26,15 @@ export interface DatabaseMigrationManagerOptions {
   testFirst?: boolean;
   /** Options for the scratch-copy test used by testFirst. */
   testOptions?: Omit<TestMigrationsOptions, 'targetRevision' | 'signal'>;
+  /**
+   * Where lint() executes TS/JS migrations to record their SQL (always in a
+   * transaction that is rolled back). 'prefer-scratch' (default): a
+   * schema-only scratch copy (needs CREATEDB and pg_dump/psql, see
+   * testOptions.binDir), falling back to the live database when the copy
+   * cannot be made; 'live': always the live database (1 s lock_timeout,
+   * 30 s statement_timeout). LintReport.capture says which was used.
+   */
+  lintCapture?: 'prefer-scratch' | 'live';
   /** Refuse to apply when the linter reports errors (suppress with `-- dbrs-lint-ignore`). Default false: report only. */
   failOnLintErrors?: boolean;
   /** Recorded as applied_by and audit actor. Default `<os user>@<host>`. */

@@ -20,7 +20,7 @@ import type { LintCatalog, LintFinding } from './lint/types.js';
 import type { DatabaseMigrationManagerOptions } from './manager-options.js';
 import { createMigrationMetrics, type MigrationMetrics } from './metrics.js';
 import { applyMigration, type Direction, type MigrationOutcome, planSqlStatements } from './runner/apply.js';
-import { captureMigrationSql } from './runner/capture-sql.js';
+import { type CaptureInfo, captureMigrationSql } from './runner/capture-sql.js';
 import { type AppliedMigration, BASELINE, MigrationStorage } from './runner/storage.js';
 import { createUmzug, unwrapUmzugError } from './runner/umzug-runner.js';
 import { assertRunnable, computeState, type MigrationState } from './runner/validate.js';
@@ -63,6 +63,8 @@ export interface LintReport {
   summary: Record<'error' | 'warning' | 'info', number>;
   /** TS/JS migrations whose SQL could not be captured fully. */
   captureErrors: Array<{ migration: string; error: string }>;
+  /** Where TS/JS migrations were executed to capture their SQL (a scratch copy, or the live database rolled back). */
+  capture: CaptureInfo;
 }
 
 export interface RunReport {
@@ -640,14 +642,24 @@ export class DatabaseMigrationManager implements AsyncDisposable {
 
   async #lintPending(pending: MigrationSource[], signal?: AbortSignal): Promise<LintReport> {
     throwIfAborted(signal, 'lint');
-    const [version, catalog, captured] = await Promise.all([
+    const [version, catalog, { migrations: captured, capture }] = await Promise.all([
       getServerVersion(this.#db),
       loadLintCatalog(this.#db, signal ? { signal } : {}).catch((err): LintCatalog => {
         this.#logger.warn({ event: 'lint_catalog_unavailable', err }, 'linting without the live catalog');
         return { notNullChecks: [] };
       }),
-      captureMigrationSql(this.#db, pending),
+      captureMigrationSql(this.#db, pending, {
+        target: this.#opts.lintCapture ?? 'prefer-scratch',
+        ...(this.#opts.testOptions?.binDir ? { binDir: this.#opts.testOptions.binDir } : {}),
+        ...(signal ? { signal } : {}),
+      }),
     ]);
+    if (capture.scratchError) {
+      this.#logger.warn(
+        { event: 'lint_capture_live', reason: capture.scratchError },
+        'no scratch copy for the lint capture; executed the TS/JS migrations on the live database, rolled back',
+      );
+    }
     const findings = await lintMigrations(captured, {
       serverVersion: version.num,
       catalog,
@@ -658,6 +670,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       findings,
       summary: summarize(findings),
       captureErrors: captured.filter((c) => c.captureError).map((c) => ({ migration: c.name, error: c.captureError! })),
+      capture,
     };
   }
 }

@@ -195,3 +195,82 @@ describe('suppression and output', () => {
     expect(formatFindingsHuman([])).toMatch(/No migration safety findings/);
   });
 });
+
+describe('rules that depend on what the catalog or the run knows', () => {
+  const fkOnBookings =
+    'ALTER TABLE bookings ADD CONSTRAINT bookings_guest_fk FOREIGN KEY (guest_id) REFERENCES guests (id) NOT VALID;';
+
+  it('foreign-key-without-index checks an existing table only when the catalog listed its indexes', async () => {
+    // Without the catalog the linter cannot know the table's indexes, so it stays silent rather than guess.
+    expect(await rules(fkOnBookings)).not.toContain('foreign-key-without-index');
+    const noIndex = { notNullChecks: [], indexes: { 'public.bookings': [['id']] } };
+    expect(await rules(fkOnBookings, { catalog: noIndex })).toContain('foreign-key-without-index');
+    const leading = { notNullChecks: [], indexes: { 'public.bookings': [['guest_id', 'check_in']] } };
+    expect(await rules(fkOnBookings, { catalog: leading })).not.toContain('foreign-key-without-index');
+    // An index created later in the same run counts too.
+    const later = await lintMigrations(
+      [
+        { name: '001_fk', sql: fkOnBookings },
+        {
+          name: '002_idx',
+          sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS bookings_guest ON bookings (guest_id);',
+          transactional: false,
+        },
+      ],
+      { catalog: noIndex },
+    );
+    expect(later.map((f) => f.rule)).not.toContain('foreign-key-without-index');
+  });
+
+  it('foreign-key-without-index is reported at the end but honours the suppression on the FK statement', async () => {
+    const create = 'CREATE TABLE invoices (id bigint PRIMARY KEY, booking_id bigint REFERENCES bookings (id));';
+    const plain = await lintMigrations([
+      { name: '001', sql: create },
+      { name: '002', sql: 'ALTER TABLE invoices ADD COLUMN note text;' },
+    ]);
+    expect(plain.find((f) => f.rule === 'foreign-key-without-index')).toMatchObject({ migration: '001', line: 1 });
+    const suppressed = await lintMigrations([
+      { name: '001', sql: `-- dbrs-lint-ignore foreign-key-without-index: invoices are never deleted\n${create}` },
+      { name: '002', sql: 'ALTER TABLE invoices ADD COLUMN note text;' },
+    ]);
+    expect(suppressed.map((f) => f.rule)).not.toContain('foreign-key-without-index');
+    // A suppression of another rule does not silence it.
+    const other = await lintSql(`-- dbrs-lint-ignore prefer-bigint-over-int: ids are bigint already\n${create}`);
+    expect(other.map((f) => f.rule)).toContain('foreign-key-without-index');
+  });
+
+  it('alter-type-with-check-constraint knows checks from the catalog', async () => {
+    const sql = 'ALTER TABLE t ALTER COLUMN c TYPE bigint;';
+    expect(await rules(sql)).not.toContain('alter-type-with-check-constraint');
+    const catalog = { notNullChecks: [], checkedColumns: ['public.t.c'] };
+    expect(await rules(sql, { catalog })).toContain('alter-type-with-check-constraint');
+  });
+
+  it('dropping-foreign-key knows foreign keys added earlier in the run, named or by the default name', async () => {
+    const f = await lintMigrations([
+      { name: '001', sql: 'ALTER TABLE t ADD CONSTRAINT t_owner FOREIGN KEY (owner_id) REFERENCES u (id) NOT VALID;' },
+      { name: '002', sql: 'ALTER TABLE t DROP CONSTRAINT t_owner;' },
+      { name: '003', sql: 'ALTER TABLE t DROP CONSTRAINT t_other;' },
+    ]);
+    expect(f.filter((x) => x.rule === 'dropping-foreign-key').map((x) => x.migration)).toEqual(['002']);
+    const catalog = { notNullChecks: [], constraints: { 'public.t.t_owner': 'f', 'public.t.t_pkey': 'p' } };
+    expect(await rules('ALTER TABLE t DROP CONSTRAINT t_owner;', { catalog })).toContain('dropping-foreign-key');
+    expect(await rules('ALTER TABLE t DROP CONSTRAINT t_pkey;', { catalog })).not.toContain('dropping-foreign-key');
+    expect(await rules('ALTER TABLE t DROP CONSTRAINT t_pkey CASCADE;', { catalog })).toContain('dropping-foreign-key');
+    expect(await rules('DROP TABLE t CASCADE;')).toContain('dropping-foreign-key');
+  });
+
+  it('require-table-schema is opt-in; naming-convention takes a pattern', async () => {
+    expect(await rules('ALTER TABLE bookings ADD COLUMN note text;')).not.toContain('require-table-schema');
+    const cte = 'WITH recent AS (SELECT 1) SELECT * FROM recent;';
+    expect(await rules(cte, { enabledRules: ['require-table-schema'] })).not.toContain('require-table-schema');
+    const camel = 'CREATE TABLE "roomTypes" ("displayName" text);';
+    expect((await lintSql(camel)).filter((f) => f.rule === 'naming-convention')).toHaveLength(2);
+    expect(await rules(camel, { namingPattern: /^[a-z][A-Za-z0-9]*$/ })).not.toContain('naming-convention');
+  });
+
+  it('C12 (create_table force: true) in SQL is drop-and-recreate, reported by ban-drop-table', async () => {
+    const f = await lintSql('DROP TABLE IF EXISTS guests CASCADE;\nCREATE TABLE guests (id bigint PRIMARY KEY);');
+    expect(f.find((x) => x.rule === 'ban-drop-table')?.line).toBe(1);
+  });
+});

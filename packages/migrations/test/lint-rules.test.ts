@@ -180,6 +180,42 @@ const CASES: Record<string, Case> = {
     safe: 'CREATE TABLE invoices (id bigint PRIMARY KEY, booking_id bigint REFERENCES bookings (id));\nCREATE INDEX invoices_booking ON invoices (booking_id);',
   },
   'prefer-timestamptz': { unsafe: 'CREATE TABLE n (at timestamp);', safe: 'CREATE TABLE n (at timestamptz);' },
+  'dropping-foreign-key': {
+    unsafe: 'ALTER TABLE t DROP CONSTRAINT t_u_id_fkey;',
+    // The catalog says this one is a CHECK, whatever its name suggests.
+    safe: 'ALTER TABLE t DROP CONSTRAINT t_u_id_fkey;',
+    safeOptions: { catalog: { notNullChecks: [], constraints: { 'public.t.t_u_id_fkey': 'c' } } },
+  },
+  'require-table-schema': {
+    unsafe: 'ALTER TABLE bookings ADD COLUMN note text;',
+    safe: 'ALTER TABLE public.bookings ADD COLUMN note text;',
+    options: { enabledRules: ['require-table-schema'] },
+  },
+  'naming-convention': {
+    unsafe: 'CREATE TABLE "Guests" (id bigint);',
+    safe: 'CREATE TABLE guests (id bigint);',
+  },
+  'index-too-many-columns': {
+    unsafe: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a, b, c, d);',
+    safe: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a, b, c) INCLUDE (d);',
+    options: { transactional: false },
+  },
+  'column-alignment-padding': {
+    unsafe: 'CREATE TABLE n (id bigint, active boolean, created_at timestamptz);',
+    safe: 'CREATE TABLE n (id bigint, created_at timestamptz, active boolean);',
+  },
+  'creating-enum': {
+    unsafe: "CREATE TYPE mood AS ENUM ('ok', 'meh');",
+    safe: 'CREATE TABLE moods (code text PRIMARY KEY);',
+  },
+  'opaque-procedural-code': {
+    unsafe: "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN x int'; END $$;",
+    safe: 'ALTER TABLE t ADD COLUMN x int;',
+  },
+  'ban-duplicate-column-assignments': {
+    unsafe: 'UPDATE t SET a = 1, a = 2 WHERE id < 10;',
+    safe: 'UPDATE t SET a[1] = 1, a[2] = 2 WHERE id < 10;',
+  },
 };
 
 const rulesOf = async (sql: string, options?: LintOptions) => (await lintSql(sql, options)).map((f) => f.rule);

@@ -3,7 +3,12 @@ import { notNullCheckColumn } from './ast.js';
 import { loadParser, parseSqlSync } from './parse.js';
 import type { LintCatalog } from './types.js';
 
-/** Reads what the linter needs from the live database: validated NOT NULL checks and column types. */
+/**
+ * Reads what the linter needs from the live database: validated NOT NULL
+ * checks, column types, index key columns (foreign-key-without-index on
+ * existing tables), columns under CHECK constraints (alter-type-with-check-
+ * constraint) and constraint kinds (dropping-foreign-key).
+ */
 export async function loadLintCatalog(db: Database, options: { signal?: AbortSignal } = {}): Promise<LintCatalog> {
   await loadParser();
   const checks = await db.query<{ tbl: string; def: string }>(
@@ -36,5 +41,33 @@ export async function loadLintCatalog(db: Database, options: { signal?: AbortSig
   );
   const columnTypes: Record<string, string> = {};
   for (const r of cols.rows) columnTypes[r.key] = r.type;
-  return { notNullChecks, columnTypes };
+  const idx = await db.query<{ tbl: string; cols: string[] }>(
+    `SELECT n.nspname || '.' || t.relname AS tbl,
+            ARRAY(SELECT coalesce(a.attname::text, '')
+                    FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+                    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+                   ORDER BY k.ord) AS cols
+       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+    [],
+    options,
+  );
+  const indexes: Record<string, string[][]> = {};
+  for (const r of idx.rows) indexes[r.tbl] = [...(indexes[r.tbl] ?? []), r.cols];
+  const cons = await db.query<{ tbl: string; name: string; contype: string; checked: string[] | null }>(
+    `SELECT n.nspname || '.' || c.relname AS tbl, k.conname::text AS name, k.contype::text AS contype,
+            CASE WHEN k.contype = 'c' THEN ARRAY(SELECT a.attname::text FROM pg_attribute a
+                                                  WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)) END AS checked
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+    [],
+    options,
+  );
+  const constraints: Record<string, string> = {};
+  const checkedColumns: string[] = [];
+  for (const r of cons.rows) {
+    constraints[`${r.tbl}.${r.name}`] = r.contype;
+    for (const col of r.checked ?? []) checkedColumns.push(`${r.tbl}.${col}`);
+  }
+  return { notNullChecks, columnTypes, indexes, checkedColumns, constraints };
 }

@@ -13,6 +13,16 @@ export interface ResolvedLintOptions {
   version: number;
   lockTimeoutManaged: boolean;
   disabled: Set<string>;
+  enabled: Set<string>;
+  namingPattern: RegExp;
+}
+
+export const DEFAULT_NAMING_PATTERN = /^[a-z_][a-z0-9_]*$/;
+
+/** Whether `rule` runs at all under these options (suppressions are per statement, on top). */
+export function ruleActive(rule: { id: string; optIn?: boolean }, opts: ResolvedLintOptions): boolean {
+  if (opts.disabled.has(rule.id)) return false;
+  return !rule.optIn || opts.enabled.has(rule.id);
 }
 
 export function resolveLintOptions(options: LintOptions): ResolvedLintOptions {
@@ -20,6 +30,8 @@ export function resolveLintOptions(options: LintOptions): ResolvedLintOptions {
     version: toVersionNum(options.serverVersion),
     lockTimeoutManaged: options.lockTimeoutManaged ?? false,
     disabled: new Set(options.disabledRules ?? []),
+    enabled: new Set(options.enabledRules ?? []),
+    namingPattern: options.namingPattern ?? DEFAULT_NAMING_PATTERN,
   };
 }
 
@@ -77,11 +89,12 @@ export function lintText(
       inTransaction: transactional || explicitTx,
       runnerTransaction: transactional,
       lockTimeoutManaged: opts.lockTimeoutManaged,
+      namingPattern: opts.namingPattern,
       state,
       rel: (rv) => relName(rv, state.defaultSchema),
     };
     for (const rule of ALL_RULES) {
-      if (opts.disabled.has(rule.id) || suppressed.has(rule.id)) continue;
+      if (!ruleActive(rule, opts) || suppressed.has(rule.id)) continue;
       const out = rule.check(ctx);
       const hits: RuleHit[] = out === undefined ? [] : Array.isArray(out) ? out : [out];
       for (const h of hits) {
@@ -90,7 +103,8 @@ export function lintText(
         findings.push({ rule: rule.id, severity, message, line: stmt.line, statement: stmt.text });
       }
     }
-    state.apply(stmt);
+    // Rules reported at the end (foreign-key-without-index) honour the suppression of the statement they belong to.
+    state.apply(stmt, suppressed);
     if (stmt.type === 'TransactionStmt') {
       const kind = String(stmt.node.kind);
       if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
@@ -130,8 +144,11 @@ export async function lintSql(sql: string, options: LintOptions = {}): Promise<L
 export function finishLint(state: LintState, opts: ResolvedLintOptions): LintFinding[] {
   const out: LintFinding[] = [];
   for (const rule of ALL_RULES) {
-    if (!rule.end || opts.disabled.has(rule.id)) continue;
-    for (const f of rule.end(state)) out.push({ rule: rule.id, severity: rule.severity, ...f });
+    if (!rule.end || !ruleActive(rule, opts)) continue;
+    for (const { suppressed, ...f } of rule.end(state)) {
+      if (suppressed?.has(rule.id)) continue;
+      out.push({ rule: rule.id, severity: rule.severity, ...f });
+    }
   }
   return out;
 }

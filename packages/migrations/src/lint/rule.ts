@@ -13,6 +13,8 @@ export interface RuleContext {
   /** The runner wraps the whole migration in a transaction. */
   runnerTransaction: boolean;
   lockTimeoutManaged: boolean;
+  /** See LintOptions.namingPattern. */
+  namingPattern: RegExp;
   /** State before this statement. */
   state: LintState;
   /** `schema.table` for a RangeVar, with the default schema applied. */
@@ -28,9 +30,18 @@ export interface LintRule {
   /** Row of the consolidated table in reference/migration-anchors.md (L1…L25, C1…C14, H). */
   anchor: string;
   summary: string;
+  /** Off unless named in LintOptions.enabledRules (noisy for most projects, as in squawk). */
+  optIn?: boolean;
   check(ctx: RuleContext): RuleHit[] | RuleHit | undefined;
   /** Called once after the whole text or sequence, for rules that need everything seen (e.g. an index created later). */
-  end?(state: LintState): Array<{ message: string; line: number; statement: string; migration?: string }>;
+  end?(state: LintState): Array<{
+    message: string;
+    line: number;
+    statement: string;
+    migration?: string;
+    /** Rules suppressed on the statement the finding belongs to (`-- dbrs-lint-ignore`). */
+    suppressed?: ReadonlySet<string>;
+  }>;
 }
 
 export function defineRule(rule: LintRule): LintRule {

@@ -32,18 +32,29 @@ export class LintState {
   /** `schema.table` → leading columns of its indexes (for the FK-index rule). */
   readonly indexLeads = new Map<string, string[][]>();
   readonly emptyTables = new Set<string>();
+  /** `schema.table.constraint` → contype letter ('f', 'c', 'p', 'u', 'x'), from the catalog and this run. */
+  readonly constraintTypes = new Map<string, string>();
+  /**
+   * The live catalog listed every index: a foreign key added to an existing
+   * table can then be checked for a supporting index too, not only one on a
+   * table created in this run.
+   */
+  readonly indexesKnown: boolean;
   tx = new TxState();
   lockTimeoutSet = false;
   /** Migration being linted (for findings reported at the end). */
   currentMigration: string | undefined;
-  /** Foreign keys added to tables created in this run, checked for a supporting index at the end. */
+  /** Foreign keys added in this run, checked for a supporting index at the end. */
   readonly foreignKeys: Array<{
     table: string;
     columns: string[];
     line: number;
     statement: string;
     migration?: string;
+    suppressed?: ReadonlySet<string>;
   }> = [];
+  /** Suppressions of the statement being applied, kept with what it adds (for rules reported at the end). */
+  #suppressed: ReadonlySet<string> | undefined;
 
   constructor(options: { defaultSchema: string; knownNewTables?: Iterable<string>; catalog?: LintCatalog }) {
     this.defaultSchema = options.defaultSchema;
@@ -51,6 +62,10 @@ export class LintState {
     for (const c of options.catalog?.notNullChecks ?? []) this.notNullChecks.add(c);
     for (const [k, v] of Object.entries(options.catalog?.columnTypes ?? {})) this.columnTypes.set(k, v);
     for (const t of options.catalog?.emptyTables ?? []) this.emptyTables.add(this.qualify(t));
+    for (const [t, leads] of Object.entries(options.catalog?.indexes ?? {})) this.indexLeads.set(t, [...leads]);
+    this.indexesKnown = options.catalog?.indexes !== undefined;
+    for (const c of options.catalog?.checkedColumns ?? []) this.checkedColumns.add(c);
+    for (const [k, v] of Object.entries(options.catalog?.constraints ?? {})) this.constraintTypes.set(k, v);
   }
 
   qualify(name: string): string {
@@ -68,7 +83,8 @@ export class LintState {
   }
 
   /** Records the effects of a statement after the rules have seen it. */
-  apply(stmt: ParsedStatement): void {
+  apply(stmt: ParsedStatement, suppressed?: ReadonlySet<string>): void {
+    this.#suppressed = suppressed;
     const { type, node } = stmt;
     const s = this.defaultSchema;
     if (type === 'VariableSetStmt' && node.name === 'lock_timeout') this.lockTimeoutSet = true;
@@ -144,24 +160,29 @@ export class LintState {
       const lead = keys.length ? keys : column ? [column] : [];
       if (lead.length) this.indexLeads.set(table, [...(this.indexLeads.get(table) ?? []), lead]);
     }
-    if (c.contype === 'CONSTR_FOREIGN' && stmt && this.isNew(table)) {
-      const cols: string[] = (c.fk_attrs ?? []).map((k: Node) => k.String?.sval).filter(Boolean);
-      const columns = cols.length ? cols : column ? [column] : [];
-      if (columns.length) {
-        this.foreignKeys.push({
-          table,
-          columns,
-          line: stmt.line,
-          statement: stmt.text,
-          ...(this.currentMigration ? { migration: this.currentMigration } : {}),
-        });
-      }
+    if (c.contype !== 'CONSTR_FOREIGN') return;
+    const cols: string[] = (c.fk_attrs ?? []).map((k: Node) => k.String?.sval).filter(Boolean);
+    const columns = cols.length ? cols : column ? [column] : [];
+    // PostgreSQL's default name, so a later DROP CONSTRAINT of an unnamed foreign key is recognised.
+    const name = c.conname ?? `${table.split('.').pop()}_${columns.join('_')}_fkey`.slice(0, 63);
+    this.constraintTypes.set(`${table}.${name}`, 'f');
+    // On an existing table the linter only knows every index when the catalog listed them.
+    if (stmt && columns.length && (this.isNew(table) || this.indexesKnown)) {
+      this.foreignKeys.push({
+        table,
+        columns,
+        line: stmt.line,
+        statement: stmt.text,
+        ...(this.currentMigration ? { migration: this.currentMigration } : {}),
+        ...(this.#suppressed?.size ? { suppressed: this.#suppressed } : {}),
+      });
     }
   }
 
   #noteConstraint(table: string, c: Node, column?: string, stmt?: ParsedStatement): void {
     this.#noteIndexLike(table, c, column, stmt);
     if (c.contype !== 'CONSTR_CHECK') return;
+    if (c.conname) this.constraintTypes.set(`${table}.${c.conname}`, 'c');
     const col = notNullCheckColumn(c.raw_expr);
     const mentioned = new Set<string>();
     if (column) mentioned.add(column);

@@ -23,6 +23,16 @@ export interface LintCatalog {
   columnTypes?: Record<string, string>;
   /** `schema.table` of tables that hold no rows (their locks are harmless). Optional. */
   emptyTables?: string[];
+  /**
+   * `schema.table` → the key columns of each valid index, in index order
+   * ('' for an expression). When present, foreign keys added to existing
+   * tables are checked for a supporting index (foreign-key-without-index).
+   */
+  indexes?: Record<string, string[][]>;
+  /** `schema.table.column` mentioned by a CHECK constraint (alter-type-with-check-constraint). */
+  checkedColumns?: string[];
+  /** `schema.table.constraint` → pg_constraint.contype ('f' foreign key, 'c' check, 'p', 'u', 'x'). */
+  constraints?: Record<string, string>;
 }
 
 export interface LintOptions {
@@ -45,6 +55,14 @@ export interface LintOptions {
   lockTimeoutManaged?: boolean;
   /** Rule ids to skip entirely. Default none. */
   disabledRules?: Iterable<string>;
+  /** Opt-in rules to run (`require-table-schema`). Default none. */
+  enabledRules?: Iterable<string>;
+  /**
+   * Names of new tables, columns, indexes, constraints, types and schemas
+   * must match this (naming-convention). Default: lower snake case,
+   * `/^[a-z_][a-z0-9_]*$/`, i.e. names that never need quoting.
+   */
+  namingPattern?: RegExp;
   /** Schema that unqualified names resolve to. Default 'public'. */
   defaultSchema?: string;
 }

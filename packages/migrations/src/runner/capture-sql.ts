@@ -3,6 +3,7 @@ import { sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import type { MigrationSqlInput } from '../lint/types.js';
 import type { MigrationSource } from '../sources/types.js';
+import { createScratchDatabase, type ScratchDatabase } from '../testing/scratch-database.js';
 import { kyselyOver } from './client-kysely.js';
 
 export interface CapturedMigration extends MigrationSqlInput {
@@ -10,31 +11,95 @@ export interface CapturedMigration extends MigrationSqlInput {
   captureError?: string;
 }
 
+export interface CaptureOptions {
+  /**
+   * 'prefer-scratch' (default): execute on a schema-only scratch copy, and
+   * on the live database (rolled back) only when no copy can be made.
+   * 'live': always the live database, in a rolled-back transaction.
+   */
+  target?: 'prefer-scratch' | 'live';
+  /** Directory of pg_dump/psql for the scratch copy. Default: PATH. */
+  binDir?: string;
+  signal?: AbortSignal;
+}
+
+/** Where module migrations were executed to record their SQL. */
+export interface CaptureInfo {
+  /** 'none': nothing had to run (only SQL files, or only no-transaction modules). */
+  executedOn: 'none' | 'scratch' | 'live-rolled-back';
+  /** Why no scratch copy could be made, when the capture fell back to the live database. */
+  scratchError?: string;
+}
+
 /**
  * The SQL each pending migration would run, for the linter. SQL files are
  * read; TS/JS modules are executed through a recording Kysely inside one
  * transaction that is always rolled back (earlier migrations of the batch are
- * executed too, so later ones find their tables). No-transaction modules are
- * only recorded, never executed: their statements (CONCURRENTLY) cannot run
- * inside the capture transaction.
+ * executed too, so later ones find their tables). That transaction runs on a
+ * schema-only scratch copy when one can be made: on the live database even a
+ * rolled-back `up` takes real locks (an index build blocks writes) for as long
+ * as it runs. No-transaction modules are only recorded, never executed: their
+ * statements (CONCURRENTLY) cannot run inside the capture transaction.
  */
-export async function captureMigrationSql(db: Database, sources: MigrationSource[]): Promise<CapturedMigration[]> {
+export async function captureMigrationSql(
+  db: Database,
+  sources: MigrationSource[],
+  options: CaptureOptions = {},
+): Promise<{ migrations: CapturedMigration[]; capture: CaptureInfo }> {
+  const mustExecute = sources.some((s) => s.kind === 'module' && s.transactional);
+  if (!mustExecute) return { migrations: await recordAll(undefined, sources, false), capture: { executedOn: 'none' } };
+  let scratch: ScratchDatabase | undefined;
+  let scratchError: string | undefined;
+  if ((options.target ?? 'prefer-scratch') === 'prefer-scratch') {
+    try {
+      scratch = await createScratchDatabase(db, {
+        data: 'schema',
+        ...(options.binDir ? { binDir: options.binDir } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      // No CREATEDB privilege, no pg_dump, a pooler that refuses CREATE DATABASE…: fall back, and say so.
+      scratchError = (err as Error).message;
+    }
+  }
+  const config = scratch
+    ? { ...scratch.config, application_name: 'voicehive-dbrs-lint-capture' }
+    : db.clientConfig({ application_name: 'voicehive-dbrs-lint-capture' });
+  try {
+    const migrations = await recordAll(new pg.Client(config), sources, !scratch);
+    return {
+      migrations,
+      capture: scratch
+        ? { executedOn: 'scratch' }
+        : { executedOn: 'live-rolled-back', ...(scratchError ? { scratchError } : {}) },
+    };
+  } finally {
+    await scratch?.drop().catch(() => {});
+  }
+}
+
+async function recordAll(
+  client: pg.Client | undefined,
+  sources: MigrationSource[],
+  live: boolean,
+): Promise<CapturedMigration[]> {
   const out: CapturedMigration[] = [];
-  const client = new pg.Client(db.clientConfig({ application_name: 'voicehive-dbrs-lint-capture' }));
   let connected = false;
   try {
-    if (sources.some((s) => s.kind === 'module')) {
+    if (client) {
       await client.connect();
       connected = true;
       await client.query('BEGIN');
-      // The capture runs against the live database: never queue behind traffic or run long.
-      await client.query("SET LOCAL lock_timeout = '1s'");
-      await client.query("SET LOCAL statement_timeout = '30s'");
+      if (live) {
+        // On the live database: never queue behind traffic or run long.
+        await client.query("SET LOCAL lock_timeout = '1s'");
+        await client.query("SET LOCAL statement_timeout = '30s'");
+      }
     }
     for (const m of sources) {
       if (m.kind === 'sql') {
         out.push({ name: m.name, sql: m.upSql ?? '', transactional: m.transactional });
-        if (connected && m.transactional) {
+        if (client && connected && m.transactional) {
           await client.query('SAVEPOINT dbrs_capture');
           await client.query(m.upSql ?? '').then(
             () => client.query('RELEASE SAVEPOINT dbrs_capture'),
@@ -44,21 +109,21 @@ export async function captureMigrationSql(db: Database, sources: MigrationSource
         continue;
       }
       const recorded: string[] = [];
-      const execute = m.transactional;
+      const execute = m.transactional && client !== undefined;
       const kdb = kyselyOver(async (text, params) => {
         recorded.push(text);
         if (!execute) return { rows: [] };
-        return client.query(text, params as unknown[]);
+        return client!.query(text, params as unknown[]);
       });
       let captureError: string | undefined;
-      if (execute) await client.query('SAVEPOINT dbrs_capture');
+      if (execute) await client!.query('SAVEPOINT dbrs_capture');
       try {
         const mod = await m.load!();
         await mod.up({ db: kdb, sql: sqlTag });
-        if (execute) await client.query('RELEASE SAVEPOINT dbrs_capture');
+        if (execute) await client!.query('RELEASE SAVEPOINT dbrs_capture');
       } catch (err) {
         captureError = (err as Error).message;
-        if (execute) await client.query('ROLLBACK TO SAVEPOINT dbrs_capture');
+        if (execute) await client!.query('ROLLBACK TO SAVEPOINT dbrs_capture');
       }
       out.push({
         name: m.name,
@@ -68,7 +133,7 @@ export async function captureMigrationSql(db: Database, sources: MigrationSource
       });
     }
   } finally {
-    if (connected) {
+    if (client && connected) {
       await client.query('ROLLBACK').catch(() => {});
       await client.end().catch(() => {});
     }

@@ -16,16 +16,23 @@ import r12 from './ban-domain-constraint.js';
 import r13 from './ban-drop-column.js';
 import r14 from './ban-drop-not-null.js';
 import r15 from './ban-drop-table.js';
+import r46 from './ban-duplicate-column-assignments.js';
 import r16 from './ban-truncate-cascade.js';
 import r17 from './ban-uncommitted-transaction.js';
 import r18 from './changing-column-type.js';
+import r47 from './column-alignment-padding.js';
 import r19 from './concurrent-index-corruption-pg14.js';
 import r20 from './constraint-missing-not-valid.js';
+import r48 from './creating-enum.js';
 import r21 from './disallowed-unique-constraint.js';
+import r49 from './dropping-foreign-key.js';
 import r22 from './enum-add-value-in-transaction.js';
 import r23 from './foreign-key-without-index.js';
 import r24 from './identifier-too-long.js';
+import r50 from './index-too-many-columns.js';
 import r25 from './multiple-scanning-alters.js';
+import r51 from './naming-convention.js';
+import r52 from './opaque-procedural-code.js';
 import r26 from './prefer-bigint-over-int.js';
 import r27 from './prefer-identity.js';
 import r28 from './prefer-jsonb.js';
@@ -41,6 +48,7 @@ import r37 from './require-concurrent-partition-detach.js';
 import r38 from './require-concurrent-reindex.js';
 import r39 from './require-enum-value-ordering.js';
 import r40 from './require-lock-timeout.js';
+import r53 from './require-table-schema.js';
 import r41 from './setting-not-null.js';
 import r42 from './statements-after-access-exclusive.js';
 import r43 from './table-rewrite-set-storage.js';
@@ -94,4 +102,12 @@ export const ALL_RULES: readonly LintRule[] = [
   r43,
   r44,
   r45,
+  r46,
+  r47,
+  r48,
+  r49,
+  r50,
+  r51,
+  r52,
+  r53,
 ];

@@ -24,7 +24,7 @@ export default defineRule({
             ? `First ADD CONSTRAINT ... CHECK ("${cmd.name}" IS NOT NULL) NOT VALID, VALIDATE it in a separate transaction (SHARE UPDATE EXCLUSIVE), then SET NOT NULL skips the scan (PostgreSQL 12+) and the check can be dropped.`
             : 'Before PostgreSQL 12 there is no scan-free path: keep a validated CHECK (col IS NOT NULL) constraint instead of SET NOT NULL.';
       hits.push(
-        `SET NOT NULL on "${cmd.name}" scans all of ${table} while holding an ACCESS EXCLUSIVE lock (reads and writes blocked). ${alt}`,
+        `SET NOT NULL on "${cmd.name}" scans all of ${table} while holding an ACCESS EXCLUSIVE lock (reads and writes blocked), and fails if any existing row is NULL (backfill first). ${alt}`,
       );
     }
     return hits;
