@@ -54,8 +54,14 @@ describe('getServerVersion with a signal (used by the capacity collector)', () =
       const err = await reading.catch((e: unknown) => e);
       expect(isDbrsError(err, 'ABORTED')).toBe(true);
     } finally {
-      await db.query('SELECT pg_cancel_backend($1)', [(client as unknown as { processID: number }).processID]);
-      await sleeping;
+      // A cancel that reaches the backend before pg_sleep starts is lost; repeat until the sleep ends.
+      const pid = (client as unknown as { processID: number }).processID;
+      let settled = false;
+      void sleeping.then(() => (settled = true));
+      while (!settled) {
+        await db.query('SELECT pg_cancel_backend($1)', [pid]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       client.release();
     }
   });

@@ -11,6 +11,12 @@ export type { PgBouncerHandle, StartPgBouncerOptions } from './emulators/pgbounc
 export { findPgBouncer, startPgBouncer } from './emulators/pgbouncer.js';
 export type { S3Emulator, StartS3Options } from './emulators/s3.js';
 export { startS3 } from './emulators/s3.js';
+export type { EmbeddedPostgresMajor } from './postgres/embedded-packages.js';
+export {
+  EMBEDDED_POSTGRES_MAJORS,
+  EMBEDDED_POSTGRES_PACKAGES,
+  embeddedPostgresAvailable,
+} from './postgres/embedded-packages.js';
 export type { ServerBinaries } from './postgres/find-binaries.js';
 export { findServerBinaries } from './postgres/find-binaries.js';
 export type { CreateTestDatabaseOptions, TestDatabase } from './postgres/fresh-database.js';

@@ -76,8 +76,9 @@ export class PlanSession implements AsyncDisposable {
       await client.end().catch(() => {});
       throw mapDatabaseError(err, db.info);
     }
-    // Our EXPLAIN/PREPARE utility statements would otherwise fill pg_stat_statements; only a superuser may turn that off.
-    await client.query('SET pg_stat_statements.track_utility = off').catch(() => {});
+    // Untracked, because each EXPLAIN counts as a call of the statement it plans (PG15: the statement's own entry;
+    // PG17: a nested entry with its queryid), which would inflate the workload; only a superuser may set this.
+    await client.query('SET pg_stat_statements.track = none').catch(() => {});
     const session = new PlanSession(client, options);
     session.roundTrips = 3;
     if (options.hypopgSchema) {

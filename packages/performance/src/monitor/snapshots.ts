@@ -27,7 +27,8 @@ const entryKey = (s: StatementStats): string => `${s.userid}:${s.queryid}:${s.to
  * history exists without calling pg_stat_statements_reset() (which would
  * wipe everyone else's statistics). An entry whose counters went backwards
  * was evicted and re-entered (or the stats were reset): its current values
- * are then the whole delta.
+ * are then the whole delta. From 1.11 (PG17) a changed stats_since says so
+ * even when the counters have grown past their old values.
  */
 export class SnapshotStore {
   readonly #retention: number;
@@ -63,7 +64,9 @@ export function diffSnapshots(before: StatementSnapshot, after: StatementSnapsho
   const out: StatementDelta[] = [];
   for (const [key, cur] of after.entries) {
     const prev = before.entries.get(key);
-    const wentBack = prev !== undefined && cur.calls < prev.calls;
+    const wentBack =
+      prev !== undefined &&
+      (cur.calls < prev.calls || (cur.statsSince !== undefined && cur.statsSince !== prev.statsSince));
     const base = prev && !wentBack ? prev : undefined;
     const calls = cur.calls - (base?.calls ?? 0);
     if (calls <= 0) continue;

@@ -21,6 +21,8 @@ export interface StatementStats {
   tempBlksWritten: number;
   blkReadTimeMs: number;
   blkWriteTimeMs: number;
+  /** When this entry's counters started (1.11+): a change means it was reset, even if calls grew past the old count. */
+  statsSince?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export function statementColumns(extVersion: string | undefined): string {
   if (minor >= 11) {
     cols.push('(shared_blk_read_time + local_blk_read_time + temp_blk_read_time) AS blk_read_ms');
     cols.push('(shared_blk_write_time + local_blk_write_time + temp_blk_write_time) AS blk_write_ms');
+    cols.push('stats_since::text AS stats_since');
   } else if (minor >= 10) {
     cols.push(
       '(blk_read_time + temp_blk_read_time) AS blk_read_ms',
@@ -89,6 +92,7 @@ export async function readStatements(
     tempBlksWritten: Number(r['temp_blks_written']),
     blkReadTimeMs: Number(r['blk_read_ms']),
     blkWriteTimeMs: Number(r['blk_write_ms']),
+    ...(r['stats_since'] ? { statsSince: String(r['stats_since']) } : {}),
   }));
 }
 

