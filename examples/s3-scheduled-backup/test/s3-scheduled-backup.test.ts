@@ -37,7 +37,10 @@ describe('example: scheduled backups to S3 with retention', () => {
         Date.now() < deadline
       )
         await new Promise((r) => setTimeout(r, 100));
-      expect(runs.filter((r) => r.startsWith('backup:'))[0]).toBe('backup:completed');
+      const backupRuns = runs.filter((r) => r.startsWith('backup:'));
+      expect(backupRuns, runs.join('\n')).toContain('backup:completed');
+      // On a slow machine the next second's tick comes while the first backup still runs: it is skipped, never run alongside.
+      expect(backupRuns.filter((r) => r !== 'backup:completed' && r !== 'backup:skipped-overlap')).toEqual([]);
       await worker.scheduler.stop({ timeoutMs: 30_000 });
       const list = await worker.backups.listBackups();
       expect(list.length).toBeGreaterThanOrEqual(1);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from './support/run-cli.js';
+import { CLI_LAUNCH, runCli, spawnCli } from './support/run-cli.js';
 import { scratchDir, sql } from './support/suite-helpers.js';
 
-describe('dbrs CLI as a child process', () => {
+describe(`dbrs CLI as a child process (from ${CLI_LAUNCH.mode}: ${CLI_LAUNCH.reason})`, () => {
   const db = useTestDatabase({ beforeAll, afterAll }, { workload: { scale: 0.02, seed: 3 } });
   const work = scratchDir('dbrs-cli-');
   const backups = join(work.path, 'backups');

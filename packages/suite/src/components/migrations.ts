@@ -35,16 +35,18 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
         issues.push({
           severity: 'info',
           component: 'migrations',
-          message: `${s.pending.length} pending migration(s): ${s.pending.slice(0, 5).join(', ')}`,
-          action: 'Run `dbrs migrate test` then `dbrs migrate up` in the deploy.',
+          message: `${s.pending.length} pending migration(s): ${s.pending.slice(0, 5).join(', ')}${s.pending.length > 5 ? ', …' : ''}`,
+          action: 'Run `dbrs migrate test` then `dbrs migrate up` in the deploy (`dbrs migrate status` lists them).',
         });
       }
+      // A changed or vanished applied file blocks `migrate up` (the runner refuses), so these are warnings, not info.
       for (const name of s.checksumMismatches) {
         issues.push({
           severity: 'warning',
           component: 'migrations',
-          message: `Applied migration ${name} was changed after it ran.`,
-          action: 'Restore the file, or accept the change on purpose with repair().',
+          message: `Applied migration ${name} was changed after it ran; \`dbrs migrate up\` refuses to run until this is resolved.`,
+          action:
+            'Run `dbrs migrate status` to see every changed file, then restore it from version control (schema changes belong in a new migration), or accept a harmless edit with DatabaseMigrationManager.repair(name).',
         });
       }
       for (const name of s.missingFiles) {
@@ -52,13 +54,32 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
           severity: 'warning',
           component: 'migrations',
           message: `Applied migration ${name} has no file any more.`,
-          action: 'Restore the file from version control.',
+          action: 'Run `dbrs migrate status`, then restore the file from version control.',
+        });
+      }
+      if (s.outOfOrder.length > 0 && !m.allowOutOfOrder) {
+        issues.push({
+          severity: 'warning',
+          component: 'migrations',
+          message: `Pending migration(s) ${s.outOfOrder.join(', ')} sort before the last applied one; \`dbrs migrate up\` refuses them.`,
+          action: 'Rename them to sort after the applied ones, or set allowOutOfOrder if applying them late is safe.',
         });
       }
       return {
-        status: s.checksumMismatches.length || s.missingFiles.length ? 'degraded' : 'healthy',
-        message: `current ${s.current ?? '(none)'}, ${s.applied.length} applied, ${s.pending.length} pending`,
-        details: { current: s.current, applied: s.applied.length, pending: s.pending.length },
+        status:
+          s.checksumMismatches.length || s.missingFiles.length || (s.outOfOrder.length && !m.allowOutOfOrder)
+            ? 'degraded'
+            : 'healthy',
+        message: `current ${s.current ?? '(none)'}, ${s.applied.length} applied, ${s.pending.length} pending${s.checksumMismatches.length ? `, ${s.checksumMismatches.length} changed` : ''}${s.missingFiles.length ? `, ${s.missingFiles.length} missing` : ''}`,
+        details: {
+          current: s.current,
+          applied: s.applied.length,
+          pending: s.pending.length,
+          pendingMigrations: s.pending,
+          checksumMismatches: s.checksumMismatches,
+          missingFiles: s.missingFiles,
+          outOfOrder: s.outOfOrder,
+        },
         issues,
       };
     },

@@ -62,9 +62,10 @@ const PAGE_CSP =
 
 /**
  * A request handler for node:http, usable as express middleware
- * (`app.use('/dbrs', handler)`) and from fastify
- * (`fastify.all('/dbrs/*', (req, reply) => { reply.hijack(); handler(req.raw, reply.raw); })`
- * with `basePath: '/dbrs'`).
+ * (`app.use('/dbrs', handler)`) and from fastify (with `basePath: '/dbrs'`,
+ * routes `/` and `/*` in a plugin prefixed `/dbrs` that hijack the reply and
+ * pass `req.raw, reply.raw`, plus a catch-all content-type parser that leaves
+ * the body unread so the sign-in form is not refused with 415; see the README).
  *
  * Authentication: `Authorization: Bearer <key>` or `x-api-key: <key>` for API
  * clients; for the page, a sign-in form posting the key once and setting a
