@@ -1,7 +1,8 @@
 // Index advisor quality and report cost benchmark for @voicehive/db-performance.
 //
-//   pnpm --filter @voicehive/db-core --filter @voicehive/db-testing --filter @voicehive/db-performance build
-//   node bench/performance/run.ts [--hotel-scale 250] [--events 2000000] [--tables 10000] [--statements 5000]
+//   scripts/run-source.sh bench/performance/run.ts [--hotel-scale 250] [--events 2000000] [--tables 10000] [--statements 5000]
+//
+// It runs from source (no build needed): run-source.sh maps the `.js` imports below to the `.ts` files.
 //
 // Writes results.json and RESULTS.md next to this file. Three parts:
 //  1. the hotel workload (its missing indexes are known), 2. a multi-tenant
@@ -15,7 +16,7 @@ import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatabasePerformanceOptimizer } from '../../packages/performance/dist/index.js';
+import { DatabasePerformanceOptimizer } from '../../packages/performance/src/index.js';
 import {
   createRandom,
   createTestDatabase,
@@ -25,7 +26,7 @@ import {
   readHotelWorkloadInfo,
   runHotelWorkload,
   startPostgres,
-} from '../../packages/testing/dist/index.js';
+} from '../../packages/testing/src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // bench/ has no node_modules of its own: borrow the performance package's pg.
@@ -125,6 +126,8 @@ async function adviseAndApply(url: string, statements: Statement[], label: strin
     reportRuntimeMs: Math.round(reportMs),
     whatIfCalls: report.advisor.whatIfCalls,
     statementsAnalysed: report.advisor.statementsAnalysed,
+    qualstats: report.advisor.qualstats,
+    dropAnalysis: report.advisor.dropAnalysis,
     skipped: { ...report.advisor.skipped, explainFailed: report.advisor.skipped.explainFailed.length },
     plannerWeightedCostBefore: Math.round(report.advisor.weightedBaselineCost ?? 0),
     plannerWeightedCostWithRecommendations: Math.round(report.advisor.weightedCostWithRecommendations ?? 0),
@@ -314,6 +317,7 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
       statementsAnalysed: report.advisor.statementsAnalysed,
       whatIfCalls: report.advisor.whatIfCalls,
       recommendations: report.indexRecommendations.length,
+      belowMinCostReduction: report.advisor.skipped.belowMinCostReduction,
       topQueries: report.topQueries.length,
       sectionMs: report.timings,
     };

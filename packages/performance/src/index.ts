@@ -1,6 +1,6 @@
 // Public surface of @voicehive/db-performance. Nothing else is API.
 
-export type { AdvisorSkipped, AffectedQuery, IndexRecommendation } from './advisor/advisor.js';
+export type { AdvisorSkipped, AffectedQuery, IndexRecommendation, QualstatsContribution } from './advisor/advisor.js';
 export type { CandidateIndex, IndexColumn } from './advisor/candidates.js';
 export { buildCandidates, coveringIndex } from './advisor/candidates.js';
 export type { CostedCandidate, GreedyBudget, Selection, WorkloadStatement } from './advisor/greedy.js';

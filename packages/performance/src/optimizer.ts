@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { type AdvisorResult, type IndexRecommendation, runAdvisor } from './advisor/advisor.js';
 import { parseStatement, type StatementShape } from './advisor/parse-statement.js';
 import { type PlanNode, PlanSession } from './advisor/plan-session.js';
+import { type QualstatsReading, readQualstats } from './advisor/qualstats.js';
 import { findingsFor, type QueryFinding } from './analysis/plan-findings.js';
 import {
   type IndexInfo,
@@ -78,6 +79,16 @@ export interface AdvisorSummary {
   weightedBaselineCost: number | null;
   weightedCostWithRecommendations: number | null;
   skipped: AdvisorResult['skipped'];
+  /**
+   * pg_qualstats' part: predicates read, statements they matched, column uses they added, and the sample rate
+   * in force; null when pg_qualstats was not read.
+   */
+  qualstats: (NonNullable<AdvisorResult['qualstats']> & { sampleRate: number | null }) | null;
+  /**
+   * What-if drop analysis of unused and redundant indexes: `done`, `unsupported` (hypopg older than 1.4 has no
+   * hypopg_hide_index), `off` (option), or `not-run` (heuristic mode, or the advisor did not run).
+   */
+  dropAnalysis: 'done' | 'unsupported' | 'off' | 'not-run';
   whatIfCalls: number;
   durationMs: number;
 }
@@ -379,6 +390,8 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     // Advisor.
     let advisor: AdvisorResult | undefined;
     let session: PlanSession | undefined;
+    let qualstatsSummary: AdvisorSummary['qualstats'] = null;
+    let dropAnalysis: AdvisorSummary['dropAnalysis'] = 'not-run';
     if (statements.length > 0) {
       try {
         session = await PlanSession.open(this.#db, {
@@ -392,8 +405,21 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
       if (!caps.hypopg.installed) {
         warnings.push(
           caps.hypopg.available
-            ? 'hypopg is available but not created: run CREATE EXTENSION hypopg to validate index advice with the planner; advice is heuristic (validated: false).'
-            : 'hypopg is not installed: index advice is heuristic (validated: false). Install hypopg (e.g. apt-get install postgresql-15-hypopg) and CREATE EXTENSION hypopg.',
+            ? 'hypopg is installed on the server but not created in this database: run CREATE EXTENSION hypopg (or pass createExtensions: true) to validate index advice with the planner; advice is heuristic (validated: false).'
+            : `hypopg is not installed: index advice is heuristic (validated: false). Install hypopg on the server (Debian/Ubuntu: apt-get install postgresql-${caps.serverMajor}-hypopg; on a managed service, check its supported-extension list) and run CREATE EXTENSION hypopg.`,
+        );
+      }
+      let qualstats: QualstatsReading | undefined;
+      const qs = caps.pgQualstats;
+      if (opts.advisor.useQualstats && qs.installed && qs.preloaded) {
+        qualstats = await section(
+          'pg_qualstats',
+          () => readQualstats(runner, qs.schema ?? 'public', { signal }),
+          undefined,
+        );
+      } else if (opts.advisor.useQualstats && qs.preloaded && !qs.installed) {
+        warnings.push(
+          'pg_qualstats is preloaded but not created in this database: run CREATE EXTENSION pg_qualstats so index advice also uses the predicates seen at run time.',
         );
       }
       const dropCandidates = indexes.filter(
@@ -412,11 +438,14 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
             indexes,
             session,
             dropCandidates,
+            ...(qualstats ? { qualstats: qualstats.predicates } : {}),
             ...(signal ? { signal } : {}),
           }),
         undefined,
       );
       if (advisor) {
+        if (advisor.qualstats && qualstats)
+          qualstatsSummary = { ...advisor.qualstats, sampleRate: qualstats.sampleRate };
         const denied = advisor.skipped.explainFailed.filter((f) => /permission denied/i.test(f.error)).length;
         if (denied > 0) {
           if (this.#capabilities) this.#capabilities.canExplain = false;
@@ -424,19 +453,19 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
             `${denied} statement(s) could not be planned: permission denied. EXPLAIN needs SELECT on the tables; GRANT SELECT ON ALL TABLES IN SCHEMA … TO this role to get index advice and plan findings (pg_monitor alone does not allow it).`,
           );
         } else if (advisor.plans.size > 0 && this.#capabilities) this.#capabilities.canExplain = true;
-        if (
-          advisor.mode === 'hypopg' &&
-          opts.advisor.dropAnalysis &&
-          !advisor.dropAnalysis &&
-          (unusedIndexes.length > 0 || duplicateIndexes.length > 0)
-        ) {
+        const toDrop = unusedIndexes.length > 0 || duplicateIndexes.length > 0;
+        if (advisor.dropAnalysis) dropAnalysis = 'done';
+        else if (!opts.advisor.dropAnalysis) dropAnalysis = 'off';
+        // In hypopg mode the drop analysis runs whenever it is on, unless hypopg cannot hide indexes.
+        else if (advisor.mode === 'hypopg') dropAnalysis = 'unsupported';
+        if (dropAnalysis === 'unsupported' && toDrop) {
           warnings.push(
-            'What-if drop analysis skipped: this hypopg has no hypopg_hide_index (needs hypopg 1.4 or newer); unused and duplicate indexes are reported from statistics only.',
+            `What-if drop analysis skipped: hypopg ${caps.hypopg.version ?? '(unknown version)'} has no hypopg_hide_index, which needs hypopg 1.4 or newer (ALTER EXTENSION hypopg UPDATE after installing a newer package, e.g. from apt.postgresql.org); unused and duplicate indexes are reported from statistics only, without workloadCostIncreaseIfDropped.`,
           );
         }
         if (advisor.skipped.unparseable > 0)
           warnings.push(
-            `${advisor.skipped.unparseable} statement(s) skipped: text could not be parsed (truncated or hidden).`,
+            `${advisor.skipped.unparseable} statement(s) skipped: text could not be parsed or is hidden (<insufficient privilege>: GRANT pg_read_all_stats).`,
           );
         const failedOther = advisor.skipped.explainFailed.length - denied;
         if (failedOther > 0)
@@ -561,7 +590,10 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
           explainFailed: [],
           smallTables: [],
           coveredCandidates: [],
+          belowMinCostReduction: [],
         },
+        qualstats: qualstatsSummary,
+        dropAnalysis,
         whatIfCalls: advisor?.whatIfCalls ?? 0,
         durationMs: advisor?.durationMs ?? 0,
       },

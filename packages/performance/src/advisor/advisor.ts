@@ -16,6 +16,7 @@ import { type CostedCandidate, selectGreedy } from './greedy.js';
 import { rankHeuristic } from './heuristic.js';
 import { parseStatement, type StatementShape } from './parse-statement.js';
 import { indexNamesInPlan, type PlanNode, type PlanSession } from './plan-session.js';
+import { observedSelectivity, type QualPredicate, qualstatsEvidence } from './qualstats.js';
 import { buildResolveContext, lookupTable, resolveUsage, type TableUsage } from './resolve.js';
 
 export interface AffectedQuery {
@@ -48,7 +49,11 @@ export interface IndexRecommendation {
 }
 
 export interface AdvisorSkipped {
-  /** Statement text the PostgreSQL parser rejects (often truncated at track_activity_query_size) or hidden by privileges. */
+  /**
+   * Statement text the PostgreSQL parser rejects, or hidden by privileges (`<insufficient privilege>`).
+   * pg_stat_statements itself keeps full text (tested: a 7,887-character statement with
+   * track_activity_query_size = 1kB), so truncation only comes from text read elsewhere.
+   */
   unparseable: number;
   /** Statements not planned: utility statements, or no user table of this database. */
   notApplicable: number;
@@ -58,6 +63,8 @@ export interface AdvisorSkipped {
   smallTables: string[];
   /** Candidates an existing index already serves. */
   coveredCandidates: string[];
+  /** Chosen and validated indexes dropped because they remove less than `minCostReduction` of the workload's cost. */
+  belowMinCostReduction: { index: string; share: number }[];
 }
 
 export interface AdvisorResult {
@@ -77,8 +84,19 @@ export interface AdvisorResult {
   dropCostIncrease: Map<number, number>;
   /** Whether hypopg_hide_index was available for the drop analysis. */
   dropAnalysis: boolean;
+  /** What pg_qualstats added; null when it was not read. */
+  qualstats: QualstatsContribution | null;
   whatIfCalls: number;
   durationMs: number;
+}
+
+export interface QualstatsContribution {
+  /** Predicates read (statement × column × operator). */
+  predicates: number;
+  /** Analysed statements pg_qualstats had predicates for. */
+  statements: number;
+  /** Statement × table × column uses the parser did not find and pg_qualstats did (views, functions the parser cannot see into). */
+  columnsAdded: number;
 }
 
 interface Prepared {
@@ -97,6 +115,8 @@ export interface AdvisorContext {
   session: PlanSession | undefined;
   /** Existing indexes to what-if drop (unused and redundant ones). */
   dropCandidates: IndexInfo[];
+  /** Run-time predicates from pg_qualstats, when it is installed and enabled. */
+  qualstats?: QualPredicate[];
   signal?: AbortSignal;
 }
 
@@ -120,10 +140,18 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     mode: ctx.session?.hasHypopg ? 'hypopg' : 'heuristic',
     recommendations: [],
     workload: { statements: 0, weightedBaselineCost: null, weightedCostWithRecommendations: null },
-    skipped: { unparseable: 0, notApplicable: 0, explainFailed: [], smallTables: [], coveredCandidates: [] },
+    skipped: {
+      unparseable: 0,
+      notApplicable: 0,
+      explainFailed: [],
+      smallTables: [],
+      coveredCandidates: [],
+      belowMinCostReduction: [],
+    },
     plans: new Map(),
     dropCostIncrease: new Map(),
     dropAnalysis: false,
+    qualstats: null,
     whatIfCalls: 0,
     durationMs: 0,
   };
@@ -147,6 +175,9 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   }
 
   const tablesByKey = new Map(ctx.tables.map((t) => [tableKey(t.schema, t.name), t]));
+  const tablesByOid = new Map(ctx.tables.map((t) => [t.oid, t]));
+  const quals = new Map<string, QualPredicate[]>();
+  for (const q of ctx.qualstats ?? []) (quals.get(q.queryid) ?? quals.set(q.queryid, []).get(q.queryid)!).push(q);
   const referenced = new Map<number, TableInfo>();
   const resolveCtxTables = buildResolveContext(ctx.tables, new Map());
   for (const p of parsed) {
@@ -154,6 +185,11 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
       const t = ref.schema
         ? tablesByKey.get(tableKey(ref.schema, ref.name))
         : resolveCtxTables.tablesByName.get(ref.name);
+      if (t) referenced.set(t.oid, t);
+    }
+    // pg_qualstats names the base tables, also those behind a view the statement reads.
+    for (const q of quals.get(p.stat.queryid) ?? []) {
+      const t = tablesByOid.get(q.tableOid);
       if (t) referenced.set(t.oid, t);
     }
   }
@@ -167,8 +203,14 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   const resolveCtx = buildResolveContext([...referenced.values()], columns);
 
   const prepared: Prepared[] = [];
+  if (ctx.qualstats) result.qualstats = { predicates: ctx.qualstats.length, statements: 0, columnsAdded: 0 };
   for (const p of parsed) {
     const usages = resolveUsage(p.shape, resolveCtx);
+    const seen = quals.get(p.stat.queryid);
+    if (seen && result.qualstats) {
+      result.qualstats.statements++;
+      result.qualstats.columnsAdded += mergeQualstats(usages, seen, tablesByOid);
+    }
     if (usages.length === 0 && p.shape.tables.every((t) => !resolveCtx.tablesByName.has(t.name))) {
       result.skipped.notApplicable++;
       continue;
@@ -240,7 +282,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   const session = ctx.session;
   if (!session) {
     result.mode = 'heuristic';
-    heuristicRecommendations(result, prepared, candidates, statsFor, opts.maxIndexes);
+    heuristicRecommendations(result, prepared, candidates, statsFor, opts.maxIndexes, ctx.qualstats ?? [], ctx.indexes);
     result.durationMs = performance.now() - started;
     return result;
   }
@@ -268,7 +310,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
 
   if (!session.hasHypopg) {
     result.mode = 'heuristic';
-    heuristicRecommendations(result, prepared, candidates, statsFor, opts.maxIndexes);
+    heuristicRecommendations(result, prepared, candidates, statsFor, opts.maxIndexes, ctx.qualstats ?? [], ctx.indexes);
     result.durationMs = performance.now() - started;
     return result;
   }
@@ -357,7 +399,12 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     // The saving of the statements whose final plan uses this index, as a share of the whole workload.
     const saved = [...used].reduce((s, id) => s + (base.get(id)! - finalCost.get(id)!) * weight(id), 0);
     const share = weightedBase > 0 ? saved / weightedBase : 0;
-    if (share < opts.minCostReduction) continue;
+    if (share < opts.minCostReduction) {
+      result.skipped.belowMinCostReduction.push({ index: sel.key, share: Math.round(share * 1e6) / 1e6 });
+      // Its saving no longer counts (exact when no other recommendation serves the same statements).
+      result.workload.weightedCostWithRecommendations! += saved;
+      continue;
+    }
     const affected = [...used].map((id) => ({
       queryHash: id,
       query: shortText(byId.get(id)!.stat.query),
@@ -367,6 +414,12 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     }));
     const before = affected.reduce((s, a) => s + a.costBefore * a.calls, 0);
     const after = affected.reduce((s, a) => s + (a.costAfter ?? 0) * a.calls, 0);
+    const seenAtRunTime = qualstatsEvidence(
+      ctx.qualstats ?? [],
+      candidate.tableOid,
+      candidate.columns.map((c) => c.name),
+      used,
+    );
     result.recommendations.push({
       table: `${candidate.schema}.${candidate.table}`,
       columns: candidate.columns.map((c) => (c.desc ? `${c.name} DESC` : c.name)),
@@ -378,7 +431,8 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
       evidence:
         `With this index (hypothetical, hypopg) the planner uses it for ${affected.length} statement(s); ` +
         `their calls-weighted cost drops from ${Math.round(before)} to ${Math.round(after)} ` +
-        `(${before > 0 ? Math.round((1 - after / before) * 100) : 0}%). Write penalty charged: ${Math.round((writtenRows.get(candidate.tableOid) ?? 0) * opts.writeCostPerRow)} (${writtenRows.get(candidate.tableOid) ?? 0} rows written by the workload).`,
+        `(${before > 0 ? Math.round((1 - after / before) * 100) : 0}%). Write penalty charged: ${Math.round((writtenRows.get(candidate.tableOid) ?? 0) * opts.writeCostPerRow)} (${writtenRows.get(candidate.tableOid) ?? 0} rows written by the workload).` +
+        (seenAtRunTime ? ` ${seenAtRunTime}` : ''),
       validated: true,
     });
   }
@@ -447,14 +501,30 @@ function heuristicRecommendations(
   candidates: Map<string, { candidate: CandidateIndex; statements: Set<string>; table: TableInfo }>,
   statsFor: (t: TableInfo) => (col: string) => ColumnStats | undefined,
   maxIndexes: number,
+  quals: QualPredicate[],
+  indexes: IndexInfo[],
 ): void {
   const calls = new Map(prepared.map((p) => [p.stat.queryid, p.stat.calls]));
+  const observed = observedSelectivity(quals);
+  // Statement × table pairs with an equality or join column: an index led by that column serves them.
+  const filtered = new Set<string>();
+  for (const p of prepared)
+    for (const u of p.usages)
+      if (u.eq.length > 0 || u.join.length > 0) filtered.add(`${p.stat.queryid}:${u.table.oid}`);
+  // Without a planner to say so, widening an existing index, or a sort/range-only index for statements that
+  // already filter by equality, is a guess that is usually wrong; hypopg mode can still find those.
+  const plausible = [...candidates.values()].filter(
+    (c) =>
+      !extendsExisting(c.candidate, indexes) &&
+      (c.candidate.eqCount > 0 || [...c.statements].some((id) => !filtered.has(`${id}:${c.table.oid}`))),
+  );
   const picks = rankHeuristic(
-    [...candidates.values()].map((c) => ({
+    plausible.map((c) => ({
       candidate: c.candidate,
       reltuples: c.table.reltuples,
       calls: [...c.statements].reduce((s, id) => s + (calls.get(id) ?? 0), 0),
       stats: statsFor(c.table),
+      observedSelectivity: (column: string) => observed.get(`${c.table.oid}.${column}`),
     })),
     maxIndexes,
   );
@@ -464,6 +534,12 @@ function heuristicRecommendations(
     const c = pick.candidate;
     const share = total > 0 ? pick.score / total : 0;
     const entry = candidates.get(c.key)!;
+    const seenAtRunTime = qualstatsEvidence(
+      quals,
+      c.tableOid,
+      c.columns.map((col) => col.name),
+      entry.statements,
+    );
     result.recommendations.push({
       table: `${c.schema}.${c.table}`,
       columns: c.columns.map((col) => (col.desc ? `${col.name} DESC` : col.name)),
@@ -480,8 +556,36 @@ function heuristicRecommendations(
       })),
       evidence:
         `Heuristic (no hypopg): the leading column matches about ${(pick.selectivity * 100).toFixed(2)}% of ` +
-        `${Math.round(entry.table.reltuples)} rows per lookup (pg_stats). Not validated by the planner: install hypopg to validate.`,
+        `${Math.round(entry.table.reltuples)} rows per lookup (${pick.observed ? 'observed by pg_qualstats' : 'pg_stats'}). Not validated by the planner: install hypopg to validate.` +
+        (seenAtRunTime ? ` ${seenAtRunTime}` : ''),
       validated: false,
     });
   }
+}
+
+/**
+ * Adds the predicates pg_qualstats saw for a statement to its table usages:
+ * columns compared through a view, or inside anything the parser cannot
+ * resolve, become candidate columns too. Returns how many uses it added.
+ */
+function mergeQualstats(
+  usages: TableUsage[],
+  predicates: QualPredicate[],
+  tablesByOid: Map<number, TableInfo>,
+): number {
+  let added = 0;
+  for (const q of predicates) {
+    const table = tablesByOid.get(q.tableOid);
+    if (!table) continue;
+    let usage = usages.find((u) => u.table.oid === q.tableOid);
+    if (!usage) {
+      usage = { table, eq: [], range: [], join: [], sort: [], group: [] };
+      usages.push(usage);
+    }
+    const known = [...usage.eq, ...usage.range, ...usage.join].includes(q.column);
+    if (known) continue;
+    usage[q.kind].push(q.column);
+    added++;
+  }
+  return added;
 }

@@ -7,6 +7,8 @@ export interface HeuristicInput {
   /** Calls of the statements that produced this candidate. */
   calls: number;
   stats: (column: string) => ColumnStats | undefined;
+  /** Share of rows a filter on the column kept at run time (pg_qualstats), when known. */
+  observedSelectivity?: (column: string) => number | undefined;
 }
 
 export interface HeuristicPick {
@@ -14,12 +16,15 @@ export interface HeuristicPick {
   score: number;
   /** Estimated fraction of the table one lookup reads through the leading column. */
   selectivity: number;
+  /** Whether `selectivity` was observed at run time (pg_qualstats) rather than estimated from pg_stats. */
+  observed: boolean;
 }
 
 /**
  * Without hypopg nothing can be validated by the planner, so candidates are
  * ranked the way PgHero does: by how selective the leading column is
- * (pg_stats n_distinct / null_frac) and how often the statements run. A
+ * (pg_stats n_distinct / null_frac, or the share of rows the filter kept at
+ * run time when pg_qualstats saw it) and how often the statements run. A
  * column with no statistics, or one matching over `maxSelectivity` of the
  * table, is not worth an index. Results are marked `validated: false`.
  */
@@ -28,9 +33,10 @@ export function rankHeuristic(inputs: HeuristicInput[], maxIndexes: number, maxS
   for (const input of inputs) {
     const lead = input.candidate.columns[0]!;
     const stats = input.stats(lead.name);
-    if (!stats || input.reltuples <= 0) continue;
-    const perValue = rowsPerValue(input.reltuples, stats);
-    let selectivity = perValue / input.reltuples;
+    // What the workload's real values kept beats an average over all values (pg_stats).
+    const observed = input.observedSelectivity?.(lead.name);
+    if ((!stats && observed === undefined) || input.reltuples <= 0) continue;
+    let selectivity = observed ?? rowsPerValue(input.reltuples, stats) / input.reltuples;
     // A range or sort lead narrows less predictably; PgHero assumes a tenth of the rows.
     if (input.candidate.eqCount === 0) selectivity = Math.max(selectivity, 0.1);
     if (selectivity > maxSelectivity && input.candidate.eqCount > 0) continue;
@@ -39,6 +45,7 @@ export function rankHeuristic(inputs: HeuristicInput[], maxIndexes: number, maxS
     picks.push({
       candidate: input.candidate,
       selectivity,
+      observed: observed !== undefined,
       score: input.calls * input.reltuples * (1 - selectivity) * widthBonus,
     });
   }

@@ -10,7 +10,10 @@ export function loadParser(): Promise<void> {
 
 export type ParseOutcome = { ok: true; tree: unknown[] } | { ok: false; error: string };
 
-/** Parses with the real PostgreSQL parser; never throws (truncated text from pg_stat_statements is common). */
+/**
+ * Parses with the real PostgreSQL parser; never throws. Unparseable text is common: pg_stat_activity
+ * truncates at track_activity_query_size, and pg_stat_statements shows `<insufficient privilege>`.
+ */
 export function parseSql(text: string): ParseOutcome {
   try {
     const result = parseSync(text) as { stmts?: { stmt: unknown }[] };
