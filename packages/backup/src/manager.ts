@@ -32,6 +32,7 @@ import { COMPRESSION_SUFFIX } from './pipeline/compression.js';
 import { KeyRing } from './pipeline/encryption/keyring.js';
 import { writeObject } from './pipeline/object-io.js';
 import { objectOpener } from './restore/fetch.js';
+import { restoreGlobals } from './restore/globals.js';
 import { logicalRestore } from './restore/logical-restore.js';
 import { assertRestorable, createDatabaseIfMissing, databaseExists, siblingDatabase } from './restore/target.js';
 import { planRetention, type RetentionPlan } from './retention/plan.js';
@@ -49,6 +50,7 @@ import {
   type ProgressEvent,
 } from './types.js';
 import { verifyChecksums } from './verify/checksum.js';
+import { physicalRestoreTest } from './verify/physical-restore-test.js';
 import { extractPhysical, verifyReadable } from './verify/readable.js';
 import { restoreTest } from './verify/restore-test.js';
 
@@ -85,6 +87,8 @@ export interface VerifyOptions {
   verifyServerUrl?: string;
   /** pg_restore jobs in the restore test. Default 1. */
   jobs?: number;
+  /** Physical level 3: how long the restored server may take to recover and accept connections, in ms. Default 600000. */
+  recoveryTimeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -98,6 +102,16 @@ export interface VerifyResult {
   restoreDurationMs?: number;
   amcheck?: 'passed' | 'failed' | 'unavailable';
   tablesCompared?: number;
+  /** Physical level 3: databases of the restored cluster whose btree indexes were checked. */
+  databasesChecked?: number;
+  /**
+   * Physical level 3: true when no transaction ran between the row count and
+   * the backup's end, so counts were compared exactly; false when the cluster
+   * was written meanwhile, and differences are listed in rowCountMismatches
+   * instead of failing (a missing table still fails).
+   */
+  rowCountsExact?: boolean;
+  rowCountMismatches?: string[];
   /** Why it failed (code and message; the object name for checksum failures). */
   error?: { code: string; message: string; object?: string };
 }
@@ -118,6 +132,14 @@ export interface RestoreOptions {
   schemaOnly?: boolean;
   /** Keep object owners from the dump. Default true. */
   owners?: boolean;
+  /**
+   * Replay the backup's `pg_dumpall --globals-only` (roles, tablespaces) with
+   * psql before pg_restore; roles that already exist are tolerated and
+   * listed in the result. Note that, as with pg_dumpall, existing roles get
+   * the backup's attributes and passwords. Needs a backup taken with
+   * `globals: true` and a superuser on the target. Default false.
+   */
+  restoreGlobals?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
@@ -127,6 +149,8 @@ export interface RestoreResult {
   backupId: string;
   targetDatabase: string;
   durationMs: number;
+  /** With restoreGlobals: the errors psql printed for roles/tablespaces that already existed. */
+  globals?: { alreadyExisted: string[] };
 }
 
 export interface CleanupOptions {
@@ -337,7 +361,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
               globals: options.globals,
               rowCounts: this.#settings.rowCounts,
             })
-          : await physicalBackup(ctx, { toolMajor: mainVersion.major });
+          : await physicalBackup(ctx, { toolMajor: mainVersion.major, rowCounts: this.#settings.rowCounts });
       progress(rawDone, true);
       throwIfAborted(options.signal, 'backup');
 
@@ -353,7 +377,12 @@ export class DatabaseBackupManager implements AsyncDisposable {
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         durationMs,
-        server: { version: server.text, versionNum: server.num, systemIdentifier: outcome.systemIdentifier },
+        server: {
+          version: server.text,
+          versionNum: server.num,
+          systemIdentifier: outcome.systemIdentifier,
+          ...(outcome.superuser ? { superuser: outcome.superuser } : {}),
+        },
         tool: { name: mainTool, version: mainVersion.text },
         format: outcome.format,
         options: {
@@ -375,6 +404,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
         },
         objects,
         rowCounts: outcome.rowCounts,
+        ...(outcome.rowCountsNextXid ? { rowCountsNextXid: outcome.rowCountsNextXid } : {}),
         snapshotId: outcome.snapshotId,
       };
       // Written last: its presence is what makes the folder a backup.
@@ -459,10 +489,28 @@ export class DatabaseBackupManager implements AsyncDisposable {
         const toolPath = this.#toolLocator(Math.floor(manifest.server.versionNum / 10_000));
         const opener = objectOpener(this.#catalog!.storage, manifest, this.#keyRing);
         const tempDir = this.#settings.tempDir ?? tmpdir();
-        if (level === 2 || manifest.type === BackupType.PHYSICAL) {
+        if (level === 2) {
           await verifyReadable({ manifest, opener, toolPath, tempDir, signal: options.signal });
-        }
-        if (level === 3) {
+        } else if (manifest.type === BackupType.PHYSICAL) {
+          // Includes level 2: pg_verifybackup runs on the extracted directory before the server starts on it.
+          const outcome = await physicalRestoreTest({
+            manifest,
+            opener,
+            toolPath,
+            serverBinary: { explicit: this.#config.toolPaths?.postgres, binDir: this.#config.binDir },
+            tempDir,
+            startTimeoutMs: options.recoveryTimeoutMs ?? 600_000,
+            signal: options.signal,
+            logger: this.#logger,
+          });
+          result.restoreDurationMs = outcome.restoreDurationMs;
+          result.amcheck = outcome.amcheck;
+          result.tablesCompared = outcome.tablesCompared;
+          result.databasesChecked = outcome.databasesChecked;
+          result.rowCountsExact = outcome.rowCountsExact;
+          result.rowCountMismatches = outcome.rowCountMismatches;
+          this.#metrics?.restoreTestDuration.set({ database: manifest.database }, outcome.restoreDurationMs / 1000);
+        } else {
           const url = options.verifyServerUrl ?? this.#config.verifyServerUrl;
           server = url ? createDatabase(url, { poolMax: 2 }) : this.#db;
           const outcome = await restoreTest({
@@ -499,6 +547,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
       durationMs: result.durationMs,
       ...(result.restoreDurationMs !== undefined ? { restoreDurationMs: result.restoreDurationMs } : {}),
       ...(result.amcheck ? { amcheck: result.amcheck } : {}),
+      ...(result.rowCountsExact !== undefined ? { rowCountsExact: result.rowCountsExact } : {}),
       ...(result.error ? { error: result.error.message } : {}),
     };
     // Rewriting the manifest in place keeps it the folder's completeness marker (every adapter replaces atomically).
@@ -541,6 +590,11 @@ export class DatabaseBackupManager implements AsyncDisposable {
     if (manifest.type === BackupType.PHYSICAL) {
       if (!options.targetDirectory) {
         throw new DbrsError('INVALID_ARGUMENT', 'A physical backup restores into a directory: pass targetDirectory.');
+      }
+      if (options.restoreGlobals) {
+        throw new DbrsError('INVALID_ARGUMENT', 'restoreGlobals is for logical backups.', {
+          hint: 'A physical backup already holds the whole cluster, roles included.',
+        });
       }
       const { readdir } = await import('node:fs/promises');
       const existing = await readdir(options.targetDirectory).catch(() => [] as string[]);
@@ -586,6 +640,10 @@ export class DatabaseBackupManager implements AsyncDisposable {
     const auditTarget = `${manifest.database}/${backupId}`;
     try {
       await assertRestorable(target, options.clean ?? false, options.signal);
+      // Before pg_restore, so ownership and grants in the dump find their roles.
+      const globals = options.restoreGlobals
+        ? await restoreGlobals({ manifest, opener, env, targetDatabase: targetName, toolPath, signal: options.signal })
+        : undefined;
       await logicalRestore({
         manifest,
         opener,
@@ -604,8 +662,12 @@ export class DatabaseBackupManager implements AsyncDisposable {
       const durationMs = Math.round(performance.now() - started);
       report(manifest.sizes.rawBytes, true);
       this.#logger.info({ event: 'backup_restored', backupId, target: targetName, durationMs }, 'restore completed');
-      await this.#auditRecord('backup.restore', auditTarget, 'success', { targetDatabase: targetName, durationMs });
-      return { backupId, targetDatabase: targetName, durationMs };
+      await this.#auditRecord('backup.restore', auditTarget, 'success', {
+        targetDatabase: targetName,
+        durationMs,
+        ...(globals ? { globals: true } : {}),
+      });
+      return { backupId, targetDatabase: targetName, durationMs, ...(globals ? { globals } : {}) };
     } catch (err) {
       const e = options.signal?.aborted ? abortError(options.signal, 'restore') : err;
       await this.#auditRecord('backup.restore', auditTarget, 'failure', {

@@ -94,7 +94,10 @@ export interface BackupConfig {
    */
   zstdProgram?: string | false;
 
-  /** Directory holding pg_dump, pg_restore, pg_basebackup, pg_verifybackup. Default: PATH, then the server major's Debian bin dir. */
+  /**
+   * Directory holding pg_dump, pg_restore, pg_basebackup, pg_verifybackup, psql (and `postgres` for physical
+   * level-3 verification). Default: PATH, then the server major's Debian bin dir.
+   */
   binDir?: string;
   /** Exact program paths, overriding `binDir`. */
   toolPaths?: Partial<Record<PgTool, string>>;
@@ -114,7 +117,15 @@ export interface BackupConfig {
   actor?: string;
 }
 
-export type PgTool = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'pg_basebackup' | 'pg_verifybackup';
+/** Client tools, plus `postgres`: the server binary a physical level-3 verification starts (exact major). */
+export type PgTool =
+  | 'pg_dump'
+  | 'pg_dumpall'
+  | 'pg_restore'
+  | 'pg_basebackup'
+  | 'pg_verifybackup'
+  | 'psql'
+  | 'postgres';
 
 export type BackupPhase = 'prepare' | 'dump' | 'upload' | 'manifest' | 'download' | 'restore' | 'verify' | 'cleanup';
 

@@ -1,7 +1,8 @@
+import { Readable, Transform } from 'node:stream';
 import { createDatabase } from '@voicehive/db-core';
 import { type S3Emulator, startS3 } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseBackupManager, S3Storage, StorageType } from '../src/index.js';
+import { type BackupStorage, DatabaseBackupManager, S3Storage, StorageType } from '../src/index.js';
 import { type Fixture, hotelFixture } from './helpers/setup.js';
 
 let fx: Fixture;
@@ -40,6 +41,46 @@ describe('end to end through S3 (s3rver)', () => {
     await restored.close();
     expect(Number(n.rows[0]!.n)).toBe(fx.rows['bookings']);
     await fx.db.query(`DROP DATABASE "${fx.dbName}_s3" WITH (FORCE)`);
+    await storage.close();
+  });
+
+  it('the emulator stopped mid-upload → backup fails with STORAGE_FAILED, no manifest was ever stored', async () => {
+    const doomed = await startS3({ bucket: 'vhbk-stopped' });
+    const storage = new S3Storage({
+      bucket: doomed.bucket,
+      region: doomed.region,
+      endpoint: doomed.endpoint,
+      forcePathStyle: true,
+      credentials: doomed.credentials,
+      maxAttempts: 2,
+    });
+    const stored: string[] = [];
+    // Real fault, injected timing: the server goes away once the dump's bytes have started to flow.
+    const stopping = new Proxy(storage, {
+      get(target, prop, receiver) {
+        if (prop !== 'put') return Reflect.get(target, prop, receiver);
+        return async (key: string, body: Readable | Uint8Array, options?: object) => {
+          if (!(body instanceof Readable)) return target.put(key, body, options);
+          let stopped = false;
+          const gate = new Transform({
+            transform(chunk: Buffer, _e, cb) {
+              if (stopped) return cb(null, chunk);
+              stopped = true;
+              doomed.stop().then(() => cb(null, chunk), cb);
+            },
+          });
+          body.on('error', (err) => gate.destroy(err));
+          const res = await target.put(key, body.pipe(gate), options);
+          stored.push(key);
+          return res;
+        };
+      },
+    }) as BackupStorage;
+    await using mgr = new DatabaseBackupManager(fx.db, { storage: stopping, encryptionKey: 's3 stop passphrase' });
+    await mgr.initialize();
+    await expect(mgr.createBackup()).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(stored).toEqual([]);
+    await doomed.stop();
     await storage.close();
   });
 });

@@ -4,6 +4,7 @@ import { resolveSettings } from '../src/config.js';
 import { filterArgs, tableSelected } from '../src/dump/filters.js';
 import { parseToolVersion } from '../src/tools/pg-tools.js';
 import { BackupType, StorageType } from '../src/types.js';
+import { compareRowCounts } from '../src/verify/row-counts.js';
 
 describe('backup ids', () => {
   it('sort by time and parse back', () => {
@@ -75,6 +76,25 @@ describe('config', () => {
     expect(() => resolveSettings({ keepLast: -1 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => resolveSettings({ storageType: 'ftp' as never })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});
+
+describe('row count comparison', () => {
+  const expected = { 'public.a': 3, 'public.b': 5 };
+  it('strict: any difference fails and names the table', () => {
+    expect(compareRowCounts(expected, { 'public.a': 3, 'public.b': 5 }, true)).toEqual({ compared: 2, mismatches: [] });
+    expect(() => compareRowCounts(expected, { 'public.a': 3, 'public.b': 6 }, true)).toThrow(
+      /public\.b: expected 5, restored 6/,
+    );
+  });
+  it('not strict (cluster written after the count): differences are reported, a missing table still fails', () => {
+    expect(compareRowCounts(expected, { 'public.a': 4, 'public.b': 5 }, false)).toEqual({
+      compared: 2,
+      mismatches: ['public.a: expected 3, restored 4'],
+    });
+    expect(() => compareRowCounts(expected, { 'public.a': 3 }, false)).toThrow(
+      /public\.b: expected 5, restored missing/,
     );
   });
 });

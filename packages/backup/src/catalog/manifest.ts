@@ -25,6 +25,8 @@ export interface VerificationRecord {
   /** Level 3: measured time to restore (the recovery time objective actually achieved). */
   restoreDurationMs?: number;
   amcheck?: 'passed' | 'failed' | 'unavailable';
+  /** Physical level 3: counts compared exactly (no write since they were taken). */
+  rowCountsExact?: boolean;
   error?: string;
 }
 
@@ -37,7 +39,8 @@ export interface BackupManifest {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  server: { version: string; versionNum: number; systemIdentifier?: string };
+  /** `superuser` (physical): the bootstrap superuser, used to connect to a restored copy. */
+  server: { version: string; versionNum: number; systemIdentifier?: string; superuser?: string };
   tool: { name: string; version: string };
   /** pg_dump -Fc (single stream) or -Fd (one object per file). */
   format: 'custom' | 'directory' | 'tar';
@@ -54,8 +57,17 @@ export interface BackupManifest {
   encryption: { algorithm: 'aes-256-gcm-chunked'; keyIds: string[] } | null;
   sizes: { rawBytes: number; storedBytes: number };
   objects: ManifestObject[];
-  /** Exact row counts per `schema.table`, taken in the dump's snapshot. */
+  /**
+   * Exact row counts per `schema.table`, taken in the dump's snapshot
+   * (physical: of the backed-up database, just before pg_basebackup).
+   */
   rowCounts?: Record<string, number>;
+  /**
+   * Physical: the cluster's next transaction id when the counts were taken.
+   * A restored copy with the same next xid saw no write since, so its counts
+   * must match exactly; otherwise differences are reported, not failed.
+   */
+  rowCountsNextXid?: string;
   snapshotId?: string;
   verification?: VerificationRecord;
 }

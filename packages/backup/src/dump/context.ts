@@ -35,4 +35,8 @@ export interface DumpOutcome {
   snapshotId?: string;
   wal?: { startLsn?: string; endLsn?: string; currentLsn?: string; timeline?: number };
   systemIdentifier?: string;
+  /** Physical: the bootstrap superuser, to connect to the restored copy. */
+  superuser?: string;
+  /** Physical: the next transaction id when the row counts were taken. */
+  rowCountsNextXid?: string;
 }

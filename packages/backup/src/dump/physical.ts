@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { abortError } from '@voicehive/db-core';
 import { spawnTool } from '../tools/pg-tools.js';
 import type { DumpContext, DumpOutcome } from './context.js';
+import { countRows, listUserTables } from './snapshot.js';
 
 /**
  * pg_basebackup in tar format with WAL streamed (-X stream) so the backup
@@ -13,8 +14,14 @@ import type { DumpContext, DumpOutcome } from './context.js';
  * file is then streamed through the pipeline and the dir removed. The
  * backup_manifest is kept so level-2 verification can run pg_verifybackup.
  */
-export async function physicalBackup(ctx: DumpContext, options: { toolMajor?: number } = {}): Promise<DumpOutcome> {
-  const sys = await ctx.db.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+export async function physicalBackup(
+  ctx: DumpContext,
+  options: { toolMajor?: number; rowCounts?: boolean } = {},
+): Promise<DumpOutcome> {
+  const sys = await ctx.db.query<{ id: string; superuser: string }>(
+    'SELECT system_identifier::text AS id, (SELECT rolname FROM pg_roles WHERE oid = 10) AS superuser FROM pg_control_system()',
+  );
+  const counted = options.rowCounts === false ? undefined : await countBeforeBackup(ctx);
   const clientZstd = ctx.compression.kind === 'zstd' && (options.toolMajor ?? 0) >= 15;
   const dir = await mkdtemp(join(ctx.tempDir, 'vhbk-base-'));
   try {
@@ -73,9 +80,37 @@ export async function physicalBackup(ctx: DumpContext, options: { toolMajor?: nu
       format: 'tar',
       objects,
       systemIdentifier: sys.rows[0]?.id,
+      superuser: sys.rows[0]?.superuser,
+      rowCounts: counted?.rowCounts,
+      rowCountsNextXid: counted?.nextXid,
       wal: range ? { startLsn: range['Start-LSN'], endLsn: range['End-LSN'], timeline: range.Timeline } : undefined,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A physical backup restores to its end, not to a snapshot, so its counts
+ * can only be exact when nothing wrote in between: the cluster's next
+ * transaction id is recorded with them, and the restore test compares
+ * strictly only when the restored cluster's next xid is still the same.
+ * A read-only transaction assigns no xid itself.
+ */
+async function countBeforeBackup(ctx: DumpContext): Promise<{ rowCounts: Record<string, number>; nextXid: string }> {
+  return ctx.db.withClient(
+    async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const res = await client.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x');
+        const rowCounts = await countRows(client, await listUserTables(client));
+        await client.query('COMMIT');
+        return { rowCounts, nextXid: res.rows[0]!.x };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    },
+    { signal: ctx.signal },
+  );
 }

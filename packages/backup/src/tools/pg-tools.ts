@@ -107,7 +107,14 @@ export function spawnTool(
   tool: PgTool,
   path: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore'; stdout?: 'pipe' | 'ignore' | Writable; cwd?: string },
+  options: {
+    env: NodeJS.ProcessEnv;
+    stdin?: 'pipe' | 'ignore';
+    stdout?: 'pipe' | 'ignore' | Writable;
+    cwd?: string;
+    /** Characters of stderr kept. Default 16384. */
+    stderrLimit?: number;
+  },
 ): RunningTool {
   const child = spawn(path, args, {
     env: options.env,
@@ -116,7 +123,7 @@ export function spawnTool(
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 16_384) stderr += d.toString();
+    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += d.toString();
   });
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (err) =>

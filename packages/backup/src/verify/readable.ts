@@ -102,14 +102,19 @@ async function verifyPhysical(o: ReadableCheckOptions): Promise<void> {
   try {
     const data = join(dir, 'data');
     await extractPhysical(o, data);
-    const tool = spawnTool('pg_verifybackup', o.toolPath('pg_verifybackup'), [data], {
-      env: process.env,
-      stdout: 'ignore',
-    });
-    await tool.exited;
+    await runPgVerifybackup(o.toolPath, data);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** pg_verifybackup on a laid-out data directory (before any server has started on it). */
+export async function runPgVerifybackup(toolPath: (tool: PgTool) => string, data: string): Promise<void> {
+  const tool = spawnTool('pg_verifybackup', toolPath('pg_verifybackup'), [data], {
+    env: process.env,
+    stdout: 'ignore',
+  });
+  await tool.exited;
 }
 
 /** Lays a physical backup out as a data directory (what pg_verifybackup and a restore need). */

@@ -40,6 +40,27 @@ export class ChunkBuffer {
     return out;
   }
 
+  /** Removes the first `n` bytes as the buffers (or slices) holding them: no copy. */
+  takeParts(n: number): Buffer[] {
+    if (n > this.length) throw new RangeError(`takeParts(${n}) with ${this.length} buffered`);
+    this.length -= n;
+    const out: Buffer[] = [];
+    let need = n;
+    while (need > 0) {
+      const part = this.#parts[0]!;
+      if (part.length <= need) {
+        out.push(part);
+        this.#parts.shift();
+        need -= part.length;
+      } else {
+        out.push(part.subarray(0, need));
+        this.#parts[0] = part.subarray(need);
+        need = 0;
+      }
+    }
+    return out;
+  }
+
   /** The first `n` bytes without removing them. */
   peek(n: number): Buffer {
     const all = Buffer.concat(this.#parts);

@@ -244,21 +244,25 @@ class EncryptStream extends Transform {
     this.#pending.push(chunk);
     const size = this.#header.chunkSize;
     // Hold back at least one full chunk: only at the end do we know which chunk is last.
-    while (this.#pending.length > size) this.push(this.#seal(this.#pending.take(size), false));
+    while (this.#pending.length > size) this.push(this.#seal(this.#pending.takeParts(size), false));
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
     if (!this.#headerSent) this.push(this.#headerBytes);
-    cb(null, this.#seal(this.#pending.takeAll(), true));
+    cb(null, this.#seal(this.#pending.takeParts(this.#pending.length), true));
   }
 
-  #seal(plain: Buffer, last: boolean): Buffer {
+  /**
+   * Encrypts a chunk from the pieces it arrived in: GCM takes its input in
+   * parts, so no chunk-sized copy is assembled first (every copy is garbage
+   * the GC must catch up with, which is most of this process's peak RSS).
+   */
+  #seal(parts: Buffer[], last: boolean): Buffer {
     const c = createCipheriv('aes-256-gcm', this.#key, chunkNonce(this.#header.baseNonce, this.#index++));
     c.setAAD(chunkAad(this.#headerHash, last));
-    const body = c.update(plain);
+    for (const part of parts) this.push(c.update(part));
     c.final(); // GCM emits nothing here
-    this.push(body);
     return c.getAuthTag();
   }
 }
@@ -298,24 +302,31 @@ class DecryptStream extends Transform {
       this.#key = await this.#unwrap(parsed.header);
     }
     const sealed = this.#header!.chunkSize + TAG_BYTES;
-    while (this.#pending.length > sealed) this.push(this.#open(this.#pending.take(sealed), false));
+    while (this.#pending.length > sealed) this.#open(sealed, false);
     if (end) {
       if (this.#pending.length < TAG_BYTES) {
         throw new DbrsError('INTEGRITY_FAILED', 'The encrypted object is truncated (final chunk missing).');
       }
-      this.push(this.#open(this.#pending.takeAll(), true));
+      this.#open(this.#pending.length, true);
     }
   }
 
-  #open(sealed: Buffer, last: boolean): Buffer {
+  /**
+   * Opens the next `sealed` pending bytes from the pieces they arrived in (no
+   * chunk-sized copy, as in EncryptStream); the plaintext is pushed only once
+   * the chunk's tag has been checked.
+   */
+  #open(sealed: number, last: boolean): void {
     const index = this.#index++;
+    const body = this.#pending.takeParts(sealed - TAG_BYTES);
+    const tag = this.#pending.take(TAG_BYTES);
     try {
       const d = createDecipheriv('aes-256-gcm', this.#key!, chunkNonce(this.#header!.baseNonce, index));
       d.setAAD(chunkAad(this.#headerHash!, last));
-      d.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-      const body = d.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+      d.setAuthTag(tag);
+      const plain = body.map((part) => d.update(part));
       d.final(); // GCM emits nothing here; it only checks the tag
-      return body;
+      for (const p of plain) this.push(p);
     } catch (cause) {
       throw new DbrsError(
         'INTEGRITY_FAILED',
