@@ -1,4 +1,5 @@
 import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
+import type { StorageConfig } from './storage/create-storage.js';
 import type { BackupStorage } from './storage/types.js';
 
 /** What kind of backup: `pg_dump` (logical) or `pg_basebackup` (physical). */
@@ -32,30 +33,17 @@ export interface NamedPassphrase {
   passphrase: string;
 }
 
-export interface BackupConfig {
+/**
+ * The manager's configuration. The storage keys are the flat ones of the
+ * original system (`localPath`, `s3Bucket`, … documented on StorageConfig).
+ */
+export interface BackupConfig extends Omit<StorageConfig, 'storageType'> {
   /** Default type for `createBackup`. Default `'logical'`. */
   backupType?: BackupType;
   /** Which storage adapter `createStorage` builds when `storage` is not given. Default `'local'`. */
   storageType?: StorageType;
   /** An adapter instance; wins over `storageType` and the flat storage keys. Not closed by the manager. */
   storage?: BackupStorage;
-  /** Local storage directory. */
-  localPath?: string;
-  s3Bucket?: string;
-  s3Region?: string;
-  s3Endpoint?: string;
-  s3Prefix?: string;
-  s3ForcePathStyle?: boolean;
-  s3AccessKeyId?: string;
-  s3SecretAccessKey?: string;
-  azureContainer?: string;
-  azureConnectionString?: string;
-  azurePrefix?: string;
-  gcsBucket?: string;
-  gcsPrefix?: string;
-  gcsProjectId?: string;
-  gcsKeyFilename?: string;
-  gcsApiEndpoint?: string;
 
   /** Delete backups older than this many days (subject to keepLast, GFS and the newest-verified rule). Default: no age limit. */
   retentionDays?: number;
