@@ -133,12 +133,20 @@ describe('createDatabase', () => {
   it('a server that drops the session mid-query gives CONNECTION_FAILED with a cause, and the pool recovers', async () => {
     const victim = createDatabase(url, { poolMax: 2 });
     try {
-      const running = victim.query("SELECT pg_sleep(10), 'victim'");
-      await new Promise((r) => setTimeout(r, 300));
-      await db.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%''victim''%' AND pid <> pg_backend_pid()",
-      );
-      const err = await rejection(running);
+      // rejection() attaches its handler now: the session may die while the terminate below is in flight.
+      const failed = rejection(victim.query("SELECT pg_sleep(10), 'victim'"));
+      // Terminate only once the statement runs (a fixed delay loses the race on a loaded machine).
+      let terminated = 0;
+      for (let i = 0; i < 100 && terminated === 0; i++) {
+        const { rows } = await db.query<{ n: number }>(
+          "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active'",
+          ["SELECT pg_sleep(10), 'victim'"],
+        );
+        terminated = rows[0]!.n;
+        if (!terminated) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(terminated).toBe(1);
+      const err = await failed;
       expect(err.code).toBe('CONNECTION_FAILED');
       expect(err.cause).toBeDefined();
       const { rows } = await victim.query<{ ok: number }>('SELECT 1 AS ok');
