@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,24 +22,41 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function race(name: string): Promise<{ won: boolean; pid: number }> {
+type Racer = { won: boolean; pid: number; child: ChildProcess };
+
+/**
+ * Starts a racer that holds whatever it got until killed, and resolves with its report. A fixed hold
+ * time could run out before the other racer even starts on a loaded machine, and then both would win.
+ */
+function race(name: string): Promise<Racer> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(runSource, [racer, url, name, '1500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(runSource, [racer, url, name, '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((text) => text.startsWith('{'));
+      if (line) resolvePromise({ ...(JSON.parse(line) as { won: boolean; pid: number }), child });
+    });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`racer exited ${code}: ${err}`));
-      resolvePromise(JSON.parse(out.trim()));
-    });
+    child.on('exit', (code) => reject(new Error(`racer exited ${code} before reporting: ${err}`)));
   });
+}
+
+async function stopRacer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
 }
 
 describe('LeaderLock', () => {
   it('two processes race for the lock and exactly one wins', async () => {
-    const results = await Promise.all([race('race-1'), race('race-1')]);
+    const racing = [race('race-1'), race('race-1')];
+    const settled = await Promise.allSettled(racing);
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? stopRacer(r.value.child) : undefined)));
+    const results = await Promise.all(racing);
     expect(results.filter((r) => r.won)).toHaveLength(1);
     expect(results.filter((r) => !r.won)).toHaveLength(1);
   }, 30_000);

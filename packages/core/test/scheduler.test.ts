@@ -23,7 +23,13 @@ describe('Scheduler (no database)', () => {
       },
     });
     scheduler.start();
-    await sleep(500);
+    // Bounded wait for two completions and an overlap skip: a fixed delay may be too short under load.
+    for (
+      let waited = 0;
+      (completed < 2 || !runs.some((r) => r.outcome === 'skipped-overlap')) && waited < 10_000;
+      waited += 20
+    )
+      await sleep(20);
     await scheduler.stop();
     expect(maxRunning).toBe(1);
     expect(completed).toBeGreaterThanOrEqual(2);
@@ -44,12 +50,14 @@ describe('Scheduler (no database)', () => {
     const runs: TaskRun[] = [];
     const scheduler = new Scheduler({ onRun: (r) => runs.push(r) });
     let sawAbort = false;
+    let stuckStarted = false;
     scheduler.add({ name: 'boom', intervalMs: 60_000, run: async () => Promise.reject(new Error('boom')) });
     scheduler.add({
       name: 'stuck',
       intervalMs: 60_000,
       run: ({ signal }) =>
         new Promise<void>((resolve) => {
+          stuckStarted = true;
           signal.addEventListener('abort', () => {
             sawAbort = true;
             resolve();
@@ -57,10 +65,16 @@ describe('Scheduler (no database)', () => {
         }),
     });
     expect((await scheduler.runNow('boom')).outcome).toBe('failed');
-    void scheduler.runNow('stuck');
-    await sleep(20);
+    // Handler attached now: the run settles while the test awaits stop().
+    const stuck = scheduler.runNow('stuck').then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    // Stop only once the task really runs (a fixed delay may be too short under load).
+    for (let waited = 0; !stuckStarted && waited < 10_000; waited += 5) await sleep(5);
     await scheduler.stop({ timeoutMs: 100 });
     expect(sawAbort).toBe(true);
+    expect(await stuck).toMatchObject({ task: 'stuck', outcome: 'completed' });
     expect(runs.map((r) => `${r.task}:${r.outcome}`)).toEqual(['boom:failed', 'stuck:completed']);
   });
 });

@@ -245,10 +245,26 @@ describe('runner', () => {
 
   it('retries on lock_timeout (55P03) and succeeds once the conflicting lock is gone', async () => {
     const { f, blocker } = await pendingAlterOfLockedTable();
-    setTimeout(() => void blocker.query('COMMIT'), 700);
+    // Release the lock once the first retry is logged: a fixed delay could fire before the first
+    // attempt has even started on a loaded machine, and the run would then succeed at once.
+    let committed: Promise<unknown> | undefined;
+    const commitOnRetry = createLogger({
+      level: 'warn',
+      destination: {
+        write(line: string) {
+          if (!committed && line.includes('"migration_lock_timeout_retry"')) {
+            committed = blocker.query('COMMIT').then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          }
+        },
+      },
+    });
     const run = await f
-      .manager({ lockTimeoutMs: 200, maxLockRetries: 10, retryBaseMs: 100, retryMaxMs: 200 })
+      .manager({ lockTimeoutMs: 200, maxLockRetries: 10, retryBaseMs: 100, retryMaxMs: 200, logger: commitOnRetry })
       .runMigration();
+    expect(await committed).toBeUndefined();
     await blocker.end();
     expect(run.errorMessage).toBeUndefined();
     expect(run.report.migrations[0]!.attempts).toBeGreaterThan(1);

@@ -99,6 +99,8 @@ describe('pgBouncer against a running server', () => {
           clients.push(c);
         }
         const load = Promise.all(clients.map((c) => c.query('SELECT pg_sleep(0.6)')));
+        // Handled now: it may reject while the test awaits the admin console below; `await load` still throws.
+        load.catch(() => {});
         const busy = await until(async () => {
           const snap = await readPgBouncerAdmin(bouncer.adminUrl);
           const pool = snap.pools.find((p) => p.database === 'postgres');

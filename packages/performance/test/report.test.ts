@@ -274,7 +274,17 @@ describe('query monitoring', () => {
     expect(first.deltas).toEqual([]);
     // Long enough to outlast a full report on a loaded machine (the advisor plans the whole workload first).
     const sleeper = exec(testDb.url, `SELECT pg_sleep(3) WHERE '${SECRET_EMAIL}' <> ''`);
-    await new Promise((r) => setTimeout(r, 500));
+    // Handled now: it may fail while the test is still polling below.
+    sleeper.catch(() => {});
+    // Wait until the sleep really runs and is past longRunningMs (a fixed delay may not be enough under load).
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await exec(
+        testDb.url,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active' AND now() - query_start > interval '300 milliseconds'",
+      );
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const live = await optimizer.getPerformanceReport();
     await sleeper;
     const running = live.activity!.longRunning.find((s) => s.query.includes('pg_sleep'));
@@ -339,8 +349,18 @@ describe('live sessions and EXPLAIN ANALYZE', () => {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE scratch IN ACCESS EXCLUSIVE MODE');
       const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const waiterPid = (await waiter.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       const waiting = waiter.query('SELECT count(*) FROM scratch').catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      // Wait until the waiter is really queued on the lock (a fixed delay may not be enough under load).
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await exec(
+          testDb.url,
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+          [waiterPid],
+        );
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
       const optimizer = new DatabasePerformanceOptimizer(db, {
         health: { idleInTransactionMs: 0 },
         advisor: { maxStatements: 1 },

@@ -132,12 +132,24 @@ export class Database<DB = any> implements AsyncDisposable {
     return performance.now() - started;
   }
 
-  /** Cancels the running statement of backend `pid` from a fresh connection. */
+  /**
+   * Cancels the running statement of backend `pid` from a fresh connection.
+   * A cancel that arrives before the statement starts is lost, so it is
+   * repeated (for up to ~5 s) until the backend is no longer active.
+   */
   async cancelBackend(pid: number): Promise<void> {
     const canceller = new pg.Client(this.clientConfig({ application_name: 'voicehive-dbrs-cancel' }));
     try {
       await canceller.connect();
-      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+      for (let attempt = 0; attempt < 50; attempt++) {
+        await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await canceller.query<{ active: boolean }>(
+          "SELECT state = 'active' AS active FROM pg_stat_activity WHERE pid = $1",
+          [pid],
+        );
+        if (!rows[0]?.active) return;
+      }
     } catch (err) {
       this.#logger.warn({ event: 'cancel_failed', pid, err }, 'could not cancel backend');
     } finally {
