@@ -139,6 +139,8 @@ export class Database<DB = any> implements AsyncDisposable {
    */
   async cancelBackend(pid: number): Promise<void> {
     const canceller = new pg.Client(this.clientConfig({ application_name: 'voicehive-dbrs-cancel' }));
+    // Failures surface through the awaited queries; an unlistened 'error' event would crash the process.
+    canceller.on('error', () => {});
     try {
       await canceller.connect();
       for (let attempt = 0; attempt < 50; attempt++) {

@@ -87,6 +87,8 @@ async function recordAll(
   let connected = false;
   try {
     if (client) {
+      // Failures surface through the awaited queries; an unlistened 'error' event would crash the process.
+      client.on('error', () => {});
       await client.connect();
       connected = true;
       await client.query('BEGIN');

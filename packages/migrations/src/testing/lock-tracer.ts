@@ -128,6 +128,8 @@ export class LockTracer implements StatementTracer {
 
   async #startSampler(pid: number): Promise<{ client: pg.Client; stop: () => Promise<Map<string, string>> }> {
     const client = new pg.Client({ ...this.#samplerConfig, application_name: 'voicehive-dbrs-lock-sampler' });
+    // Failures surface through the awaited queries; an unlistened 'error' event would crash the process.
+    client.on('error', () => {});
     await client.connect();
     const seen: Array<{ rel: string; mode: string }> = [];
     let running = true;

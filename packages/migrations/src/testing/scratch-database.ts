@@ -141,6 +141,8 @@ async function copySample(db: Database, target: pg.ClientConfig, rows: number): 
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`,
   );
   const client = new pg.Client({ ...target, application_name: 'voicehive-dbrs-sample' });
+  // Failures surface through the awaited queries; an unlistened 'error' event would crash the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     // Without superuser this fails; the sample then has to satisfy foreign keys, which a LIMIT may not.
