@@ -7,9 +7,9 @@ import type {
 } from '@azure/storage-blob';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { downloadStream } from './download-stream.js';
-import { forEachConcurrently } from './for-each-concurrently.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
+import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { UploadSource } from './upload-source.js';
 
@@ -23,7 +23,6 @@ export type AzureCredential = StorageSharedKeyCredential | AnonymousCredential |
 
 const INSTALL = ['@azure/storage-blob'] as const;
 const MiB = 1024 * 1024;
-const DELETE_CONCURRENCY = 8;
 const AUTH_CODES = new Set([
   'AuthenticationFailed',
   'AuthorizationFailure',
@@ -65,15 +64,15 @@ export interface AzureBlobStorageOptions {
  * list only after the whole stream was read, so a failed or aborted upload
  * leaves nothing visible (uncommitted blocks expire on their own after 7 days).
  */
-export class AzureBlobStorage implements BackupStorage {
+export class AzureBlobStorage extends StorageBase implements BackupStorage {
   readonly kind = 'azure' as const;
   readonly location: string;
   private readonly options: AzureBlobStorageOptions;
   private readonly root: string;
   private loaded: Promise<{ sdk: AzureModule; container: ContainerClient }> | undefined;
-  private closed = false;
 
   constructor(options: AzureBlobStorageOptions) {
+    super();
     if (!options?.containerClient && (typeof options?.container !== 'string' || options.container.trim() === '')) {
       throw new DbrsError('CONFIG_INVALID', 'AzureBlobStorage needs a container name.', {
         hint: 'Set `azureContainer` (BACKUP_AZURE_CONTAINER).',
@@ -225,22 +224,6 @@ export class AzureBlobStorage implements BackupStorage {
     }
   }
 
-  /** Individual deletes, 8 at a time: BlobBatch is not accepted with every SAS and emulator. */
-  async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    for (const key of keys) validateKey(key);
-    await forEachConcurrently(keys, DELETE_CONCURRENCY, (key) => this.delete(key, options));
-  }
-
-  async close(): Promise<void> {
-    // The SDK's HTTP agent holds no sockets open between requests that would keep the process alive.
-    this.closed = true;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
   private load(): Promise<{ sdk: AzureModule; container: ContainerClient }> {
     this.assertOpen();
     this.loaded ??= (async () => {
@@ -314,10 +297,6 @@ export class AzureBlobStorage implements BackupStorage {
         details,
       },
     );
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new DbrsError('CLOSED', `AzureBlobStorage for ${this.location} is closed.`);
   }
 }
 

@@ -2,9 +2,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
-import { forEachConcurrently } from './for-each-concurrently.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
+import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { untilAborted } from './until-aborted.js';
 import { progressCounter, UploadSource, writeAll } from './upload-source.js';
@@ -12,7 +12,6 @@ import { progressCounter, UploadSource, writeAll } from './upload-source.js';
 type GcsModule = typeof import('@google-cloud/storage');
 
 const INSTALL = ['@google-cloud/storage'] as const;
-const DELETE_CONCURRENCY = 8;
 const AUTH_HINT =
   'Check GOOGLE_APPLICATION_CREDENTIALS / `keyFilename` / `credentials`, and that the service account has roles/storage.objectAdmin on the bucket.';
 
@@ -48,15 +47,15 @@ export interface GcsStorageOptions {
  * object on a mismatch); the object becomes visible only when the session is
  * finalized, so a failed or aborted upload leaves nothing under the key.
  */
-export class GcsStorage implements BackupStorage {
+export class GcsStorage extends StorageBase implements BackupStorage {
   readonly kind = 'gcs' as const;
   readonly location: string;
   private readonly options: GcsStorageOptions;
   private readonly root: string;
   private loaded: Promise<Storage> | undefined;
-  private closed = false;
 
   constructor(options: GcsStorageOptions) {
+    super();
     if (typeof options?.bucket !== 'string' || options.bucket.trim() === '') {
       throw new DbrsError('CONFIG_INVALID', 'GcsStorage needs a bucket name.', {
         hint: 'Set `gcsBucket` (BACKUP_GCS_BUCKET).',
@@ -223,20 +222,6 @@ export class GcsStorage implements BackupStorage {
     }
   }
 
-  async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    for (const key of keys) validateKey(key);
-    await forEachConcurrently(keys, DELETE_CONCURRENCY, (key) => this.delete(key, options));
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
   private async file(key: string): Promise<File> {
     return (await this.load()).bucket(this.options.bucket).file(this.root + key);
   }
@@ -294,10 +279,6 @@ export class GcsStorage implements BackupStorage {
     }
     if (status === 416) return new DbrsError('INVALID_ARGUMENT', `The byte range is outside ${where}.`, { details });
     return new DbrsError('STORAGE_FAILED', `GCS ${action} of ${where} failed: ${message}`, { details });
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new DbrsError('CLOSED', `GcsStorage for ${this.location} is closed.`);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { DbrsError, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
 import { RESERVED_MARKER, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
+import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { progressCounter, UploadSource } from './upload-source.js';
 
@@ -34,13 +35,13 @@ interface Sidecar {
  * `list`. (Overwriting an existing key has a crash window where the old data
  * carries the new sidecar; backups never overwrite, they write new keys.)
  */
-export class LocalStorage implements BackupStorage {
+export class LocalStorage extends StorageBase implements BackupStorage {
   readonly kind = 'local' as const;
   readonly location: string;
   private readonly root: string;
-  private closed = false;
 
   constructor(options: LocalStorageOptions) {
+    super();
     if (typeof options?.path !== 'string' || options.path.trim() === '') {
       throw new DbrsError('CONFIG_INVALID', 'LocalStorage needs a directory path.', {
         hint: 'Set `localPath` (BACKUP_LOCAL_PATH) to the directory that should hold the backups.',
@@ -188,21 +189,13 @@ export class LocalStorage implements BackupStorage {
     }
   }
 
-  async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+  override async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
     for (const key of keys) validateKey(key);
     for (const key of keys) {
       throwIfAborted(options.signal);
       await this.delete(key);
     }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 
   private pathOf(key: string): string {
@@ -245,10 +238,6 @@ export class LocalStorage implements BackupStorage {
         out.push(key);
       }
     }
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new DbrsError('CLOSED', `LocalStorage at ${this.root} is closed.`);
   }
 }
 

@@ -12,6 +12,7 @@ import { downloadStream } from './download-stream.js';
 import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import { partSizeAt, partSizeFor, S3_MAX_PARTS } from './s3-part-size.js';
+import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { progressCounter, UploadSource } from './upload-source.js';
 
@@ -87,16 +88,16 @@ interface Loaded {
  * 10,000 parts are never exceeded. A failed or aborted multipart upload is
  * aborted, so no part lingers and nothing appears under the key.
  */
-export class S3Storage implements BackupStorage {
+export class S3Storage extends StorageBase implements BackupStorage {
   readonly kind = 's3' as const;
   readonly location: string;
   private readonly bucket: string;
   private readonly root: string;
   private readonly options: S3StorageOptions;
   private loaded: Promise<Loaded> | undefined;
-  private closed = false;
 
   constructor(options: S3StorageOptions) {
+    super();
     if (typeof options?.bucket !== 'string' || options.bucket.trim() === '') {
       throw new DbrsError('CONFIG_INVALID', 'S3Storage needs a bucket name.', {
         hint: 'Set `s3Bucket` (BACKUP_S3_BUCKET).',
@@ -366,7 +367,7 @@ export class S3Storage implements BackupStorage {
     }
   }
 
-  async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+  override async deleteMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
     for (const key of keys) validateKey(key);
     if (keys.length === 0) return;
@@ -402,7 +403,7 @@ export class S3Storage implements BackupStorage {
     }
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.options.client || !this.loaded) return;
@@ -411,10 +412,6 @@ export class S3Storage implements BackupStorage {
     } catch {
       // Loading failed: there is no client to destroy.
     }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 
   private load(): Promise<Loaded> {
@@ -534,10 +531,6 @@ export class S3Storage implements BackupStorage {
       cause: error,
       details,
     });
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new DbrsError('CLOSED', `S3Storage for ${this.location} is closed.`);
   }
 }
 
