@@ -14,7 +14,7 @@ import {
 import type pg from 'pg';
 import { type AdvisorResult, type IndexRecommendation, runAdvisor } from './advisor/advisor.js';
 import { parseStatement, type StatementShape } from './advisor/parse-statement.js';
-import { type PlanNode, PlanSession } from './advisor/plan-session.js';
+import { type HideMethod, type PlanNode, PlanSession } from './advisor/plan-session.js';
 import { type QualstatsReading, readQualstats } from './advisor/qualstats.js';
 import { findingsFor, type QueryFinding } from './analysis/plan-findings.js';
 import {
@@ -39,6 +39,7 @@ import {
   type InvalidIndex,
   type MissingFkIndex,
   type UnusedIndex,
+  workloadDuplicate,
 } from './health/indexes.js';
 import { findSeqScanHeavy, type SeqScanHeavyTable } from './health/seq-scan.js';
 import { readSequences, type SequencesReport } from './health/sequences.js';
@@ -85,10 +86,15 @@ export interface AdvisorSummary {
    */
   qualstats: (NonNullable<AdvisorResult['qualstats']> & { sampleRate: number | null }) | null;
   /**
-   * What-if drop analysis of unused and redundant indexes: `done`, `unsupported` (hypopg older than 1.4 has no
-   * hypopg_hide_index), `off` (option), or `not-run` (heuristic mode, or the advisor did not run).
+   * What-if drop analysis of unused and redundant indexes: `done`, `unsupported` (no hypopg_hide_index, which
+   * needs hypopg 1.4, and the role is not a superuser on a primary, or `dropAnalysisMethod: 'hypopg'`), `off`
+   * (option), or `not-run` (the advisor could not plan).
    */
   dropAnalysis: 'done' | 'unsupported' | 'off' | 'not-run';
+  /** How indexes were hidden when `dropAnalysis` is `done`. */
+  dropAnalysisMethod: HideMethod | null;
+  /** Indexes whose what-if drop failed, with the reason; they carry no `workloadCostIncreaseIfDropped`. */
+  dropAnalysisFailed: { index: string; error: string }[];
   whatIfCalls: number;
   durationMs: number;
 }
@@ -392,11 +398,14 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     let session: PlanSession | undefined;
     let qualstatsSummary: AdvisorSummary['qualstats'] = null;
     let dropAnalysis: AdvisorSummary['dropAnalysis'] = 'not-run';
+    let dropAnalysisMethod: AdvisorSummary['dropAnalysisMethod'] = null;
+    let dropAnalysisFailed: AdvisorSummary['dropAnalysisFailed'] = [];
     if (statements.length > 0) {
       try {
         session = await PlanSession.open(this.#db, {
           serverMajor: caps.serverMajor,
           timeoutMs: opts.advisor.explainTimeoutMs,
+          hideIndexes: opts.advisor.dropAnalysis ? opts.advisor.dropAnalysisMethod : 'off',
           ...(caps.hypopg.installed && caps.hypopg.schema ? { hypopgSchema: caps.hypopg.schema } : {}),
         });
       } catch (err) {
@@ -454,13 +463,19 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
           );
         } else if (advisor.plans.size > 0 && this.#capabilities) this.#capabilities.canExplain = true;
         const toDrop = unusedIndexes.length > 0 || duplicateIndexes.length > 0;
-        if (advisor.dropAnalysis) dropAnalysis = 'done';
+        if (advisor.drops) dropAnalysis = 'done';
         else if (!opts.advisor.dropAnalysis) dropAnalysis = 'off';
-        // In hypopg mode the drop analysis runs whenever it is on, unless hypopg cannot hide indexes.
-        else if (advisor.mode === 'hypopg') dropAnalysis = 'unsupported';
+        else if (session) dropAnalysis = 'unsupported';
         if (dropAnalysis === 'unsupported' && toDrop) {
+          const hypopg = caps.hypopg.installed
+            ? `hypopg ${caps.hypopg.version ?? '(unknown version)'} has no hypopg_hide_index, which needs hypopg 1.4 or newer (ALTER EXTENSION hypopg UPDATE after installing a newer package, e.g. from apt.postgresql.org)`
+            : 'hypopg is not created in this database (hypopg_hide_index needs hypopg 1.4 or newer)';
+          const catalog =
+            opts.advisor.dropAnalysisMethod === 'hypopg'
+              ? "dropAnalysisMethod is 'hypopg', so the rolled-back pg_index method is not used"
+              : 'the rolled-back pg_index method needs a superuser on a primary';
           warnings.push(
-            `What-if drop analysis skipped: hypopg ${caps.hypopg.version ?? '(unknown version)'} has no hypopg_hide_index, which needs hypopg 1.4 or newer (ALTER EXTENSION hypopg UPDATE after installing a newer package, e.g. from apt.postgresql.org); unused and duplicate indexes are reported from statistics only, without workloadCostIncreaseIfDropped.`,
+            `What-if drop analysis skipped: ${hypopg}, and ${catalog}; unused and duplicate indexes are reported from statistics only, without workloadCostIncreaseIfDropped.`,
           );
         }
         if (advisor.skipped.unparseable > 0)
@@ -472,15 +487,29 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
           warnings.push(
             `${failedOther} statement(s) failed EXPLAIN and were skipped (see advisor.skipped.explainFailed).`,
           );
-        for (const u of unusedIndexes) {
-          const i = indexes.find((x) => x.name === u.index && x.schema === u.schema);
-          const inc = i && advisor.dropCostIncrease.get(i.oid);
-          if (inc !== undefined) u.workloadCostIncreaseIfDropped = inc;
-        }
-        for (const d of duplicateIndexes) {
-          const i = indexes.find((x) => x.name === d.index && x.schema === d.schema);
-          const inc = i && advisor.dropCostIncrease.get(i.oid);
-          if (inc !== undefined) d.workloadCostIncreaseIfDropped = inc;
+        const drops = advisor.drops;
+        if (drops) {
+          dropAnalysisMethod = drops.method;
+          dropAnalysisFailed = drops.failed;
+          for (const entry of [...unusedIndexes, ...duplicateIndexes]) {
+            const i = indexes.find((x) => x.name === entry.index && x.schema === entry.schema);
+            const impact = i && drops.impacts.get(i.oid);
+            if (!impact) continue;
+            entry.workloadCostIncreaseIfDropped = impact.costIncrease;
+            entry.slowerIfDropped = impact.slowerStatements;
+          }
+          if (drops.notNeeded.length > 0) {
+            const named = drops.notNeeded.flatMap((n) => [n.index, n.replacedBy]);
+            await section('index_definitions', () => loadIndexDefinitions(runner, named, { signal }), undefined);
+            for (const { index, replacedBy } of drops.notNeeded) {
+              const impact = drops.impacts.get(index.oid)!;
+              duplicateIndexes.push({
+                ...workloadDuplicate(index, replacedBy),
+                workloadCostIncreaseIfDropped: impact.costIncrease,
+                slowerIfDropped: impact.slowerStatements,
+              });
+            }
+          }
         }
       }
     }
@@ -594,6 +623,8 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
         },
         qualstats: qualstatsSummary,
         dropAnalysis,
+        dropAnalysisMethod,
+        dropAnalysisFailed,
         whatIfCalls: advisor?.whatIfCalls ?? 0,
         durationMs: advisor?.durationMs ?? 0,
       },

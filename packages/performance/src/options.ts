@@ -43,8 +43,26 @@ export interface AdvisorOptions {
   writeCostPerRow?: number;
   /** statement_timeout for each EXPLAIN, ms. Default 5000. */
   explainTimeoutMs?: number;
-  /** Run what-if drop analysis (hypopg_hide_index) on unused and redundant indexes. Default true. */
+  /**
+   * What-if drop analysis: hide existing indexes from the planner, plan the workload again, and report what
+   * each index's removal would cost (`workloadCostIncreaseIfDropped`, `slowerIfDropped`). Default true.
+   */
   dropAnalysis?: boolean;
+  /**
+   * How indexes are hidden. `auto` (default): `hypopg_hide_index` when hypopg ≥ 1.4 is created in the
+   * database; otherwise, when the role is a superuser on a primary, `UPDATE pg_index SET indisvalid = false`
+   * inside a transaction that is always rolled back (no other session sees it; the transaction holds the
+   * pg_index row and AccessShareLock on the planned tables for the few EXPLAINs it runs, with a 1 s
+   * lock_timeout). `hypopg`: only hypopg_hide_index, never a catalog write.
+   */
+  dropAnalysisMethod?: 'auto' | 'hypopg';
+  /**
+   * Which indexes are hidden. `suspects` (default): the unused and redundant ones found from statistics.
+   * `workload`: also every non-constraint index the workload's plans use, to find indexes the workload does
+   * not need because another index serves its plans as well (reported in `duplicateIndexes` with
+   * kind `workload`); one EXPLAIN per statement on the table per index.
+   */
+  dropAnalysisScope?: 'suspects' | 'workload';
   /**
    * Read run-time predicates from pg_qualstats (when it is preloaded and created in the database): they add
    * candidate columns the statement text does not show (through views), observed selectivity for the heuristic
@@ -150,6 +168,8 @@ export const DEFAULT_ADVISOR: Req<AdvisorOptions> = {
   writeCostPerRow: 1,
   explainTimeoutMs: 5000,
   dropAnalysis: true,
+  dropAnalysisMethod: 'auto',
+  dropAnalysisScope: 'suspects',
   useQualstats: true,
 };
 
@@ -191,6 +211,16 @@ export function resolveOptions(o: PerformanceOptimizerOptions = {}): ResolvedOpt
       { hint: 'Use e.g. 0.01 for 1%.' },
     );
   }
+  if (!['auto', 'hypopg'].includes(advisor.dropAnalysisMethod))
+    throw new DbrsError(
+      'CONFIG_INVALID',
+      `advisor.dropAnalysisMethod must be 'auto' or 'hypopg', got ${JSON.stringify(advisor.dropAnalysisMethod)}.`,
+    );
+  if (!['suspects', 'workload'].includes(advisor.dropAnalysisScope))
+    throw new DbrsError(
+      'CONFIG_INVALID',
+      `advisor.dropAnalysisScope must be 'suspects' or 'workload', got ${JSON.stringify(advisor.dropAnalysisScope)}.`,
+    );
   if (advisor.maxColumns < 1) throw new DbrsError('CONFIG_INVALID', 'advisor.maxColumns must be at least 1.');
   const slowQueries = {
     warningMs: 500,

@@ -12,6 +12,7 @@ import type { StatementStats } from '../monitor/statements.js';
 import type { ResolvedOptions } from '../options.js';
 import { loadParser, normalizeSql } from '../sql/parser.js';
 import { buildCandidates, type CandidateIndex, coveringIndex, createIndexSql } from './candidates.js';
+import { analyseDrops, type DropAnalysis } from './drop-analysis.js';
 import { type CostedCandidate, selectGreedy } from './greedy.js';
 import { rankHeuristic } from './heuristic.js';
 import { parseStatement, type StatementShape } from './parse-statement.js';
@@ -80,10 +81,8 @@ export interface AdvisorResult {
   skipped: AdvisorSkipped;
   /** Baseline generic plans by queryid, reused by the plan analysis. */
   plans: Map<string, PlanNode>;
-  /** Hypothetical-drop cost increase by index oid. */
-  dropCostIncrease: Map<number, number>;
-  /** Whether hypopg_hide_index was available for the drop analysis. */
-  dropAnalysis: boolean;
+  /** What-if drops of existing indexes; null when it did not run (option off, or no way to hide indexes). */
+  drops: DropAnalysis | null;
   /** What pg_qualstats added; null when it was not read. */
   qualstats: QualstatsContribution | null;
   whatIfCalls: number;
@@ -149,8 +148,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
       belowMinCostReduction: [],
     },
     plans: new Map(),
-    dropCostIncrease: new Map(),
-    dropAnalysis: false,
+    drops: null,
     qualstats: null,
     whatIfCalls: 0,
     durationMs: 0,
@@ -307,6 +305,33 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   const weight = (id: string) => byId.get(id)!.stat.calls;
   const weightedBase = [...base].reduce((s, [id, c]) => s + c * weight(id), 0);
   result.workload.weightedBaselineCost = weightedBase;
+  // Before any hypothetical index exists, against the baseline plans.
+  if (opts.dropAnalysis && session.hideMethod) {
+    result.drops = await analyseDrops({
+      session,
+      statements: [...base].map(([id, cost]) => {
+        const p = byId.get(id)!;
+        return {
+          id,
+          text: p.stat.query,
+          shown: shortText(p.stat.query),
+          paramCount: p.shape.paramCount,
+          calls: p.stat.calls,
+          tableOids: new Set(p.usages.map((u) => u.table.oid)),
+          baseCost: cost,
+          basePlan: result.plans.get(id)!,
+        };
+      }),
+      suspects: ctx.dropCandidates,
+      indexes: ctx.indexes,
+      scope: opts.dropAnalysisScope,
+      minStatementImprovement: opts.minStatementImprovement,
+      minStatementCost: opts.minStatementCost,
+      logger: ctx.logger,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    result.whatIfCalls += result.drops.explains;
+  }
 
   if (!session.hasHypopg) {
     result.mode = 'heuristic';
@@ -438,7 +463,6 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   }
 
   result.recommendations.sort((a, b) => (b.estimatedCostReduction ?? 0) - (a.estimatedCostReduction ?? 0));
-  if (opts.dropAnalysis && session.canHide) await whatIfDrops(result, ctx, prepared, base, weight);
   result.durationMs = performance.now() - started;
   ctx.logger.info(
     {
@@ -461,38 +485,6 @@ function extendsExisting(candidate: CandidateIndex, indexes: IndexInfo[]): boole
       (i) => i.tableOid === candidate.tableOid && i.valid && !i.partial && i.am === 'btree' && i.columns[0] === lead,
     )
   );
-}
-
-async function whatIfDrops(
-  result: AdvisorResult,
-  ctx: AdvisorContext,
-  prepared: Prepared[],
-  base: Map<string, number>,
-  weight: (id: string) => number,
-): Promise<void> {
-  const session = ctx.session!;
-  result.dropAnalysis = true;
-  for (const idx of ctx.dropCandidates) {
-    throwIfAborted(ctx.signal, 'index advice');
-    const onTable = prepared.filter(
-      (p) => base.has(p.stat.queryid) && p.usages.some((u) => u.table.oid === idx.tableOid),
-    );
-    let increase = 0;
-    try {
-      if (!(await session.hide(idx.oid))) continue;
-      for (const p of onTable) {
-        const out = await session.explain(p.stat.query, p.shape.paramCount);
-        result.whatIfCalls++;
-        if (out.ok) increase += Math.max(0, out.cost - base.get(p.stat.queryid)!) * weight(p.stat.queryid);
-      }
-    } catch (err) {
-      ctx.logger.warn({ event: 'drop_analysis_failed', index: idx.name, err }, 'what-if drop failed');
-      continue;
-    } finally {
-      await session.unhide(idx.oid).catch(() => {});
-    }
-    result.dropCostIncrease.set(idx.oid, Math.round(increase * 100) / 100);
-  }
 }
 
 function heuristicRecommendations(

@@ -29,7 +29,21 @@ export interface PlanSessionOptions {
   timeoutMs: number;
   /** Schema hypopg lives in, when installed. */
   hypopgSchema?: string;
+  /**
+   * How existing indexes may be hidden for what-if drops: `auto` uses hypopg_hide_index when hypopg has it,
+   * else the pg_index method when this role is a superuser on a primary; `hypopg` never touches catalogs;
+   * `off` (default) hides nothing and costs no round trip.
+   */
+  hideIndexes?: 'auto' | 'hypopg' | 'off';
 }
+
+/**
+ * `hypopg_hide_index`: hypopg ≥ 1.4 hides the index from this backend's planner.
+ * `pg_index`: `UPDATE pg_index SET indisvalid = false` inside a transaction that is always rolled back. The
+ * planner skips invalid indexes (plancat.c get_relation_info) and the update is invisible to every other
+ * session because it never commits; it needs a superuser and a writable primary.
+ */
+export type HideMethod = 'hypopg_hide_index' | 'pg_index';
 
 /** Every index name the plan uses (hypothetical ones look like `<13741>btree_bookings_status`). */
 export function indexNamesInPlan(plan: PlanNode): Set<string> {
@@ -56,8 +70,8 @@ export class PlanSession implements AsyncDisposable {
   readonly #options: PlanSessionOptions;
   /** SQL round trips made on this session (reported by benchmarks). */
   roundTrips = 0;
-  /** hypopg can hide existing indexes (what-if drop). */
-  canHide = false;
+  /** How this session can hide existing indexes for what-if drops; null when it cannot. */
+  hideMethod: HideMethod | null = null;
 
   private constructor(client: pg.Client, options: PlanSessionOptions) {
     this.#client = client;
@@ -81,12 +95,19 @@ export class PlanSession implements AsyncDisposable {
     await client.query('SET pg_stat_statements.track = none').catch(() => {});
     const session = new PlanSession(client, options);
     session.roundTrips = 3;
-    if (options.hypopgSchema) {
+    if (options.hideIndexes && options.hideIndexes !== 'off') {
       // hypopg_hide_index arrived in hypopg 1.4 (Debian 12 ships 1.3.1).
+      const hypopgFn = options.hypopgSchema ? `${quoteIdent(options.hypopgSchema)}.hypopg_hide_index` : null;
       const res = await client.query(
-        "SELECT to_regproc('hypopg_hide_index') IS NOT NULL OR EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'hypopg_hide_index') AS ok",
+        `SELECT $1::text IS NOT NULL AND to_regproc($1::text) IS NOT NULL AS hypopg_hide,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+                pg_is_in_recovery() AS in_recovery`,
+        [hypopgFn],
       );
-      session.canHide = Boolean(res.rows[0]?.ok);
+      session.roundTrips++;
+      const row = res.rows[0] ?? {};
+      if (row.hypopg_hide) session.hideMethod = 'hypopg_hide_index';
+      else if (options.hideIndexes === 'auto' && row.superuser && !row.in_recovery) session.hideMethod = 'pg_index';
     }
     return session;
   }
@@ -151,15 +172,36 @@ export class PlanSession implements AsyncDisposable {
     await this.#run(`SELECT ${this.#fn('hypopg_reset')}()`);
   }
 
+  /**
+   * Hides an existing index from this session's planner until `unhide`. With `pg_index` the session is inside
+   * a transaction until then: keep what runs in between to EXPLAINs. The transaction holds the pg_index row
+   * and AccessShareLock on the tables it plans, so a concurrent DROP/REINDEX of that index waits for it: the
+   * lock_timeout keeps us from queueing behind one, and the idle timeout ends the transaction should the
+   * caller stall.
+   */
   async hide(indexOid: number): Promise<boolean> {
-    const res = (await this.#run(`SELECT ${this.#fn('hypopg_hide_index')}($1::oid) AS ok`, [
-      indexOid,
-    ])) as pg.QueryResult;
-    return Boolean(res.rows[0]?.['ok']);
+    const oid = Math.trunc(indexOid);
+    if (this.hideMethod === 'hypopg_hide_index') {
+      const res = (await this.#run(`SELECT ${this.#fn('hypopg_hide_index')}($1::oid) AS ok`, [oid])) as pg.QueryResult;
+      return Boolean(res.rows[0]?.['ok']);
+    }
+    if (this.hideMethod === 'pg_index') {
+      const all = (await this.#run(
+        `BEGIN; SET LOCAL lock_timeout = '1s'; SET LOCAL idle_in_transaction_session_timeout = '60s';
+         UPDATE pg_catalog.pg_index SET indisvalid = false WHERE indexrelid = ${oid}::oid AND indisvalid`,
+      )) as pg.QueryResult[];
+      return all.at(-1)?.rowCount === 1;
+    }
+    return false;
   }
 
   async unhide(indexOid: number): Promise<void> {
-    await this.#run(`SELECT ${this.#fn('hypopg_unhide_index')}($1::oid)`, [indexOid]);
+    if (this.hideMethod === 'hypopg_hide_index') {
+      await this.#run(`SELECT ${this.#fn('hypopg_unhide_index')}($1::oid)`, [Math.trunc(indexOid)]);
+    } else if (this.hideMethod === 'pg_index') {
+      // A PREPARE that succeeded before its EXPLAIN failed survives the rollback; the next one would collide.
+      await this.#run('ROLLBACK; DEALLOCATE ALL');
+    }
   }
 
   /** For EXPLAIN ANALYZE of a parameterless SELECT inside a read-only transaction that is rolled back. */

@@ -1,4 +1,5 @@
 import type { QueryOptions } from '@voicehive/db-core';
+import type { SlowerStatement } from '../advisor/drop-analysis.js';
 import type { IndexInfo, SqlRunner } from '../catalog/catalog.js';
 
 export interface IndexRef {
@@ -13,8 +14,13 @@ export interface UnusedIndex extends IndexRef {
   idxScan: number;
   /** Counters restart at this time: "unused" means unused since then, on this node only. */
   statsSince: string | null;
-  /** Planner cost the workload would gain with the index hidden (hypopg_hide_index); absent without hypopg. */
+  /**
+   * Σ calls × planner cost the workload would gain with the index hidden (what-if drop analysis); absent
+   * when the analysis did not run (see `advisor.dropAnalysis`).
+   */
   workloadCostIncreaseIfDropped?: number;
+  /** Statements whose plans would get costlier beyond the advisor's thresholds; empty means safe to drop for this workload. */
+  slowerIfDropped?: SlowerStatement[];
   dropSql: string;
 }
 
@@ -22,8 +28,14 @@ export interface DuplicateIndex extends IndexRef {
   /** The index that serves every lookup this one can. */
   coveredBy: string;
   coveredByDefinition: string;
-  kind: 'exact' | 'prefix';
+  /**
+   * `exact` and `prefix` from the definitions (PgHero's rule); `workload` from the what-if drop analysis with
+   * scope `workload`: the workload's plans use this index, but with it hidden they use `coveredBy` at no
+   * more than the advisor's thresholds. Statements outside pg_stat_statements' top list may still need it.
+   */
+  kind: 'exact' | 'prefix' | 'workload';
   workloadCostIncreaseIfDropped?: number;
+  slowerIfDropped?: SlowerStatement[];
   dropSql: string;
 }
 
@@ -52,7 +64,7 @@ const ref = (i: IndexInfo): IndexRef => ({
 });
 
 /** Enforces something (PK, UNIQUE, EXCLUDE, replica identity): never reported as droppable. */
-const isProtected = (i: IndexInfo) => i.unique || i.primary || i.constraintBacked || i.replicaIdentity;
+export const isProtected = (i: IndexInfo) => i.unique || i.primary || i.constraintBacked || i.replicaIdentity;
 
 export function findUnusedIndexes(indexes: IndexInfo[], statsSince: string | null): UnusedIndex[] {
   return indexes
@@ -92,6 +104,17 @@ export function findDuplicateIndexes(indexes: IndexInfo[]): DuplicateIndex[] {
     }
   }
   return out;
+}
+
+/** An index the what-if drop analysis found the workload does not need, because `coveredBy` serves its plans. */
+export function workloadDuplicate(index: IndexInfo, coveredBy: IndexInfo): DuplicateIndex {
+  return {
+    ...ref(index),
+    coveredBy: coveredBy.name,
+    coveredByDefinition: coveredBy.definition,
+    kind: 'workload',
+    dropSql: dropSql(index),
+  };
 }
 
 export async function findInvalidIndexes(
