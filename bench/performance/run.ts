@@ -1,6 +1,6 @@
 // Index advisor quality and report cost benchmark for @voicehive/db-performance.
 //
-//   scripts/run-source.sh bench/performance/run.ts [--hotel-scale 250] [--events 2000000] [--tables 10000] [--statements 5000]
+//   scripts/run-source.sh bench/performance/run.ts [--hotel-scale 250] [--events 2000000] [--tables 10000] [--statements 5000] [--only hotel,eventLog,reportAtScale]
 //
 // It runs from source (no build needed): run-source.sh maps the `.js` imports below to the `.ts` files.
 //
@@ -11,7 +11,7 @@
 // For 1 and 2 the workload's summed EXPLAIN cost (with real parameter values,
 // measured independently of the advisor) and its measured execution time are
 // taken before and after creating the recommended indexes for real.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -351,10 +351,16 @@ const results: Record<string, unknown> = {
     postgres: server.version.text,
   },
 };
+// --only reportAtScale (comma-separated part names) reruns some parts and keeps the others' recorded results.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1]!.split(',')) : null;
+const parts = { hotel, eventLog, reportAtScale };
+const previous = only ? JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) : {};
 try {
-  results['hotel'] = await hotel(server);
-  results['eventLog'] = await eventLog(server);
-  results['reportAtScale'] = await reportAtScale(server);
+  for (const [name, run] of Object.entries(parts)) {
+    if (only && !only.has(name)) results[name] = previous[name];
+    else results[name] = { ...(await run(server)), ...(only ? { measuredAt: new Date().toISOString() } : {}) };
+  }
 } finally {
   await server.stop();
 }

@@ -393,6 +393,48 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     const invalidIndexes = await section('invalid_indexes', () => findInvalidIndexes(runner, indexes, { signal }), []);
     const missingFkIndexes = await section('foreign_keys', () => findMissingFkIndexes(runner, indexes, { signal }), []);
 
+    // Health reads only the catalog and statistics views, on the pool: it runs while the advisor plans on its
+    // own session (on 10,000 tables the two took ~0.7 s and ~1 s one after the other).
+    const readHealth = async () => {
+      const h = opts.health;
+      const cacheHitRatio = await section(
+        'cache_hit_ratio',
+        () => readCacheHitRatio(runner, h.cacheHitRatioWarning, { signal }),
+        null,
+      );
+      const connections = await section(
+        'connections',
+        () => readConnections(runner, h.connectionsWarningRatio, { signal }),
+        null,
+      );
+      const bloat = await section('bloat', () => estimateBloat(runner, h.minBloatBytes, { signal }), null);
+      if (bloat && bloat.skippedWithoutStats > 0 && bloat.estimates.length === 0 && !caps.superuser) {
+        warnings.push(
+          `Bloat estimates skipped for ${bloat.skippedWithoutStats} relation(s): pg_stats shows no statistics to this role (needs SELECT on the tables, or ANALYZE has not run).`,
+        );
+      }
+      const sequences = await section(
+        'sequences',
+        () => readSequences(runner, h.sequenceWarningRatio, { signal }),
+        null,
+      );
+      if (sequences && sequences.unreadable > 0) {
+        warnings.push(
+          `${sequences.unreadable} sequence(s) not readable: GRANT SELECT ON ALL SEQUENCES IN SCHEMA … (or USAGE) to check them for exhaustion.`,
+        );
+      }
+      const wraparound = await section(
+        'wraparound',
+        () => readWraparound(runner, h.wraparoundWarningAge, { signal }),
+        null,
+      );
+      const activity = await section('activity', () => readActivity(runner, h, { signal }), null);
+      return { cacheHitRatio, connections, bloat, sequences, wraparound, activity };
+    };
+    const healthPending = readHealth();
+    // Awaited after the advisor; a rejection (only an abort) must not go unhandled if the advisor throws first.
+    healthPending.catch(() => {});
+
     // Advisor.
     let advisor: AdvisorResult | undefined;
     let session: PlanSession | undefined;
@@ -545,35 +587,8 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     await session?.close();
 
     // Health.
+    const { cacheHitRatio, connections, bloat, sequences, wraparound, activity } = await healthPending;
     const h = opts.health;
-    const cacheHitRatio = await section(
-      'cache_hit_ratio',
-      () => readCacheHitRatio(runner, h.cacheHitRatioWarning, { signal }),
-      null,
-    );
-    const connections = await section(
-      'connections',
-      () => readConnections(runner, h.connectionsWarningRatio, { signal }),
-      null,
-    );
-    const bloat = await section('bloat', () => estimateBloat(runner, h.minBloatBytes, { signal }), null);
-    if (bloat && bloat.skippedWithoutStats > 0 && bloat.estimates.length === 0 && !caps.superuser) {
-      warnings.push(
-        `Bloat estimates skipped for ${bloat.skippedWithoutStats} relation(s): pg_stats shows no statistics to this role (needs SELECT on the tables, or ANALYZE has not run).`,
-      );
-    }
-    const sequences = await section('sequences', () => readSequences(runner, h.sequenceWarningRatio, { signal }), null);
-    if (sequences && sequences.unreadable > 0) {
-      warnings.push(
-        `${sequences.unreadable} sequence(s) not readable: GRANT SELECT ON ALL SEQUENCES IN SCHEMA … (or USAGE) to check them for exhaustion.`,
-      );
-    }
-    const wraparound = await section(
-      'wraparound',
-      () => readWraparound(runner, h.wraparoundWarningAge, { signal }),
-      null,
-    );
-    const activity = await section('activity', () => readActivity(runner, h, { signal }), null);
     const seqScanHeavyTables = findSeqScanHeavy(tables, h.seqScanMinTupRead);
     if (cacheHitRatio) this.#metrics.recordCache(cacheHitRatio);
     this.#metrics.recordIndexUsage(tables);
