@@ -515,7 +515,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
           const catalog =
             opts.advisor.dropAnalysisMethod === 'hypopg'
               ? "dropAnalysisMethod is 'hypopg', so the rolled-back pg_index method is not used"
-              : 'the rolled-back pg_index method needs a superuser on a primary';
+              : 'the rolled-back pg_index method needs a superuser on a writable primary';
           warnings.push(
             `What-if drop analysis skipped: ${hypopg}, and ${catalog}; unused and duplicate indexes are reported from statistics only, without workloadCostIncreaseIfDropped.`,
           );

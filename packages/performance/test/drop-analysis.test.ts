@@ -209,12 +209,35 @@ for (const { name, available, start, own } of servers)
         expect(r.advisor.dropAnalysis).toBe('unsupported');
         expect(r.advisor.dropAnalysisMethod).toBeNull();
         const warning = r.warnings.find((w) => /What-if drop analysis skipped/.test(w));
-        expect(warning).toContain('needs a superuser on a primary');
+        expect(warning).toContain('needs a superuser on a writable primary');
         expect(
           r.unusedIndexes.find((u) => u.index === 'orders_note_idx')!.workloadCostIncreaseIfDropped,
         ).toBeUndefined();
       } finally {
         await exec(orders.url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      }
+    });
+
+    it('never hides in a read-only session, even as a superuser', async () => {
+      const role = `drop_ro_${Math.random().toString(36).slice(2, 8)}`;
+      await exec(
+        orders.url,
+        `CREATE ROLE ${role} SUPERUSER LOGIN PASSWORD 'ro-secret'; ALTER ROLE ${role} SET default_transaction_read_only = on`,
+      );
+      const url = new URL(orders.url);
+      url.username = role;
+      url.password = 'ro-secret';
+      try {
+        const r = await report(url.toString());
+        expect(r.capabilities.currentUser).toBe(role);
+        expect(r.capabilities.superuser).toBe(true);
+        expect(r.advisor.dropAnalysis).toBe('unsupported');
+        expect(r.advisor.dropAnalysisFailed).toEqual([]);
+        expect(
+          r.unusedIndexes.find((u) => u.index === 'orders_note_idx')!.workloadCostIncreaseIfDropped,
+        ).toBeUndefined();
+      } finally {
+        await exec(orders.url, `DROP ROLE ${role}`);
       }
     });
 

@@ -101,13 +101,13 @@ export class PlanSession implements AsyncDisposable {
       const res = await client.query(
         `SELECT $1::text IS NOT NULL AND to_regproc($1::text) IS NOT NULL AS hypopg_hide,
                 (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
-                pg_is_in_recovery() AS in_recovery`,
+                pg_is_in_recovery() OR current_setting('transaction_read_only')::bool AS read_only`,
         [hypopgFn],
       );
       session.roundTrips++;
       const row = res.rows[0] ?? {};
       if (row.hypopg_hide) session.hideMethod = 'hypopg_hide_index';
-      else if (options.hideIndexes === 'auto' && row.superuser && !row.in_recovery) session.hideMethod = 'pg_index';
+      else if (options.hideIndexes === 'auto' && row.superuser && !row.read_only) session.hideMethod = 'pg_index';
     }
     return session;
   }

@@ -7,7 +7,9 @@ export interface ConnectionsReport {
   byState: Record<string, number>;
   maxConnections: number;
   superuserReserved: number;
-  /** total / (max_connections − superuser_reserved_connections). */
+  /** PG16+ `reserved_connections` (for roles with pg_use_reserved_connections); 0 before 16. */
+  reserved: number;
+  /** total / (max_connections − superuser_reserved_connections − reserved_connections). */
   usedRatio: number;
   warning: boolean;
 }
@@ -17,12 +19,20 @@ export async function readConnections(
   warningRatio: number,
   options: QueryOptions = {},
 ): Promise<ConnectionsReport> {
-  const { rows } = await db.query<{ state: string | null; n: string; max: string; reserved: string }>(
-    `SELECT COALESCE(state, 'unknown') AS state, count(*)::int8 AS n,
-            current_setting('max_connections') AS max, current_setting('superuser_reserved_connections') AS reserved
+  const settings = `current_setting('max_connections') AS max,
+            current_setting('superuser_reserved_connections') AS su_reserved,
+            COALESCE(current_setting('reserved_connections', true), '0') AS reserved`;
+  const { rows } = await db.query<{
+    state: string | null;
+    n: string;
+    max: string;
+    su_reserved: string;
+    reserved: string;
+  }>(
+    `SELECT COALESCE(state, 'unknown') AS state, count(*)::int8 AS n, ${settings}
        FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY 1
      UNION ALL
-     SELECT NULL, 0, current_setting('max_connections'), current_setting('superuser_reserved_connections')`,
+     SELECT NULL, 0, ${settings}`,
     [],
     options,
   );
@@ -34,7 +44,16 @@ export async function readConnections(
     total += Number(r.n);
   }
   const maxConnections = Number(rows[0]!.max);
-  const superuserReserved = Number(rows[0]!.reserved);
-  const usedRatio = total / Math.max(1, maxConnections - superuserReserved);
-  return { total, byState, maxConnections, superuserReserved, usedRatio, warning: usedRatio >= warningRatio };
+  const superuserReserved = Number(rows[0]!.su_reserved);
+  const reserved = Number(rows[0]!.reserved);
+  const usedRatio = total / Math.max(1, maxConnections - superuserReserved - reserved);
+  return {
+    total,
+    byState,
+    maxConnections,
+    superuserReserved,
+    reserved,
+    usedRatio,
+    warning: usedRatio >= warningRatio,
+  };
 }
