@@ -510,7 +510,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
         else if (session) dropAnalysis = 'unsupported';
         if (dropAnalysis === 'unsupported' && toDrop) {
           const hypopg = caps.hypopg.installed
-            ? `hypopg ${caps.hypopg.version ?? '(unknown version)'} has no hypopg_hide_index, which needs hypopg 1.4 or newer (ALTER EXTENSION hypopg UPDATE after installing a newer package, e.g. from apt.postgresql.org)`
+            ? `hypopg ${caps.hypopg.version ?? '(unknown version)'} has no hypopg_hide_index, which needs hypopg 1.4 or newer (install a newer package, e.g. from apt.postgresql.org, then DROP EXTENSION hypopg; CREATE EXTENSION hypopg, which is safe as hypopg keeps no data)`
             : 'hypopg is not created in this database (hypopg_hide_index needs hypopg 1.4 or newer)';
           const catalog =
             opts.advisor.dropAnalysisMethod === 'hypopg'
