@@ -146,8 +146,9 @@ export async function analyseDrops(opts: DropAnalysisOptions): Promise<DropAnaly
     const replacedBy = replacements.size === 1 ? [...replacements][0]! : null;
     out.impacts.set(idx.oid, { costIncrease: Math.round(increase * 100) / 100, slowerStatements: slower, replacedBy });
     const stand = replacedBy ? byName(idx.tableOid, replacedBy) : undefined;
-    // A stand-in that statistics already call unused or redundant is offered for dropping itself.
-    if (!suspectOids.has(idx.oid) && slower.length === 0 && stand && !suspectOids.has(stand.oid)) {
+    // A stand-in that is itself offered for dropping (by statistics, or found here earlier) cannot stand in.
+    const offered = (oid: number) => suspectOids.has(oid) || out.notNeeded.some((n) => n.index.oid === oid);
+    if (!suspectOids.has(idx.oid) && slower.length === 0 && stand && !offered(stand.oid)) {
       out.notNeeded.push({ index: idx, replacedBy: stand });
       // The stand-in must stay: analysing it next would offer both for dropping.
       keep.add(stand.oid);
