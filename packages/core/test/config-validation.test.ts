@@ -282,3 +282,35 @@ describe('the result', () => {
     expect(first.database.host).toBe('a');
   });
 });
+
+describe('migrations.lint', () => {
+  it('defaults to no rule selection and no naming pattern', () => {
+    expect(load({ file: false }).migrations.lint).toEqual({ enabledRules: [], disabledRules: [] });
+  });
+
+  it('reads rule lists (YAML lists or comma text) and the naming pattern, in snake_case too', async () => {
+    await yamlFile(
+      [
+        'migrations:',
+        '  lint:',
+        '    enabled_rules: [require-table-schema]',
+        '    disabled_rules: "ban-drop-column, prefer-robust-stmts"',
+        "    naming_pattern: '[a-z][A-Za-z0-9]*'",
+        '',
+      ].join('\n'),
+    );
+    expect(load().migrations.lint).toEqual({
+      enabledRules: ['require-table-schema'],
+      disabledRules: ['ban-drop-column', 'prefer-robust-stmts'],
+      namingPattern: '[a-z][A-Za-z0-9]*',
+    });
+  });
+
+  it('refuses unknown keys and wrong types with their path', async () => {
+    await yamlFile('migrations:\n  lint:\n    disable_rule: [x]\n    naming_pattern: ""\n');
+    const error = failure(() => load());
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('migrations.lint.disableRule: unknown key');
+    expect(error.message).toContain('migrations.lint.namingPattern: expected a non-empty string');
+  });
+});

@@ -7,8 +7,16 @@ export { lintMigrations } from './lint/lint-migrations.js';
 export { lintSql } from './lint/lint-sql.js';
 export type { LintRule } from './lint/rule.js';
 export { ALL_RULES as lintRules } from './lint/rules/index.js';
-export type { LintCatalog, LintFinding, LintOptions, MigrationSqlInput, Severity } from './lint/types.js';
 export type {
+  LintCatalog,
+  LintFinding,
+  LintOptions,
+  LintRuleOptions,
+  MigrationSqlInput,
+  Severity,
+} from './lint/types.js';
+export type {
+  LintCallOptions,
   LintReport,
   MigrationPlan,
   MigrationPlanEntry,

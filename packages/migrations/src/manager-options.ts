@@ -1,4 +1,5 @@
 import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
+import type { LintRuleOptions } from './lint/types.js';
 import type { TestMigrationsOptions } from './testing/test-migrations.js';
 
 export interface DatabaseMigrationManagerOptions {
@@ -35,6 +36,16 @@ export interface DatabaseMigrationManagerOptions {
    * 30 s statement_timeout). LintReport.capture says which was used.
    */
   lintCapture?: 'prefer-scratch' | 'live';
+  /**
+   * Which lint rules run and the naming convention, for every lint the manager
+   * does (lint() and runMigration's report, hence failOnLintErrors):
+   * `enabledRules` turns on opt-in rules, `disabledRules` turns rules off,
+   * `namingPattern` (RegExp, or a string matched against the whole name) sets
+   * the naming-convention rule's pattern. An unknown rule id or a bad pattern
+   * throws DbrsError CONFIG_INVALID from the constructor. Default: no opt-in
+   * rules, none disabled, lower snake case.
+   */
+  lint?: LintRuleOptions;
   /** Refuse to apply when the linter reports errors (suppress with `-- dbrs-lint-ignore`). Default false: report only. */
   failOnLintErrors?: boolean;
   /** Recorded as applied_by and audit actor. Default `<os user>@<host>`. */

@@ -16,7 +16,12 @@ import pg from 'pg';
 import { loadLintCatalog } from './lint/catalog.js';
 import { summarize } from './lint/format.js';
 import { lintMigrations } from './lint/lint-migrations.js';
-import type { LintCatalog, LintFinding } from './lint/types.js';
+import {
+  mergeLintRuleOptions,
+  type NormalizedLintRuleOptions,
+  normalizeLintRuleOptions,
+} from './lint/rule-selection.js';
+import type { LintCatalog, LintFinding, LintRuleOptions } from './lint/types.js';
 import type { DatabaseMigrationManagerOptions } from './manager-options.js';
 import { createMigrationMetrics, type MigrationMetrics } from './metrics.js';
 import { applyMigration, type Direction, type MigrationOutcome, planSqlStatements } from './runner/apply.js';
@@ -71,6 +76,14 @@ export interface RunReport {
   lint?: LintReport;
   test?: MigrationTestReport;
   migrations: MigrationOutcome[];
+}
+
+export interface LintCallOptions {
+  /** `'head'` (default) or the last pending migration to lint. */
+  targetRevision?: string;
+  /** Rule selection for this call, on top of the manager's `lint` option. Default none. */
+  overrides?: LintRuleOptions;
+  signal?: AbortSignal;
 }
 
 export interface RunMigrationOptions {
@@ -136,6 +149,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
   > &
     DatabaseMigrationManagerOptions;
   readonly #storage: MigrationStorage;
+  readonly #lintRules: NormalizedLintRuleOptions;
   readonly #logger: Logger;
   readonly #metrics: MigrationMetrics | undefined;
   readonly #audit: AuditLog | undefined;
@@ -162,6 +176,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
         throw new DbrsError('INVALID_ARGUMENT', `options.${key} must be a non-negative number, got ${String(v)}.`);
       }
     }
+    // Before the pool is made, so a typo in a rule id fails without anything to close.
+    this.#lintRules = normalizeLintRuleOptions(options.lint, 'lint.');
     const resolved = resolveDatabase(
       db instanceof URL ? db.href : db,
       options.logger ? { logger: options.logger } : {},
@@ -264,10 +280,19 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     };
   }
 
-  /** Lints the pending migrations as one sequence, with the live catalog and server version. */
-  async lint(options: { targetRevision?: string; signal?: AbortSignal } = {}): Promise<LintReport> {
+  /**
+   * Lints the pending migrations as one sequence, with the live catalog and
+   * server version, under the manager's `lint` options. `overrides` apply on
+   * top for this call: a rule it enables is also taken off the disabled list
+   * and the other way round; its namingPattern replaces the manager's.
+   */
+  async lint(options: LintCallOptions = {}): Promise<LintReport> {
+    // Validated before any I/O: a misspelt rule id is a usage error, not a half-done lint.
+    const rules = options.overrides
+      ? mergeLintRuleOptions(this.#lintRules, normalizeLintRuleOptions(options.overrides))
+      : this.#lintRules;
     const { state } = await this.#state();
-    return this.#lintPending(selectPending(state, options.targetRevision), options.signal);
+    return this.#lintPending(selectPending(state, options.targetRevision), options.signal, rules);
   }
 
   /** Tests pending migrations on a scratch copy (up, down, up with lock tracing); the real database is not changed. */
@@ -640,7 +665,11 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     }
   }
 
-  async #lintPending(pending: MigrationSource[], signal?: AbortSignal): Promise<LintReport> {
+  async #lintPending(
+    pending: MigrationSource[],
+    signal?: AbortSignal,
+    rules: NormalizedLintRuleOptions = this.#lintRules,
+  ): Promise<LintReport> {
     throwIfAborted(signal, 'lint');
     const [version, catalog, { migrations: captured, capture }] = await Promise.all([
       getServerVersion(this.#db),
@@ -665,6 +694,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       catalog,
       lockTimeoutManaged: true,
       defaultSchema: this.#opts.schema,
+      ...rules,
     });
     return {
       findings,

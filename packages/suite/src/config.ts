@@ -76,6 +76,13 @@ export interface SuiteConfig {
     statementTimeoutMs: number;
     testFirst: boolean;
     allowOutOfOrder: boolean;
+    /**
+     * Migration lint rule selection, the manager's `lint` option: opt-in rules
+     * to run, rules to skip, and the naming-convention pattern (a RegExp
+     * source matched against the whole name). Unknown rule ids are refused
+     * (CONFIG_INVALID). Default: none, none, lower snake case.
+     */
+    lint: { enabledRules: string[]; disabledRules: string[]; namingPattern?: string };
   };
   capacity: {
     enabled: boolean;
@@ -256,6 +263,7 @@ export function defaultSuiteConfig(): SuiteConfig {
       statementTimeoutMs: 0,
       testFirst: true,
       allowOutOfOrder: false,
+      lint: { enabledRules: [], disabledRules: [] },
     },
     capacity: {
       enabled: true,
@@ -432,6 +440,22 @@ function validate(c: SuiteConfig, problems: string[]): void {
 
   bool('migrations.enabled', c.migrations.enabled);
   str('migrations.migrationsDir', c.migrations.migrationsDir);
+  const lint = c.migrations.lint as unknown;
+  if (typeof lint !== 'object' || lint === null || Array.isArray(lint)) {
+    problems.push(`migrations.lint: expected an object, got ${typeOf(lint)}`);
+  } else {
+    const l = lint as Record<string, unknown>;
+    for (const key of Object.keys(l)) {
+      if (!['enabledRules', 'disabledRules', 'namingPattern'].includes(key))
+        problems.push(`migrations.lint.${key}: unknown key (expected enabledRules, disabledRules, namingPattern)`);
+    }
+    for (const key of ['enabledRules', 'disabledRules']) {
+      const v = l[key];
+      if (v !== undefined && (!Array.isArray(v) || v.some((id) => typeof id !== 'string')))
+        problems.push(`migrations.lint.${key}: expected a list of rule ids, got ${typeOf(v)}`);
+    }
+    str('migrations.lint.namingPattern', l['namingPattern'], true);
+  }
 
   const cap = c.capacity;
   bool('capacity.enabled', cap.enabled);

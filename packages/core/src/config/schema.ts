@@ -290,6 +290,20 @@ export const migrationsSchema = z.strictObject({
   testFirst: boolean().default(true),
   /** Apply a migration older than the newest applied one. Default false. */
   allowOutOfOrder: boolean().default(false),
+  /**
+   * Migration lint rule selection, passed to the migration manager's `lint`
+   * option (rule ids are checked there, against the linter's own list).
+   */
+  lint: z
+    .strictObject({
+      /** Opt-in rules to run, e.g. `require-table-schema`. Default none. */
+      enabledRules: stringList().default([]),
+      /** Rules to skip. Default none. */
+      disabledRules: stringList().default([]),
+      /** RegExp source matched against each whole new name (naming-convention). Default: lower snake case. */
+      namingPattern: text().optional(),
+    })
+    .prefault({}),
 });
 
 export const capacitySchema = z

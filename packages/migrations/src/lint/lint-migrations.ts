@@ -15,9 +15,9 @@ export async function lintMigrations(
 ): Promise<LintFinding[]> {
   if (!Array.isArray(migrations))
     throw new DbrsError('INVALID_ARGUMENT', 'lintMigrations expects an array of { name, sql }.');
+  const opts = resolveLintOptions(options);
   await loadParser();
   const state = createLintState(options);
-  const opts = resolveLintOptions(options);
   const out: LintFinding[] = [];
   for (const m of migrations) {
     if (!m || typeof m.name !== 'string' || typeof m.sql !== 'string') {

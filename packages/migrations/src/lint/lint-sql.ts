@@ -2,6 +2,7 @@ import { DbrsError } from '@voicehive/db-core';
 import { relName } from './ast.js';
 import { loadParser, parseSqlSync, SqlSyntaxError } from './parse.js';
 import type { RuleContext, RuleHit } from './rule.js';
+import { normalizeLintRuleOptions } from './rule-selection.js';
 import { UNCOMMITTED_MESSAGE } from './rules/ban-uncommitted-transaction.js';
 import { ALL_RULES } from './rules/index.js';
 import { LintState, TxState } from './state.js';
@@ -25,13 +26,15 @@ export function ruleActive(rule: { id: string; optIn?: boolean }, opts: Resolved
   return !rule.optIn || opts.enabled.has(rule.id);
 }
 
+/** Throws DbrsError CONFIG_INVALID for an unknown rule id or a bad naming pattern. */
 export function resolveLintOptions(options: LintOptions): ResolvedLintOptions {
+  const rules = normalizeLintRuleOptions(options);
   return {
     version: toVersionNum(options.serverVersion),
     lockTimeoutManaged: options.lockTimeoutManaged ?? false,
-    disabled: new Set(options.disabledRules ?? []),
-    enabled: new Set(options.enabledRules ?? []),
-    namingPattern: options.namingPattern ?? DEFAULT_NAMING_PATTERN,
+    disabled: new Set(rules.disabledRules),
+    enabled: new Set(rules.enabledRules),
+    namingPattern: rules.namingPattern ?? DEFAULT_NAMING_PATTERN,
   };
 }
 
@@ -134,9 +137,9 @@ export function lintText(
  */
 export async function lintSql(sql: string, options: LintOptions = {}): Promise<LintFinding[]> {
   if (typeof sql !== 'string') throw new DbrsError('INVALID_ARGUMENT', 'lintSql expects the SQL text as a string.');
+  const opts = resolveLintOptions(options);
   await loadParser();
   const state = createLintState(options);
-  const opts = resolveLintOptions(options);
   return [...lintText(sql, options.transactional ?? true, state, opts), ...finishLint(state, opts)];
 }
 

@@ -35,7 +35,28 @@ export interface LintCatalog {
   constraints?: Record<string, string>;
 }
 
-export interface LintOptions {
+/**
+ * Which rules run and the naming convention. Shared by lintSql,
+ * lintMigrations and DatabaseMigrationManagerOptions.lint. An id that is not
+ * a rule of `lintRules` is refused (DbrsError CONFIG_INVALID listing the valid
+ * ids), so a typo never silently changes nothing.
+ */
+export interface LintRuleOptions {
+  /** Rule ids to skip entirely. Default none. */
+  disabledRules?: Iterable<string>;
+  /** Opt-in rules to run (`require-table-schema`). Naming a rule that is on anyway is allowed. Default none. */
+  enabledRules?: Iterable<string>;
+  /**
+   * Names of new tables, columns, indexes, constraints, types and schemas
+   * must match this (naming-convention). A RegExp is used as given (anchor
+   * it); a string is a RegExp source matched against the whole name, so
+   * `'[a-z][a-z0-9_]*'` means `/^(?:[a-z][a-z0-9_]*)$/`. Default: lower snake
+   * case, `/^[a-z_][a-z0-9_]*$/`, i.e. names that never need quoting.
+   */
+  namingPattern?: RegExp | string;
+}
+
+export interface LintOptions extends LintRuleOptions {
   /**
    * Target server version: a major (15), a `server_version_num` (150018) or
    * a string ('14.2'). Default 15. Several rules depend on it (fast defaults
@@ -53,16 +74,6 @@ export interface LintOptions {
    * are reported (require-lock-timeout). Default false.
    */
   lockTimeoutManaged?: boolean;
-  /** Rule ids to skip entirely. Default none. */
-  disabledRules?: Iterable<string>;
-  /** Opt-in rules to run (`require-table-schema`). Default none. */
-  enabledRules?: Iterable<string>;
-  /**
-   * Names of new tables, columns, indexes, constraints, types and schemas
-   * must match this (naming-convention). Default: lower snake case,
-   * `/^[a-z_][a-z0-9_]*$/`, i.e. names that never need quoting.
-   */
-  namingPattern?: RegExp;
   /** Schema that unqualified names resolve to. Default 'public'. */
   defaultSchema?: string;
 }

@@ -40,7 +40,7 @@ export function assertRunnable(state: MigrationState, options: { allowOutOfOrder
       'MIGRATION_CHECKSUM_MISMATCH',
       `Applied migration(s) ${names} changed on disk since they were applied.`,
       {
-        hint: 'Restore the original file, or if the change is intentional (e.g. a comment), accept it with repair(name). Never edit applied migrations to change the schema: add a new migration.',
+        hint: 'Restore the original file, or if the change is intentional (e.g. a comment), accept it with repair(name) (CLI: dbrs migrate repair <name> --yes). Never edit applied migrations to change the schema: add a new migration.',
         details: { mismatches: state.checksumMismatches },
       },
     );

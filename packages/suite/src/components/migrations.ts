@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DatabaseMigrationManager } from '@voicehive/db-migrations';
+import { DbrsError, isDbrsError } from '@voicehive/db-core';
+import { DatabaseMigrationManager, type DatabaseMigrationManagerOptions } from '@voicehive/db-migrations';
 import type { StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
@@ -12,7 +13,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
     return {
       unavailable: `No migrations directory at ${dir}; set migrationsDir (MIGRATIONS_DIR) to enable migration status.`,
     };
-  const manager = new DatabaseMigrationManager(ctx.database, {
+  const manager = newManager(ctx.database, {
     migrationsDir: dir,
     tableName: m.tableName,
     schema: m.schema,
@@ -20,6 +21,11 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
     statementTimeoutMs: m.statementTimeoutMs,
     testFirst: m.testFirst,
     allowOutOfOrder: m.allowOutOfOrder,
+    lint: {
+      enabledRules: m.lint.enabledRules ?? [],
+      disabledRules: m.lint.disabledRules ?? [],
+      ...(m.lint.namingPattern ? { namingPattern: m.lint.namingPattern } : {}),
+    },
     logger: ctx.logger,
     metrics: ctx.metrics,
     audit: ctx.audit,
@@ -45,8 +51,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
           severity: 'warning',
           component: 'migrations',
           message: `Applied migration ${name} was changed after it ran; \`dbrs migrate up\` refuses to run until this is resolved.`,
-          action:
-            'Run `dbrs migrate status` to see every changed file, then restore it from version control (schema changes belong in a new migration), or accept a harmless edit with DatabaseMigrationManager.repair(name).',
+          action: `Run \`dbrs migrate status\` to see every changed file, then restore it from version control (schema changes belong in a new migration), or accept a deliberate, harmless edit with \`dbrs migrate repair ${name} --yes\`.`,
         });
       }
       for (const name of s.missingFiles) {
@@ -88,3 +93,23 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
   };
   return { component };
 };
+
+/**
+ * The manager checks lint rule ids against the linter's own list; a typo is
+ * CONFIG_INVALID, which the suite rethrows instead of marking the feature
+ * failed. Here it only gains the config section it came from.
+ */
+function newManager(
+  database: FeatureContext['database'],
+  options: DatabaseMigrationManagerOptions,
+): DatabaseMigrationManager {
+  try {
+    return new DatabaseMigrationManager(database, options);
+  } catch (err) {
+    if (!isDbrsError(err, 'CONFIG_INVALID')) throw err;
+    throw new DbrsError('CONFIG_INVALID', `Invalid migrations configuration (migrations.*): ${err.message}`, {
+      cause: err,
+      details: { ...err.details },
+    });
+  }
+}

@@ -1,7 +1,15 @@
 import { backupCleanup, backupCreate, backupList, backupRestore, backupVerify } from './backup.js';
 import { capacityForecast, capacityReport } from './capacity.js';
 import type { CommandSpec } from './index.js';
-import { migrateDown, migrateLint, migratePlan, migrateStatus, migrateTest, migrateUp } from './migrate.js';
+import {
+  migrateDown,
+  migrateLint,
+  migratePlan,
+  migrateRepair,
+  migrateStatus,
+  migrateTest,
+  migrateUp,
+} from './migrate.js';
 import { performanceRecommend, performanceReport } from './performance.js';
 import { pgbouncerConfig } from './pgbouncer.js';
 
@@ -52,8 +60,12 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       run: migratePlan,
     },
     'migrate lint': {
-      summary: 'Static safety lint of pending migrations (exit 1 on errors).',
-      options: dir,
+      summary: 'Static safety lint of pending migrations (exit 1 on errors); --enable-rule/--disable-rule <id>.',
+      options: {
+        ...dir,
+        'enable-rule': { type: 'string', multiple: true },
+        'disable-rule': { type: 'string', multiple: true },
+      },
       run: migrateLint,
     },
     'migrate test': {
@@ -70,6 +82,14 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       summary: 'Roll back --step N (default 1) or --to <migration> (0 = all).',
       options: { ...dir, to: { type: 'string' }, step: { type: 'string' } },
       run: migrateDown,
+    },
+    'migrate repair': {
+      summary:
+        'Accept deliberately edited applied migrations (new checksums); needs --yes. Optionally one <migration>.',
+      usage: '[<migration>]',
+      maxArgs: 1,
+      options: { ...dir, yes: { type: 'boolean' } },
+      run: migrateRepair,
     },
     'performance report': {
       summary: 'Slow queries, index health, cache hit ratio, connections.',

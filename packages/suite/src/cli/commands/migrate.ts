@@ -1,6 +1,7 @@
+import { throwIfAborted } from '@voicehive/db-core';
 import { type DatabaseMigrationManager, formatFindingsHuman } from '@voicehive/db-migrations';
 import type { CommandContext } from '../context.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { formatFields, formatTable } from '../table.js';
 import { ONLY, requireFeature } from './require-feature.js';
 
@@ -40,10 +41,26 @@ export async function migratePlan(ctx: CommandContext): Promise<number> {
   return plan.blockers.length ? EXIT.FAILURE : EXIT.OK;
 }
 
+/** Every value of a repeatable flag; `--enable-rule a,b` counts as two. */
+function ruleFlag(ctx: CommandContext, name: string): string[] {
+  const v = ctx.values[name];
+  const list = v === undefined ? [] : Array.isArray(v) ? v : [String(v)];
+  return list.flatMap((s) => s.split(',').map((id) => id.trim())).filter(Boolean);
+}
+
 export async function migrateLint(ctx: CommandContext): Promise<number> {
+  const enabledRules = ruleFlag(ctx, 'enable-rule');
+  const disabledRules = ruleFlag(ctx, 'disable-rule');
+  const clash = enabledRules.filter((id) => disabledRules.includes(id));
+  if (clash.length)
+    throw new UsageError(`migrate lint: ${clash.join(', ')} given to both --enable-rule and --disable-rule`);
   const { suite, migrations } = await open(ctx);
   await using _ = suite;
-  const report = await migrations.lint({ signal: ctx.signal });
+  // On top of migrations.lint from the config: a flag wins over the config for the rule it names.
+  const report = await migrations.lint({
+    signal: ctx.signal,
+    ...(enabledRules.length || disabledRules.length ? { overrides: { enabledRules, disabledRules } } : {}),
+  });
   ctx.print(report.findings.length ? formatFindingsHuman(report.findings) : 'No findings.', report);
   return report.summary.error > 0 ? EXIT.FAILURE : EXIT.OK;
 }
@@ -104,4 +121,51 @@ export async function migrateDown(ctx: CommandContext): Promise<number> {
     r,
   );
   return r.success ? EXIT.OK : EXIT.FAILURE;
+}
+
+/**
+ * Accepts the edited files of applied migrations: their recorded checksums
+ * become those of the files now on disk. It rewrites history (a later deploy
+ * no longer notices the edit), so it needs --yes; without it nothing changes
+ * and the command says what it would repair.
+ */
+export async function migrateRepair(ctx: CommandContext): Promise<number> {
+  const only = ctx.positionals[0];
+  const { suite, migrations } = await open(ctx);
+  await using _ = suite;
+  const s = await migrations.status();
+  if (only !== undefined && !s.applied.some((a) => a.name === only)) {
+    throw new UsageError(
+      `migrate repair: ${only} is not an applied migration (applied: ${s.applied.map((a) => a.name).join(', ') || 'none'})`,
+    );
+  }
+  const targets = s.checksumMismatches.filter((name) => only === undefined || name === only);
+  const missing = s.missingFiles.length
+    ? `\nNot repairable (file missing; restore it from version control): ${s.missingFiles.join(', ')}`
+    : '';
+  if (targets.length === 0) {
+    ctx.print(`Nothing to repair: ${only ?? 'every applied migration'} matches its recorded checksum.${missing}`, {
+      repaired: [],
+      missingFiles: s.missingFiles,
+    });
+    return EXIT.OK;
+  }
+  if (ctx.values['yes'] !== true) {
+    throw new UsageError(
+      `migrate repair rewrites the recorded checksums of ${targets.join(', ')} to accept their edited files; nothing was changed. Re-run with --yes if the edits are deliberate (schema changes belong in a new migration)`,
+    );
+  }
+  const repaired: Array<{ name: string; previousChecksum: string; checksum: string }> = [];
+  for (const name of targets) {
+    throwIfAborted(ctx.signal, 'migrate repair');
+    repaired.push(await migrations.repair(name));
+  }
+  const short = (c: string) => c.slice(0, 12);
+  ctx.print(
+    `Repaired ${repaired.length} migration(s):\n\n${formatTable(
+      repaired.map((r) => ({ migration: r.name, checksum: `${short(r.previousChecksum)} → ${short(r.checksum)}` })),
+    )}${missing}`,
+    { repaired, missingFiles: s.missingFiles },
+  );
+  return EXIT.OK;
 }

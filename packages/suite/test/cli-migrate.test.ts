@@ -1,0 +1,168 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useTestDatabase } from '@voicehive/db-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_LAUNCH, runCli } from './support/run-cli.js';
+import { scratchDir, sql } from './support/suite-helpers.js';
+
+const rulesOf = (findings: Array<{ rule: string }>) => findings.map((f) => f.rule);
+
+describe(`dbrs migrate lint with rule selection (from ${CLI_LAUNCH.mode})`, () => {
+  const db = useTestDatabase({ beforeAll, afterAll });
+  const work = scratchDir('dbrs-cli-lint-');
+  const migrations = join(work.path, 'migrations');
+  const cli = (args: string[]) =>
+    runCli(args, {
+      env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, LOG_LEVEL: 'silent' },
+      cwd: work.path,
+    });
+
+  beforeAll(() => {
+    mkdirSync(migrations);
+    writeFileSync(
+      join(migrations, '0001_stays.sql'),
+      '-- migrate:up\nCREATE TABLE "guestStays" (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE "guestStays";\n',
+    );
+    // ./database_config.yaml is read by default; plain.yaml has no lint section.
+    writeFileSync(
+      join(work.path, 'database_config.yaml'),
+      "migrations:\n  lint:\n    enabled_rules: [require-table-schema]\n    naming_pattern: '[a-z][A-Za-z0-9]*'\n",
+    );
+    writeFileSync(join(work.path, 'plain.yaml'), 'migrations:\n  test_first: false\n');
+    writeFileSync(join(work.path, 'typo.yaml'), 'migrations:\n  lint:\n    disabled_rules: [naming-conventoin]\n');
+  });
+  afterAll(() => work.remove());
+
+  it('honours migrations.lint from the config and --enable-rule / --disable-rule on top', async () => {
+    const [configured, disabledByFlag, plain, enabledByFlag] = await Promise.all([
+      cli(['migrate', 'lint', '--json']),
+      cli(['migrate', 'lint', '--json', '--disable-rule', 'require-table-schema']),
+      cli(['migrate', 'lint', '--json', '--config', 'plain.yaml']),
+      cli([
+        'migrate',
+        'lint',
+        '--json',
+        '--config',
+        'plain.yaml',
+        '--enable-rule',
+        'require-table-schema',
+        '--disable-rule',
+        'naming-convention,prefer-bigint-over-int',
+      ]),
+    ]);
+    for (const r of [configured, disabledByFlag, plain, enabledByFlag]) expect(r.code, r.stderr).toBe(0);
+    // The opt-in rule runs only when enabled (config or flag); the camelCase pattern from the config accepts "guestStays".
+    expect(rulesOf(configured.json().findings)).toContain('require-table-schema');
+    expect(rulesOf(configured.json().findings)).not.toContain('naming-convention');
+    expect(rulesOf(disabledByFlag.json().findings)).not.toContain('require-table-schema');
+    expect(rulesOf(plain.json().findings)).not.toContain('require-table-schema');
+    expect(rulesOf(plain.json().findings)).toContain('naming-convention');
+    expect(rulesOf(enabledByFlag.json().findings)).toContain('require-table-schema');
+    expect(rulesOf(enabledByFlag.json().findings)).not.toContain('naming-convention');
+  });
+
+  it('refuses an unknown rule id from a flag or the config: exit 2, the nearest id and the valid ones', async () => {
+    const [flag, config, clash] = await Promise.all([
+      cli(['migrate', 'lint', '--enable-rule', 'require-table-shema']),
+      cli(['migrate', 'lint', '--config', 'typo.yaml']),
+      cli(['migrate', 'lint', '--enable-rule', 'naming-convention', '--disable-rule', 'naming-convention']),
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('unknown lint rule "require-table-shema"; did you mean "require-table-schema"?');
+    expect(flag.stderr).toContain('Valid rule ids: adding-exclusion-constraint');
+    expect(flag.stdout).toBe('');
+    expect(config.code).toBe(2);
+    expect(config.stderr).toContain('Invalid migrations configuration (migrations.*): lint.disabledRules');
+    expect(config.stderr).toContain('did you mean "naming-convention"?');
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('given to both --enable-rule and --disable-rule');
+  });
+});
+
+describe(`dbrs migrate repair (from ${CLI_LAUNCH.mode})`, () => {
+  const db = useTestDatabase({ beforeAll, afterAll });
+  const work = scratchDir('dbrs-cli-repair-');
+  const migrations = join(work.path, 'migrations');
+  const first = join(migrations, '0001_rooms.sql');
+  const cli = (args: string[]) =>
+    runCli(args, {
+      env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, LOG_LEVEL: 'silent' },
+      cwd: work.path,
+    });
+  const recorded = async () =>
+    (await sql<{ checksum: string }>(db.url, `SELECT checksum FROM dbrs_migrations WHERE name = '0001_rooms'`))[0]
+      ?.checksum;
+
+  beforeAll(() => {
+    mkdirSync(migrations);
+    // No scratch-copy test before each up: this is about the checksum gate, not the migration test.
+    writeFileSync(join(work.path, 'database_config.yaml'), 'migrations:\n  test_first: false\n');
+    writeFileSync(
+      first,
+      '-- migrate:up\nCREATE TABLE rooms (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE rooms;\n',
+    );
+  });
+  afterAll(() => work.remove());
+
+  it('up refuses an edited applied file; repair needs --yes, then accepts it (audited); up runs again', async () => {
+    const up = await cli(['migrate', 'up', '--json']);
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    expect(up.json().applied).toEqual(['0001_rooms']);
+    const original = await recorded();
+    expect(original).toMatch(/^[0-9a-f]{64}$/);
+
+    appendFileSync(first, '-- reviewed: comment added after the deploy\n');
+    writeFileSync(
+      join(migrations, '0002_guests.sql'),
+      '-- migrate:up\nCREATE TABLE guests (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE guests;\n',
+    );
+    const blocked = await cli(['migrate', 'up', '--json']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.json().errorMessage).toContain('0001_rooms changed on disk since they were applied');
+    expect(blocked.json().errorMessage).toContain('dbrs migrate repair <name> --yes');
+
+    const refused = await cli(['migrate', 'repair']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('rewrites the recorded checksums of 0001_rooms');
+    expect(refused.stderr).toContain('--yes');
+    expect(await recorded()).toBe(original);
+
+    const repaired = await cli(['migrate', 'repair', '--yes']);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    const now = await recorded();
+    expect(now).not.toBe(original);
+    expect(repaired.stdout).toMatch(/MIGRATION\s+CHECKSUM/);
+    expect(repaired.stdout).toContain(`0001_rooms  ${original!.slice(0, 12)} → ${now!.slice(0, 12)}`);
+    const audit = await sql<{ actor: string; details: { previousChecksum: string; checksum: string } }>(
+      db.url,
+      `SELECT actor, details FROM dbrs_audit_log WHERE action = 'migration.repair' AND target = '0001_rooms' AND outcome = 'success'`,
+    );
+    expect(audit.map((a) => a.details)).toEqual([{ previousChecksum: original, checksum: now }]);
+
+    const again = await cli(['migrate', 'repair', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.json().repaired).toEqual([]);
+
+    const upAfter = await cli(['migrate', 'up', '--json']);
+    expect(upAfter.code, upAfter.stderr + upAfter.stdout).toBe(0);
+    expect(upAfter.json().applied).toEqual(['0002_guests']);
+    expect(await sql(db.url, `SELECT to_regclass('guests') IS NOT NULL AS present`)).toEqual([{ present: true }]);
+  });
+
+  it('repair <name> --json repairs only that one; an unknown name is a usage error', async () => {
+    appendFileSync(first, '-- second review\n');
+    const before = await recorded();
+    const [unknown, named] = [
+      await cli(['migrate', 'repair', '0009_nope', '--yes']),
+      await cli(['migrate', 'repair', '0001_rooms', '--yes', '--json']),
+    ];
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('0009_nope is not an applied migration (applied: 0001_rooms, 0002_guests)');
+    expect(named.code, named.stderr).toBe(0);
+    const [entry] = named.json().repaired;
+    expect(entry).toEqual({ name: '0001_rooms', previousChecksum: before, checksum: await recorded() });
+    expect(entry.checksum).not.toBe(before);
+    const status = await cli(['migrate', 'status', '--json']);
+    expect(status.json().checksumMismatches).toEqual([]);
+  });
+});
