@@ -504,7 +504,19 @@ export class DatabaseMigrationManager implements AsyncDisposable {
   }
 
   /** Accepts the current file of an applied migration whose checksum changed on purpose. */
-  async repair(name: string): Promise<{ name: string; previousChecksum: string; checksum: string }> {
+  async repair(
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ name: string; previousChecksum: string; checksum: string }> {
+    let out: { name: string; previousChecksum: string; checksum: string } | undefined;
+    // Under the global lock: a run in progress must not see its recorded checksums change underneath it.
+    await this.#withGlobalLock(options.signal, async () => {
+      out = await this.#repairUnlocked(name);
+    });
+    return out!;
+  }
+
+  async #repairUnlocked(name: string): Promise<{ name: string; previousChecksum: string; checksum: string }> {
     const { sources, state } = await this.#state();
     const source = sources.find((s) => s.name === name);
     const row = state.applied.find((a) => a.name === name);

@@ -1,4 +1,4 @@
-import { createAuditLog, createLogger, createMetrics, isDbrsError } from '@voicehive/db-core';
+import { createAuditLog, createLogger, createMetrics, isDbrsError, LeaderLock } from '@voicehive/db-core';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Fixture, fixture, sqlMigration, tableExists } from './helpers.js';
@@ -91,6 +91,20 @@ describe('runner', () => {
       'migration.apply:002_b:success',
     ]);
     await expect(m.repair('999')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // While another runner holds the global migration lock, repair waits for it and gives up at the timeout.
+    await fx.write({ '001_a.sql': sqlMigration('CREATE TABLE a (id int); -- edited twice', 'DROP TABLE a;') });
+    const holder = new LeaderLock(fx.db, { name: 'dbrs-migrations:public.dbrs_migrations' });
+    await holder.acquireOrThrow({ timeoutMs: 5000 });
+    try {
+      const waiting = fx.manager({ lockWaitTimeoutMs: 300 });
+      await expect(waiting.repair('001_a')).rejects.toMatchObject({ code: 'LOCK_NOT_ACQUIRED' });
+      await waiting.close();
+      expect((await m.status()).checksumMismatches).toEqual(['001_a']);
+    } finally {
+      await holder.close();
+    }
+    expect((await m.repair('001_a')).name).toBe('001_a');
   });
 
   it('refuses a migration ordered before applied ones unless allowOutOfOrder', async () => {
