@@ -10,7 +10,8 @@ import {
 } from '@voicehive/db-testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdvisorOptions, DatabasePerformanceOptimizer, type PerformanceReport } from '../src/index.js';
+import type { PerformanceReport } from '../src/index.js';
+import { exec, report } from './helpers.js';
 
 /*
  * Where the advisor's knowledge comes from besides statement text:
@@ -19,25 +20,6 @@ import { type AdvisorOptions, DatabasePerformanceOptimizer, type PerformanceRepo
  */
 
 const server: PostgresServer = await getSharedPostgres();
-
-async function exec(url: string, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql, values);
-  } finally {
-    await c.end();
-  }
-}
-
-async function report(url: string, advisor: AdvisorOptions = {}): Promise<PerformanceReport> {
-  const optimizer = new DatabasePerformanceOptimizer(url, { advisor });
-  try {
-    return await optimizer.getPerformanceReport();
-  } finally {
-    await optimizer.close();
-  }
-}
 
 /*
  * tickets: 40,000 rows, tenant_id has 400 values, status 4. The workload only

@@ -11,7 +11,8 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexNamesInPlan, PlanSession } from '../src/advisor/plan-session.js';
-import { type AdvisorOptions, DatabasePerformanceOptimizer, type PerformanceReport } from '../src/index.js';
+import type { PerformanceReport } from '../src/index.js';
+import { exec, report } from './helpers.js';
 
 /*
  * What-if drops against real servers: PostgreSQL 15 (Debian, hypopg 1.3.1: no hypopg_hide_index, so indexes
@@ -38,25 +39,6 @@ const SETUP = `
   ANALYZE orders;`;
 const LOOKUP = 'SELECT id, total FROM orders WHERE customer_id = $1 AND status = $2';
 const BY_TOTAL = 'SELECT id FROM orders WHERE total = $1';
-
-async function exec(url: string, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql, values);
-  } finally {
-    await c.end();
-  }
-}
-
-async function report(url: string, advisor: AdvisorOptions = {}): Promise<PerformanceReport> {
-  const optimizer = new DatabasePerformanceOptimizer(url, { advisor });
-  try {
-    return await optimizer.getPerformanceReport();
-  } finally {
-    await optimizer.close();
-  }
-}
 
 async function prepareOrders(url: string): Promise<void> {
   await exec(url, `DROP EXTENSION IF EXISTS hypopg; ${SETUP}`);

@@ -11,14 +11,14 @@ import {
   startPostgres,
   type TestDatabase,
 } from '@voicehive/db-testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStatement } from '../src/advisor/parse-statement.js';
 import { PlanSession } from '../src/advisor/plan-session.js';
 import { DatabasePerformanceOptimizer, type PerformanceReport, statementColumns } from '../src/index.js';
 import { detectCapabilities } from '../src/monitor/capabilities.js';
-import { mergeByQueryId, readStatements, type StatementStats } from '../src/monitor/statements.js';
+import { readStatements, type StatementStats } from '../src/monitor/statements.js';
 import { loadParser } from '../src/sql/parser.js';
+import { exec, superuserStatements } from './helpers.js';
 
 /*
  * The version branches PG17 (pg17.test.ts) and the Debian PG15 server do not reach: PostgreSQL 16 with
@@ -51,24 +51,6 @@ interface Fixture {
 }
 const fixtures = new Map<Major, Fixture>();
 const started: PostgresServer[] = [];
-
-async function exec(url: string, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql, values);
-  } finally {
-    await c.end();
-  }
-}
-
-/** The superuser's entries merged per queryid (the report plans as the superuser, whose EXPLAINs are untracked). */
-async function superuserStatements(db: Database): Promise<StatementStats[]> {
-  const caps = await detectCapabilities(db);
-  const own = await db.query<{ oid: string }>("SELECT 'postgres'::regrole::oid::int8 AS oid");
-  const entries = await readStatements(db, caps.pgStatStatements);
-  return mergeByQueryId(entries.filter((e) => e.userid === Number(own.rows[0]!.oid)));
-}
 
 async function prepare(major: Major): Promise<void> {
   // track_io_timing makes the block-time columns non-zero, so reading the wrong ones shows.

@@ -11,14 +11,14 @@ import {
   startPostgres,
   type TestDatabase,
 } from '@voicehive/db-testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStatement } from '../src/advisor/parse-statement.js';
 import { PlanSession } from '../src/advisor/plan-session.js';
 import { DatabasePerformanceOptimizer, diffSnapshots, type PerformanceReport, statementColumns } from '../src/index.js';
 import { detectCapabilities } from '../src/monitor/capabilities.js';
-import { mergeByQueryId, readStatements } from '../src/monitor/statements.js';
+import { readStatements } from '../src/monitor/statements.js';
 import { loadParser } from '../src/sql/parser.js';
+import { exec, superuserStatements } from './helpers.js';
 
 /*
  * The PG16+/PG17 branches never run on the Debian PG15 server: EXPLAIN (GENERIC_PLAN), the
@@ -39,26 +39,6 @@ let report: PerformanceReport;
 /** The hotel statements just before the report, to see whether its planning counted as calls. */
 let workloadBeforeReport: { queryid: string; calls: number; query: string }[];
 
-async function exec(url: string, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql, values);
-  } finally {
-    await c.end();
-  }
-}
-
-/**
- * The superuser's entries merged per queryid: the report plans as the superuser, whose planning session is
- * untracked; another test's planner role cannot switch tracking off, so its EXPLAINs are left out here.
- */
-async function superuserStatements(caps: Awaited<ReturnType<typeof detectCapabilities>>) {
-  const own = await db.query<{ oid: string }>("SELECT 'postgres'::regrole::oid::int8 AS oid");
-  const entries = await readStatements(db, caps.pgStatStatements);
-  return mergeByQueryId(entries.filter((e) => e.userid === Number(own.rows[0]!.oid)));
-}
-
 beforeAll(async () => {
   if (!pg17) return;
   // track_io_timing makes the block-time columns non-zero, so reading the wrong ones shows.
@@ -75,8 +55,8 @@ beforeAll(async () => {
   // A sort that spills: temp blocks written and read, with their I/O times.
   await exec(testDb.url, `SET work_mem = '64kB'; ${SPILL_SQL}`);
   db = createDatabase(testDb.url);
-  const caps = await detectCapabilities(db);
-  workloadBeforeReport = (await superuserStatements(caps)).filter(
+  const _caps = await detectCapabilities(db);
+  workloadBeforeReport = (await superuserStatements(db)).filter(
     (e) => !e.query.includes('pg_') && HOTEL_TABLES.some((t) => e.query.includes(` ${t} `)),
   );
   await using optimizer = new DatabasePerformanceOptimizer(db, { analysis: { largeTableRows: 2000 } });
@@ -250,8 +230,8 @@ describe('planning on PostgreSQL 17', () => {
   );
 
   it.skipIf(!pg17)("the advisor's EXPLAINs do not count as calls of the workload they plan", async () => {
-    const caps = await detectCapabilities(db);
-    const now = new Map((await superuserStatements(caps)).map((e) => [e.queryid, e]));
+    const _caps = await detectCapabilities(db);
+    const now = new Map((await superuserStatements(db)).map((e) => [e.queryid, e]));
     expect(workloadBeforeReport.length).toBeGreaterThan(10);
     expect(report.advisor.statementsAnalysed).toBeGreaterThan(10);
     // On PG17 planning shows up as nested `EXPLAIN …` entries with the statement's queryid, on PG15 as calls of

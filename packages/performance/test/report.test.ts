@@ -21,6 +21,7 @@ import { loadIndexes, loadTables } from '../src/catalog/catalog.js';
 import { DatabasePerformanceOptimizer, type PerformanceReport, type SlowQueryEvent } from '../src/index.js';
 import type { StatementStats } from '../src/monitor/statements.js';
 import { resolveOptions } from '../src/options.js';
+import { exec } from './helpers.js';
 
 /*
  * Scale 3 of the hotel workload: guests 1,500, bookings 3,000, payments
@@ -47,16 +48,6 @@ const logger = createLogger({
     },
   }),
 });
-
-async function exec(url: string, sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql, values);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Sum of EXPLAIN total cost of every read statement of the workload, with real parameters (independent of the advisor). */
 async function workloadCost(url: string): Promise<{ cost: number; ms: number }> {
