@@ -82,4 +82,53 @@ describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
       else process.env['TMPDIR'] = previousTmp;
     }
   });
+
+  it('tells a locked-out browser how long to wait, in the sign-in form', async () => {
+    let now = Date.UTC(2026, 10, 26, 12);
+    const locked = await startServer(fakeTarget(), {
+      port: 0,
+      apiKey: OPERATOR_KEY,
+      authRateLimit: { maxFailures: 2, lockoutMs: 5 * 60_000, now: () => now },
+    });
+    const previousTmp = process.env['TMPDIR'];
+    process.env['TMPDIR'] = scratch;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${locked.url}/`);
+      // Wait for the form's own response, so the text read next is from the new page, not the old one.
+      const submit = async (key: string) => {
+        await page.fill('input[name="key"]', key);
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.url() === `${locked.url}/login`),
+          page.click('button[type="submit"]'),
+        ]);
+        await page.waitForLoadState('load');
+        return response.status();
+      };
+      expect(await submit('wrong-guess-0123456789')).toBe(401);
+      expect(await submit('wrong-guess-9876543210')).toBe(429);
+      expect(await page.textContent('[role="alert"]')).toBe(
+        'Too many failed sign-in attempts. Try again in 5 minutes.',
+      );
+      // Even the right key is refused until the lockout passes.
+      expect(await submit(OPERATOR_KEY)).toBe(429);
+      expect(await page.textContent('[role="alert"]')).toContain('Try again in 5 minutes.');
+      expect(await page.locator('[data-testid="overall-health"]').count()).toBe(0);
+      now += 5 * 60_000;
+      await page.fill('input[name="key"]', OPERATOR_KEY);
+      await Promise.all([page.waitForURL(`${locked.url}/`), page.click('button[type="submit"]')]);
+      expect(await page.textContent('[data-testid="overall-health"]')).toBe('degraded');
+    } finally {
+      await browser.close();
+      await locked.close();
+      if (previousTmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = previousTmp;
+    }
+  });
 });

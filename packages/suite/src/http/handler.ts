@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDbrsError, type Logger, redact, redactString, silentLogger } from '@voicehive/db-core';
+import { isDbrsError, type Logger, type Metrics, redact, redactString, silentLogger } from '@voicehive/db-core';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import { withTimeout } from '../status/timeout.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
 import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
+import { clientAddress, type TrustProxy } from './client-address.js';
+import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate-limit.js';
 
 /** What the handler serves; the suite satisfies it, and so can anything else with these members. */
 export interface SuiteHandlerTarget {
@@ -17,6 +19,8 @@ export interface SuiteHandlerTarget {
   getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
   /** Operator actions offered on the page, by id. */
   actions?: Record<string, { label: string; run(options: { signal?: AbortSignal; actor: string }): Promise<unknown> }>;
+  /** Where the handler's own counters go when `options.metrics` is not given; the suite has one. */
+  metrics?: Metrics;
 }
 
 export type SuiteRoute = 'metrics' | 'health' | 'ready' | 'status' | 'page';
@@ -44,11 +48,32 @@ export interface SuiteHandlerOptions {
   timeoutMs?: number;
   /** How long a page sign-in lasts, in ms. Default 8 hours. */
   sessionTtlMs?: number;
+  /**
+   * Brute-force protection of the sign-in form and of API keys: failures
+   * are counted per client address, and after `maxFailures` (5) within
+   * `windowMs` (15 min) the address gets 429 with `Retry-After` for
+   * `lockoutMs` (1 min), doubling with each lockout in a row up to
+   * `maxLockoutMs` (1 h); a correct key resets it. At most
+   * `maxTrackedAddresses` (10,000) addresses are tracked. `false` turns it
+   * off (only when something in front already limits). Default: on.
+   */
+  authRateLimit?: AuthRateLimitOptions | false;
+  /**
+   * Proxies in front that append the client to `X-Forwarded-For`: `true` or
+   * a hop count. Without it the header is ignored and the socket's peer
+   * address is the client, since any client can write the header itself.
+   * Default false.
+   */
+  trustProxy?: TrustProxy;
+  /** Registry wrapper for the handler's counters. Default: `target.metrics`, else none. */
+  metrics?: Metrics;
   logger?: Logger;
 }
 
 export type SuiteHandler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void) & {
   readonly auth: ApiKeyAuth;
+  /** Undefined when `authRateLimit: false`. */
+  readonly rateLimiter: AuthRateLimiter | undefined;
 };
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -78,6 +103,49 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
   const logger = (options.logger ?? silentLogger()).child({ component: 'http' });
   const timeoutMs = options.timeoutMs ?? 10_000;
   const stripPrefix = (options.basePath ?? '').replace(/\/+$/, '');
+  const limiter = options.authRateLimit === false ? undefined : new AuthRateLimiter(options.authRateLimit);
+  const metrics = options.metrics ?? target.metrics;
+  // Registered up front so the series exist (at 0) before the first attack.
+  const counters = metrics && {
+    failures: metrics.counter({
+      name: 'dbrs_http_auth_failures_total',
+      help: 'Refused API keys and page sign-ins, by method (api_key, sign_in).',
+      labelNames: ['method'],
+    }),
+    lockouts: metrics.counter({
+      name: 'dbrs_http_auth_lockouts_total',
+      help: 'Client addresses locked out after too many failed authentication attempts.',
+    }),
+    limited: metrics.counter({
+      name: 'dbrs_http_auth_rate_limited_total',
+      help: 'Requests answered 429 because their address was locked out.',
+    }),
+    evictions: metrics.counter({
+      name: 'dbrs_http_auth_limiter_evictions_total',
+      help: 'Addresses the sign-in limiter forgot early because it tracks too many.',
+    }),
+  };
+  if (counters) counters.failures.inc({ method: 'api_key' }, 0);
+  if (counters) counters.failures.inc({ method: 'sign_in' }, 0);
+  if (limiter && counters) limiter.onEvict = () => counters.evictions.inc();
+
+  /**
+   * Records a refused key; returns the lockout it started in ms (0: none).
+   * The log line carries the address only, never the key or password tried.
+   */
+  const recordFailure = (client: string, method: 'api_key' | 'sign_in'): number => {
+    counters?.failures.inc({ method });
+    if (!limiter) return 0;
+    const { lockedForMs, level } = limiter.recordFailure(client);
+    if (lockedForMs > 0) {
+      counters?.lockouts.inc();
+      logger.warn(
+        { event: 'auth_lockout', client, method, lockoutMs: lockedForMs, lockoutsInARow: level },
+        'too many failed authentication attempts; address locked out',
+      );
+    }
+    return lockedForMs;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> => {
     const rawUrl = req.url ?? '/';
@@ -89,9 +157,25 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     const method = req.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
 
-    const headerRole = auth.roleFromHeaders(req);
-    const presentedBadKey =
-      headerRole === undefined && (req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined);
+    const client = clientAddress(req, options.trustProxy);
+    const presentsKey = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
+    // A locked-out address's key is not even compared, so the answer is the same whether it is right or wrong.
+    // Check, compare and record run without an await in between: parallel guesses cannot slip past the count.
+    const lockedForMs = presentsKey && auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+    const headerRole = lockedForMs > 0 ? undefined : auth.roleFromHeaders(req);
+    if (headerRole) limiter?.recordSuccess(client);
+    const presentedBadKey = headerRole === undefined && presentsKey;
+    /** 401 for a missing or wrong key (counting the wrong one), 429 while the address is locked out. */
+    const refuse = (): void => {
+      if (lockedForMs > 0) {
+        counters?.limited.inc();
+        tooManyRequests(res, lockedForMs);
+        return;
+      }
+      const started = presentedBadKey && auth.enabled ? recordFailure(client, 'api_key') : 0;
+      if (started > 0) tooManyRequests(res, started);
+      else unauthorized(res, presentedBadKey);
+    };
     const cookieRole = auth.roleFromCookie(req);
     /** Role for this request; `viewer` when auth is off. */
     const role: Role | undefined = !auth.enabled ? 'viewer' : (headerRole ?? cookieRole);
@@ -116,13 +200,13 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     }
     if (path === '/metrics' && routes.has('metrics')) {
       if (!isRead) return methodNotAllowed(res);
-      if (options.metricsRequireApiKey && auth.enabled && !headerRole) return unauthorized(res, presentedBadKey);
+      if (options.metricsRequireApiKey && auth.enabled && !headerRole) return refuse();
       const body = await target.registry.metrics();
       return send(res, 200, target.registry.contentType, body);
     }
     if (path === '/status' && routes.has('status')) {
       if (!isRead) return methodNotAllowed(res);
-      if (!role) return unauthorized(res, presentedBadKey);
+      if (!role) return refuse();
       try {
         const status = await withTimeout('Status', timeoutMs, (signal) => target.getComprehensiveStatus({ signal }));
         return json(res, status.overallHealth === 'unhealthy' ? 503 : 200, status);
@@ -135,11 +219,20 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       if (path === '/login') {
         if (method !== 'POST') return redirect(res, `${mount}/`);
         const form = await readForm(req).catch(() => undefined);
+        // Checked after the body is read, right before the comparison, so no await separates them.
+        const waitMs = auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+        if (waitMs > 0) {
+          counters?.limited.inc();
+          return lockedLoginPage(res, mount, waitMs);
+        }
         const granted = auth.roleForKey(form?.get('key') ?? undefined);
         if (!granted) {
-          logger.warn({ event: 'login_failed' }, 'page sign-in refused');
+          logger.warn({ event: 'login_failed', client }, 'page sign-in refused');
+          const started = auth.enabled ? recordFailure(client, 'sign_in') : 0;
+          if (started > 0) return lockedLoginPage(res, mount, started);
           return html(res, 401, renderLoginPage({ basePath: mount, error: 'That key is not valid.' }));
         }
+        limiter?.recordSuccess(client);
         const session = auth.issueSession(granted);
         res.setHeader('set-cookie', sessionCookie(session.token, session.maxAgeSeconds, mount, req));
         return redirect(res, `${mount}/`);
@@ -156,7 +249,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         if (!action) return json(res, 404, { error: `No action "${id}".` });
         if (!auth.enabled)
           return json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
-        if (!role) return unauthorized(res, presentedBadKey);
+        if (!role) return refuse();
         if (role !== 'operator') return json(res, 403, { error: 'This action needs the operator role.' });
         // A cookie is sent by the browser on its own, so cookie-authenticated posts must carry the CSRF token.
         if (!headerRole) {
@@ -178,8 +271,13 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       }
       if (path === '/' && isRead) {
         if (!role) {
-          if (wantsHtml(req) && !presentedBadKey) return html(res, 401, renderLoginPage({ basePath: mount }));
-          return unauthorized(res, presentedBadKey);
+          if (wantsHtml(req) && !presentsKey) {
+            // Tell a locked-out browser now, not after it has typed the key again.
+            const waitMs = auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+            if (waitMs > 0) return lockedLoginPage(res, mount, waitMs);
+            return html(res, 401, renderLoginPage({ basePath: mount }));
+          }
+          return refuse();
         }
         return renderPage(req, res, mount, role, cookieRole !== undefined && headerRole === undefined);
       }
@@ -234,6 +332,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     });
   }) as SuiteHandler;
   Object.defineProperty(handler, 'auth', { value: auth });
+  Object.defineProperty(handler, 'rateLimiter', { value: limiter });
   return handler;
 }
 
@@ -286,6 +385,31 @@ function unauthorized(res: ServerResponse, badKey: boolean): void {
       ? 'The API key is not valid.'
       : 'An API key is required: send Authorization: Bearer <key> or x-api-key.',
   });
+}
+
+function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/** The same answer whatever key was sent: a lockout says nothing about whether a key exists. */
+function tooManyRequests(res: ServerResponse, waitMs: number): void {
+  res.setHeader('retry-after', retryAfterSeconds(waitMs));
+  json(res, 429, {
+    error: `Too many failed authentication attempts from this address. Try again in ${describeWait(waitMs)}.`,
+    retryAfterSeconds: Number(retryAfterSeconds(waitMs)),
+  });
+}
+
+function lockedLoginPage(res: ServerResponse, mount: string, waitMs: number): void {
+  res.setHeader('retry-after', retryAfterSeconds(waitMs));
+  html(
+    res,
+    429,
+    renderLoginPage({
+      basePath: mount,
+      error: `Too many failed sign-in attempts. Try again in ${describeWait(waitMs)}.`,
+    }),
+  );
 }
 
 function methodNotAllowed(res: ServerResponse): void {
