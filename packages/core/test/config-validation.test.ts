@@ -45,7 +45,7 @@ describe('defaults', () => {
     });
     expect(config.capacity).toMatchObject({ warningPercent: 80, criticalPercent: 90, xidAgeWarning: 1_000_000_000 });
     expect(config.metrics).toEqual({ enabled: true, port: 9090, prefix: 'voicehive_' });
-    expect(config.server).toEqual({ port: 8080, host: '0.0.0.0', metricsRequireApiKey: false });
+    expect(config.server).toEqual({ port: 8080, host: '0.0.0.0', metricsRequireApiKey: false, trustProxy: 0 });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
     expect(config.audit).toEqual({ enabled: true, table: 'dbrs_audit_log', schema: 'public' });
     expect(config.environment).toBe('default');
@@ -312,5 +312,20 @@ describe('migrations.lint', () => {
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('migrations.lint.disableRule: unknown key');
     expect(error.message).toContain('migrations.lint.namingPattern: expected a non-empty string');
+  });
+});
+
+describe('server.trustProxy', () => {
+  it('defaults to 0 (X-Forwarded-For ignored) and reads DBRS_TRUST_PROXY as a number of proxies', () => {
+    expect(load({ file: false }).server.trustProxy).toBe(0);
+    expect(load({ file: false, env: { DBRS_TRUST_PROXY: '1' } }).server.trustProxy).toBe(1);
+  });
+
+  it('refuses a value that is not a whole number of proxies, naming the variable or the key', async () => {
+    expect(failure(() => load({ file: false, env: { DBRS_TRUST_PROXY: 'yes' } })).message).toContain(
+      'DBRS_TRUST_PROXY: expected an integer',
+    );
+    await yamlFile('server:\n  trust_proxy: -1\n');
+    expect(failure(() => load()).message).toContain('server.trustProxy');
   });
 });

@@ -129,7 +129,7 @@ describe('choosing the file', () => {
       encryptionRecipients: ['age1one', 'age1two'],
       gfs: { daily: 7, weekly: 4, monthly: 12 },
     });
-    expect(config.server).toMatchObject({ apiKey: 'key-123', metricsRequireApiKey: true });
+    expect(config.server).toMatchObject({ apiKey: 'key-123', metricsRequireApiKey: true, trustProxy: 0 });
     expect(config.logging.level).toBe('info');
   });
 

@@ -96,7 +96,8 @@ export interface SuiteConfig {
     daysCritical: number;
   };
   metrics: { enabled: boolean; port: number; prefix: string };
-  server: { port: number; host: string; apiKey?: string; metricsRequireApiKey: boolean };
+  /** `trustProxy`: proxies whose X-Forwarded-For entries count as the client address for sign-in limits. */
+  server: { port: number; host: string; apiKey?: string; metricsRequireApiKey: boolean; trustProxy: number };
   logging: { level: string };
   audit: { enabled: boolean; table: string; schema: string };
 }
@@ -150,6 +151,7 @@ export interface FlatSuiteConfig {
   healthPort?: number;
   apiKey?: string;
   metricsRequireApiKey?: boolean;
+  trustProxy?: number;
   logLevel?: string;
   auditEnabled?: boolean;
 }
@@ -203,6 +205,7 @@ const FLAT_KEYS: Record<keyof FlatSuiteConfig, [keyof SuiteConfig, string]> = {
   healthPort: ['server', 'port'],
   apiKey: ['server', 'apiKey'],
   metricsRequireApiKey: ['server', 'metricsRequireApiKey'],
+  trustProxy: ['server', 'trustProxy'],
   logLevel: ['logging', 'level'],
   auditEnabled: ['audit', 'enabled'],
 };
@@ -276,7 +279,7 @@ export function defaultSuiteConfig(): SuiteConfig {
       daysCritical: 7,
     },
     metrics: { enabled: true, port: 9090, prefix: 'voicehive_' },
-    server: { port: 8080, host: '0.0.0.0', metricsRequireApiKey: false },
+    server: { port: 8080, host: '0.0.0.0', metricsRequireApiKey: false, trustProxy: 0 },
     logging: { level: 'info' },
     audit: { enabled: true, table: 'dbrs_audit_log', schema: 'public' },
   };
@@ -473,6 +476,7 @@ function validate(c: SuiteConfig, problems: string[]): void {
     problems.push('server.apiKey: expected a string of at least 16 characters');
   }
   bool('server.metricsRequireApiKey', c.server.metricsRequireApiKey);
+  int('server.trustProxy', c.server.trustProxy, 0, 16);
   if (c.server.metricsRequireApiKey && !c.server.apiKey)
     problems.push('server.apiKey: required when metricsRequireApiKey is true');
 }

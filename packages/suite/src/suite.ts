@@ -486,6 +486,7 @@ class Suite implements DatabaseReliabilitySuite {
     const server = await startServer(this, {
       apiKey: this.config.server.apiKey,
       metricsRequireApiKey: this.config.server.metricsRequireApiKey,
+      trustProxy: this.config.server.trustProxy,
       logger: this.logger,
       ...options,
     });

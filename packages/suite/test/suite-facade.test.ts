@@ -158,6 +158,31 @@ describe('createDatabaseReliabilitySuite against real PostgreSQL', () => {
     }
   });
 
+  it('serves with the configured trustProxy: sign-in failures count per forwarded client address', async () => {
+    const key = 'operator-key-0123456789';
+    const s = await createDatabaseReliabilitySuite(db.url, {
+      ...flatConfig(),
+      apiKey: key,
+      trustProxy: 1,
+      capacityEnabled: false,
+    });
+    try {
+      const server = await s.serve({ port: 0, host: '127.0.0.1' });
+      const status = (client: string, bearer: string) =>
+        fetch(`${server.url}/status`, {
+          headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': client },
+        }).then((r) => r.status);
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push(await status('203.0.113.7', 'wrong-key-0123456789'));
+      expect(codes).toEqual([401, 401, 401, 401, 429]);
+      // The same socket, another forwarded client: not locked out, so the address came from the header.
+      expect(await status('203.0.113.8', key)).toBe(200);
+      expect(await status('203.0.113.7', key)).toBe(429);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
   it('rejects an invalid configuration up front, naming every bad key and no value', async () => {
     const err = await createDatabaseReliabilitySuite(db.url, {
       poolMinSize: 10,
@@ -165,11 +190,18 @@ describe('createDatabaseReliabilitySuite against real PostgreSQL', () => {
       storageType: 's3',
       backupAzureConnectionString: 'AccountKey=c2VjcmV0c2VjcmV0;',
       retentionDays: -1,
+      trustProxy: -1,
       poolMaxSise: 3,
     } as never).catch((e: unknown) => e);
     expect(isDbrsError(err, 'CONFIG_INVALID')).toBe(true);
     const message = (err as Error).message;
-    for (const key of ['database.poolMinSize', 'backup.s3Bucket', 'backup.retentionDays', 'poolMaxSise'])
+    for (const key of [
+      'database.poolMinSize',
+      'backup.s3Bucket',
+      'backup.retentionDays',
+      'server.trustProxy',
+      'poolMaxSise',
+    ])
       expect(message).toContain(key);
     expect(message).not.toContain('c2VjcmV0c2VjcmV0');
   });

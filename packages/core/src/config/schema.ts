@@ -372,6 +372,13 @@ export const serverSchema = z
     apiKey: text().optional(),
     /** Also require the key on /metrics. Default false. */
     metricsRequireApiKey: boolean().default(false),
+    /**
+     * Reverse proxies in front of the server whose X-Forwarded-For entries are trusted when counting failed
+     * sign-ins per client address. 0 ignores the header (right when clients connect directly). Behind one
+     * ingress, 1: otherwise every client shares the proxy's address and one guesser locks out everybody.
+     * Default 0.
+     */
+    trustProxy: integer(0, 16).default(0),
   })
   .superRefine((server, ctx) => {
     if (server.metricsRequireApiKey && server.apiKey === undefined) {
