@@ -17,8 +17,10 @@ async function scratchDatabases(fx: Fixture): Promise<string[]> {
 it('traces locks and rewrites per statement on a scratch copy, checks down and re-up, and leaves the target alone', async () => {
   fx = await fixture({
     '001_base.sql': sqlMigration(
-      "CREATE TABLE bookings (id bigint PRIMARY KEY, guest text);\nINSERT INTO bookings SELECT g, 'g' || g FROM generate_series(1, 50000) g;",
-      'DROP TABLE bookings;',
+      "CREATE TABLE bookings (id bigint PRIMARY KEY, guest text);\nINSERT INTO bookings SELECT g, 'g' || g FROM generate_series(1, 50000) g;\n" +
+        // Keeps the CONCURRENTLY build below running ≥ 0.3 s, so the 10 ms lock sampler sees it even on a loaded machine.
+        "CREATE FUNCTION slow_lower(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN IF t = 'g1' THEN PERFORM pg_sleep(0.3); END IF; RETURN lower(t); END $$;",
+      'DROP TABLE bookings; DROP FUNCTION slow_lower(text);',
     ),
   });
   const m = fx.manager();
@@ -30,8 +32,8 @@ it('traces locks and rewrites per statement on a scratch copy, checks down and r
     ),
     '003_index.sql': sqlMigration('CREATE INDEX bookings_guest ON bookings (guest);', 'DROP INDEX bookings_guest;'),
     '004_cic.sql': sqlMigration(
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS bookings_id_guest ON bookings (id, guest);',
-      'DROP INDEX CONCURRENTLY IF EXISTS bookings_id_guest;',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS bookings_slow_guest ON bookings (slow_lower(guest));',
+      'DROP INDEX CONCURRENTLY IF EXISTS bookings_slow_guest;',
       '-- dbrs:no-transaction\n',
     ),
   });
@@ -58,6 +60,8 @@ it('traces locks and rewrites per statement on a scratch copy, checks down and r
   expect(changes!.impact!.worstProbeLatencyMs).toBeGreaterThan(0);
   expect(cic!.transactional).toBe(false);
   expect(cic!.statements[0]!.lockSource).toBe('sampler');
+  // The pg_sleep in slow_lower is a lower bound on the build, so the sampler had ~30 chances to see its lock.
+  expect(cic!.statements[0]!.durationMs).toBeGreaterThanOrEqual(300);
   expect(cic!.statements[0]!.locks.map((l) => l.mode)).toContain('ShareUpdateExclusiveLock');
   // Nothing happened to the real database.
   expect((await m.status()).pending).toEqual(['002_changes', '003_index', '004_cic']);
