@@ -2,15 +2,20 @@
 // the raw tools and a physical backup against pgBackRest, on the hotel workload.
 //
 //   pnpm --filter @voicehive/db-core --filter @voicehive/db-testing --filter @voicehive/db-backup build
-//   node bench/backup/run.ts [--scale 250] [--small-scale 25] [--skip-physical]
+//   node bench/backup/run.ts [--scale 250] [--small-scale 25] [--rounds 2] [--skip-physical]
+//     [--only memory,small,logical,restore,physical] [--baseline-dist <dir of another build's dist>]
+//
+// --only reruns the named parts and keeps the others' recorded results (each part
+// says when it was measured). --baseline-dist runs the default createBackup also
+// with another build of the package, interleaved, for a before/after in one run.
 //
 // Writes results.json and RESULTS.md next to this file. Every measured Node
-// operation runs in a child process of its own so its peak RSS (maxRSS) is its
-// own, not the loader's.
+// operation runs in a child process of its own (child.mjs) so its peak RSS
+// (maxRSS) is its own, not the loader's.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,36 +31,30 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
-// ---------------------------------------------------------------- child modes
-async function child(mode: string, payload: Json): Promise<void> {
-  const { DatabaseBackupManager, LocalStorage } = await import(backupDist);
-  const storage = new LocalStorage({ path: payload['store'] as string });
-  const mgr = new DatabaseBackupManager(payload['url'] as string, { storage, ...(payload['config'] as Json) });
-  const started = performance.now();
-  let out: Json = {};
-  if (mode === 'backup') {
-    const res = await mgr.createBackup(undefined, (payload['options'] as Json) ?? {});
-    out = { backupId: res.backupId, sizeBytes: res.sizeBytes, storedBytes: res.storedBytes };
-  } else if (mode === 'restore') {
-    await mgr.restoreBackup(payload['backupId'] as string, {
-      targetDatabase: payload['target'] as string,
-      jobs: payload['jobs'] as number,
-    });
-  } else if (mode === 'verify') {
-    out = { ...(await mgr.verifyBackup(payload['backupId'] as string, { level: payload['level'] as 1 | 2 | 3 })) };
-  }
-  const ms = performance.now() - started;
-  await mgr.close();
-  process.stdout.write(`${JSON.stringify({ ...out, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
-}
+// ---------------------------------------------------------------- child
+// Every measured Node operation runs in child.mjs (plain JS: see its header).
+const childScript = join(HERE, 'child.mjs');
 
 function runChild(mode: string, payload: Json): Json {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, JSON.stringify(payload)], {
+  const r = spawnSync(process.execPath, [childScript, mode, JSON.stringify({ backupDist, ...payload })], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+}
+
+/** VmHWM of a Node process that runs a file doing nothing but report it: the cost of the entry's loader. */
+function bareNodeHwmMb(dir: string, ext: 'mjs' | 'ts'): number {
+  const file = join(dir, `hwm.${ext}`);
+  const typed = ext === 'ts' ? ': string' : '';
+  writeFileSync(
+    file,
+    `import { readFileSync } from 'node:fs';\nconst s${typed} = readFileSync('/proc/self/status', 'utf8');\nprocess.stdout.write(String(s.match(/VmHWM:\\s+(\\d+)/)?.[1]));\n`,
+  );
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bare node (${ext}) failed: ${r.stderr}`);
+  return Number(r.stdout) / 1024;
 }
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
@@ -74,19 +73,40 @@ const mb = (b: number) => Math.round((b / 1e6) * 10) / 10;
 const s = (ms: number) => Math.round(ms / 10) / 100;
 
 // ---------------------------------------------------------------- main
+const PARTS = ['memory', 'small', 'logical', 'restore', 'physical'] as const;
+type Part = (typeof PARTS)[number];
+const DEFAULT_VARIANT = 'createBackup default (zstd program -3 fed by pg_dump + AES-256-GCM)';
+const CORE_DEPS = ['pg', 'kysely', 'pino', 'zod', 'yaml', 'prom-client', 'croner'];
+
 async function main(): Promise<void> {
   const scale = Number(arg('scale', '250'));
   const smallScale = Number(arg('small-scale', '25'));
-  const skipPhysical = process.argv.includes('--skip-physical');
+  // --only logical,memory reruns those parts and keeps the others' recorded results.
+  const onlyArg = process.argv.includes('--only') ? arg('only', '') : '';
+  const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+  for (const p of only ?? []) if (!PARTS.includes(p as Part)) throw new Error(`--only: unknown part ${p} (${PARTS})`);
+  const wants = (p: Part) =>
+    (only ? only.has(p) : true) && !(p === 'physical' && process.argv.includes('--skip-physical'));
+  // --baseline-dist <dir or index.js of another build of @voicehive/db-backup>: the default variant
+  // also runs with that build, interleaved, so before/after come from one run on one machine state.
+  const baselineArg = process.argv.includes('--baseline-dist') ? arg('baseline-dist', '') : '';
+  const baselineDist = !baselineArg
+    ? ''
+    : baselineArg.endsWith('.js')
+      ? resolve(baselineArg)
+      : join(resolve(baselineArg), 'index.js');
   // Each measurement runs this many times, interleaved, and the fastest counts: on a shared
   // machine the fastest run is the one least disturbed by other load.
   const rounds = Number(arg('rounds', '2'));
+  const previous: Json = only ? JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) : {};
   const { startPostgres, createTestDatabase, loadHotelWorkload } = await import(testingDist);
   const { createDatabase } = await import(coreDist);
   const work = mkdtempSync(join(tmpdir(), 'vhbk-bench-'));
   chmodSync(work, 0o777);
   const results: Json = {
+    ...previous,
     date: new Date().toISOString(),
+    ...(only ? { rerunParts: [...only] } : { rerunParts: undefined }),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
@@ -94,147 +114,193 @@ async function main(): Promise<void> {
       node: process.version,
     },
   };
-  const server = await startPostgres({
-    settings: skipPhysical ? {} : { archive_mode: 'on', archive_command: '/bin/true' },
-  });
-  results['postgres'] = server.version.text;
+  const measuredAt = new Date().toISOString();
+  const needsPostgres = wants('small') || wants('logical') || wants('restore') || wants('physical');
+  const server = needsPostgres
+    ? await startPostgres({
+        settings: wants('physical') ? { archive_mode: 'on', archive_command: '/bin/true' } : {},
+      })
+    : undefined;
+  if (server) results['postgres'] = server.version.text;
   results['rounds'] = rounds;
   results['loadAverageAtStart'] = loadavg();
-  const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres' };
+  const env = server
+    ? { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres' }
+    : process.env;
   try {
-    // --- RSS at a small size first
-    const small = await createTestDatabase(server);
-    const smallLoad = await loadHotelWorkload(small.url, { scale: smallScale, seed: 1 });
-    const smallBackup = runChild('backup', {
-      url: small.url,
-      store: join(work, 'store-small'),
-      config: { encryptionKey: 'bench passphrase 1' },
-    });
-    results['small'] = {
-      scale: smallScale,
-      dbBytes: smallLoad.bytes,
-      loadMs: smallLoad.durationMs,
-      createBackup: smallBackup,
-    };
-    await small.drop();
-    console.error(`small: ${JSON.stringify(results['small'])}`);
-
-    // --- the big database
-    const big = await createTestDatabase(server);
-    const t0 = performance.now();
-    const load = await loadHotelWorkload(big.url, { scale, seed: 1 });
-    results['load'] = { scale, dbBytes: load.bytes, ms: performance.now() - t0, rows: load.rows };
-    console.error(`loaded ${mb(load.bytes)} MB in ${s(performance.now() - t0)} s`);
-    await (async () => {
-      const db = createDatabase(big.url, { poolMax: 1 });
-      await db.query('VACUUM ANALYZE');
-      results['databaseSizeBytes'] = Number(
-        (await db.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n,
-      );
-      await db.close();
-    })();
-    const benv = { ...env, PGDATABASE: big.name };
-    const logical: Json = {};
-    // Warm the cache once so the first measured command does not pay for cold reads alone.
-    timed('pg_dump', ['-Fc', '-Z0', '-f', join(work, 'warm.dump')], benv);
-    rmSync(join(work, 'warm.dump'));
-    const rawFc = join(work, 'raw.dump');
-    const rawZ0 = join(work, 'raw-z0.dump');
-    const variants: Array<[string, Json]> = [
-      ['createBackup default (zstd program -3 fed by pg_dump + AES-256-GCM)', { encryptionKey: 'bench passphrase 1' }],
-      ['createBackup node zstd -3 + AES-256-GCM', { encryptionKey: 'bench passphrase 1', zstdProgram: false }],
-      [
-        'createBackup gzip -1 + AES-256-GCM',
-        { encryptionKey: 'bench passphrase 1', compression: 'gzip', compressionLevel: 1 },
-      ],
-      [
-        'createBackup gzip -6 + AES-256-GCM',
-        { encryptionKey: 'bench passphrase 1', compression: 'gzip', compressionLevel: 6 },
-      ],
-      ['createBackup none + AES-256-GCM', { encryptionKey: 'bench passphrase 1', compression: 'none' }],
-    ];
-    const keepFastest = (name: string, m: Json & { ms: number }) => {
-      const prev = logical[name] as { ms: number; all: number[] } | undefined;
-      const all = [...(prev?.all ?? []), Math.round(m.ms)];
-      logical[name] = !prev || m.ms < prev.ms ? { ...m, all } : { ...prev, all };
-    };
-    let defaultId = '';
-    for (let round = 0; round < rounds; round++) {
-      keepFastest('pg_dump -Fc (default gzip 6)', {
-        ms: timed('pg_dump', ['-Fc', '-f', rawFc], benv),
-        bytes: statSync(rawFc).size,
-      });
-      keepFastest('pg_dump -Fc -Z0 (floor)', {
-        ms: timed('pg_dump', ['-Fc', '-Z0', '-f', rawZ0], benv),
-        bytes: statSync(rawZ0).size,
-      });
-      rmSync(rawZ0);
-      for (const [i, [name, config]] of variants.entries()) {
-        const store = join(work, `store-${round}-${i}`);
-        const r = runChild('backup', { url: big.url, store, config });
-        keepFastest(name, {
-          ms: r['ms'] as number,
-          bytes: r['storedBytes'],
-          rawBytes: r['sizeBytes'],
-          maxRssMb: r['maxRssMb'],
-        });
-        if (round === 0 && i === 0) {
-          defaultId = r['backupId'] as string;
-          results['defaultStore'] = store;
-        } else rmSync(store, { recursive: true, force: true });
-        console.error(`${name}: ${JSON.stringify(logical[name])}`);
-      }
+    // --- where the memory goes before any work: the entry's loader, then each import
+    if (wants('memory')) {
+      const imports = runChild('imports', { coreDist, specifiers: [...CORE_DEPS, coreDist, backupDist] });
+      results['memory'] = {
+        measuredAt,
+        bareNodeMjsHwmMb: bareNodeHwmMb(work, 'mjs'),
+        bareNodeTsHwmMb: bareNodeHwmMb(work, 'ts'),
+        imports: imports['steps'],
+      };
+      console.error(`memory: ${JSON.stringify(results['memory'])}`);
     }
-    results['logical'] = logical;
 
-    // --- restore
-    const restore: Json = {};
-    const createDb = (n: string) =>
-      execFileSync('psql', ['-qc', `CREATE DATABASE "${n}"`], { env: { ...env, PGDATABASE: 'postgres' } });
-    const dropDb = (n: string) =>
-      execFileSync('psql', ['-qc', `DROP DATABASE "${n}" WITH (FORCE)`], { env: { ...env, PGDATABASE: 'postgres' } });
-    for (let round = 0; round < rounds; round++) {
-      createDb('bench_raw_restore');
-      const rawMs = timed('pg_restore', ['-d', 'bench_raw_restore', rawFc], env);
-      dropDb('bench_raw_restore');
-      const r1 = runChild('restore', {
-        url: big.url,
-        store: results['defaultStore'],
-        backupId: defaultId,
-        target: 'bench_restore',
-        jobs: 1,
+    // --- RSS at a small size
+    if (wants('small') && server) {
+      const small = await createTestDatabase(server);
+      const smallLoad = await loadHotelWorkload(small.url, { scale: smallScale, seed: 1 });
+      const smallBackup = runChild('backup', {
+        url: small.url,
+        store: join(work, 'store-small'),
         config: { encryptionKey: 'bench passphrase 1' },
       });
-      dropDb('bench_restore');
-      const a = restore['pg_restore (raw, from the -Fc file)'] as { ms: number; all: number[] } | undefined;
-      restore['pg_restore (raw, from the -Fc file)'] = {
-        ms: Math.min(a?.ms ?? Infinity, rawMs),
-        all: [...(a?.all ?? []), Math.round(rawMs)],
+      results['small'] = {
+        measuredAt,
+        scale: smallScale,
+        dbBytes: smallLoad.bytes,
+        loadMs: smallLoad.durationMs,
+        createBackup: smallBackup,
       };
-      const b = restore['restoreBackup (stream, jobs 1)'] as
-        | { ms: number; all: number[]; maxRssMb: number }
-        | undefined;
-      restore['restoreBackup (stream, jobs 1)'] = {
-        ms: Math.min(b?.ms ?? Infinity, r1['ms'] as number),
-        all: [...(b?.all ?? []), Math.round(r1['ms'] as number)],
-        maxRssMb: Math.max(b?.maxRssMb ?? 0, r1['maxRssMb'] as number),
-      };
+      await small.drop();
+      console.error(`small: ${JSON.stringify(results['small'])}`);
     }
-    results['restore'] = restore;
-    console.error(`restore: ${JSON.stringify(restore)}`);
-    const v3 = runChild('verify', {
-      url: big.url,
-      store: results['defaultStore'],
-      backupId: defaultId,
-      level: 1,
-      config: { encryptionKey: 'bench passphrase 1' },
-    });
-    results['verifyLevel1'] = { ms: v3['ms'], maxRssMb: v3['maxRssMb'], ok: v3['ok'] };
-    rmSync(rawFc);
+
+    // --- the big database
+    if ((wants('logical') || wants('restore')) && server) {
+      const big = await createTestDatabase(server);
+      const t0 = performance.now();
+      const load = await loadHotelWorkload(big.url, { scale, seed: 1 });
+      results['load'] = { scale, dbBytes: load.bytes, ms: performance.now() - t0, rows: load.rows };
+      console.error(`loaded ${mb(load.bytes)} MB in ${s(performance.now() - t0)} s`);
+      await (async () => {
+        const db = createDatabase(big.url, { poolMax: 1 });
+        await db.query('VACUUM ANALYZE');
+        results['databaseSizeBytes'] = Number(
+          (await db.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n,
+        );
+        await db.close();
+      })();
+      const benv = { ...env, PGDATABASE: big.name };
+      // Warm the cache once so the first measured command does not pay for cold reads alone.
+      timed('pg_dump', ['-Fc', '-Z0', '-f', join(work, 'warm.dump')], benv);
+      rmSync(join(work, 'warm.dump'));
+      const rawFc = join(work, 'raw.dump');
+      let defaultId = '';
+      let defaultStore = '';
+      if (wants('logical')) {
+        const logical: Json = { measuredAt };
+        const rawZ0 = join(work, 'raw-z0.dump');
+        const key = { encryptionKey: 'bench passphrase 1' };
+        const variants: Array<[string, Json, string?]> = [
+          [DEFAULT_VARIANT, key],
+          ...(baselineDist
+            ? ([[`${DEFAULT_VARIANT}, baseline build`, key, baselineDist]] as Array<[string, Json, string]>)
+            : []),
+          ['createBackup node zstd -3 + AES-256-GCM', { ...key, zstdProgram: false }],
+          ['createBackup gzip -1 + AES-256-GCM', { ...key, compression: 'gzip', compressionLevel: 1 }],
+          ['createBackup gzip -6 + AES-256-GCM', { ...key, compression: 'gzip', compressionLevel: 6 }],
+          ['createBackup none + AES-256-GCM', { ...key, compression: 'none' }],
+        ];
+        const keepFastest = (name: string, m: Json & { ms: number; maxRssMb?: number }) => {
+          const prev = logical[name] as { ms: number; all: number[]; allMaxRssMb?: number[] } | undefined;
+          const all = [...(prev?.all ?? []), Math.round(m.ms)];
+          const allMaxRssMb =
+            m.maxRssMb === undefined ? undefined : [...(prev?.allMaxRssMb ?? []), Math.round(m.maxRssMb)];
+          logical[name] = !prev || m.ms < prev.ms ? { ...m, all, allMaxRssMb } : { ...prev, all, allMaxRssMb };
+        };
+        for (let round = 0; round < rounds; round++) {
+          keepFastest('pg_dump -Fc (default gzip 6)', {
+            ms: timed('pg_dump', ['-Fc', '-f', rawFc], benv),
+            bytes: statSync(rawFc).size,
+          });
+          keepFastest('pg_dump -Fc -Z0 (floor)', {
+            ms: timed('pg_dump', ['-Fc', '-Z0', '-f', rawZ0], benv),
+            bytes: statSync(rawZ0).size,
+          });
+          rmSync(rawZ0);
+          // The baseline build alternates first and second so neither always runs on a warmer machine.
+          const order = [...variants.keys()];
+          if (round % 2 === 1 && baselineDist) [order[0], order[1]] = [order[1]!, order[0]!];
+          for (const i of order) {
+            const [name, config, dist] = variants[i]!;
+            const store = join(work, `store-${round}-${i}`);
+            const r = runChild('backup', { url: big.url, store, config, ...(dist ? { backupDist: dist } : {}) });
+            keepFastest(name, {
+              ms: r['ms'] as number,
+              bytes: r['storedBytes'],
+              rawBytes: r['sizeBytes'],
+              maxRssMb: r['maxRssMb'] as number,
+              memory: r['memory'],
+            });
+            if (round === 0 && i === 0) {
+              defaultId = r['backupId'] as string;
+              defaultStore = store;
+            } else rmSync(store, { recursive: true, force: true });
+            console.error(`${name}: ${JSON.stringify(logical[name])}`);
+          }
+        }
+        results['logical'] = logical;
+      } else {
+        // The restore part needs one default backup, and the raw -Fc file to compare with.
+        defaultStore = join(work, 'store-default');
+        const r = runChild('backup', {
+          url: big.url,
+          store: defaultStore,
+          config: { encryptionKey: 'bench passphrase 1' },
+        });
+        defaultId = r['backupId'] as string;
+        timed('pg_dump', ['-Fc', '-f', rawFc], benv);
+      }
+
+      // --- restore
+      if (wants('restore')) {
+        const restore: Json = { measuredAt };
+        const createDb = (n: string) =>
+          execFileSync('psql', ['-qc', `CREATE DATABASE "${n}"`], { env: { ...env, PGDATABASE: 'postgres' } });
+        const dropDb = (n: string) =>
+          execFileSync('psql', ['-qc', `DROP DATABASE "${n}" WITH (FORCE)`], {
+            env: { ...env, PGDATABASE: 'postgres' },
+          });
+        for (let round = 0; round < rounds; round++) {
+          createDb('bench_raw_restore');
+          const rawMs = timed('pg_restore', ['-d', 'bench_raw_restore', rawFc], env);
+          dropDb('bench_raw_restore');
+          const r1 = runChild('restore', {
+            url: big.url,
+            store: defaultStore,
+            backupId: defaultId,
+            target: 'bench_restore',
+            jobs: 1,
+            config: { encryptionKey: 'bench passphrase 1' },
+          });
+          dropDb('bench_restore');
+          const a = restore['pg_restore (raw, from the -Fc file)'] as { ms: number; all: number[] } | undefined;
+          restore['pg_restore (raw, from the -Fc file)'] = {
+            ms: Math.min(a?.ms ?? Infinity, rawMs),
+            all: [...(a?.all ?? []), Math.round(rawMs)],
+          };
+          const b = restore['restoreBackup (stream, jobs 1)'] as
+            | { ms: number; all: number[]; maxRssMb: number }
+            | undefined;
+          restore['restoreBackup (stream, jobs 1)'] = {
+            ms: Math.min(b?.ms ?? Infinity, r1['ms'] as number),
+            all: [...(b?.all ?? []), Math.round(r1['ms'] as number)],
+            maxRssMb: Math.max(b?.maxRssMb ?? 0, r1['maxRssMb'] as number),
+          };
+        }
+        results['restore'] = restore;
+        console.error(`restore: ${JSON.stringify(restore)}`);
+        const v3 = runChild('verify', {
+          url: big.url,
+          store: defaultStore,
+          backupId: defaultId,
+          level: 1,
+          config: { encryptionKey: 'bench passphrase 1' },
+        });
+        results['verifyLevel1'] = { measuredAt, ms: v3['ms'], maxRssMb: v3['maxRssMb'], ok: v3['ok'] };
+      }
+      rmSync(rawFc, { force: true });
+      await big.drop();
+    }
 
     // --- physical
-    if (!skipPhysical && server.dataDir && server.socketDir) {
-      const physical: Json = {};
+    if (wants('physical') && server?.dataDir && server.socketDir) {
+      const physical: Json = { measuredAt };
       const store = join(work, 'store-physical');
       const r = runChild('backup', {
         url: server.url,
@@ -266,75 +332,142 @@ async function main(): Promise<void> {
       results['clusterBytes'] = dirBytes(server.dataDir);
       console.error(`physical: ${JSON.stringify(physical)}`);
     }
-    await big.drop();
   } finally {
-    await server.stop();
+    await server?.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  delete results['defaultStore'];
   results['loadAverageAtEnd'] = loadavg();
   writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(HERE, 'RESULTS.md'), markdown(results));
 }
 
+type Row = { ms: number; bytes: number; maxRssMb?: number; allMaxRssMb?: number[]; all?: number[]; memory?: Json };
+
+/** Entries of a part, without its `measuredAt` stamp. */
+function rows<T>(part: unknown): Array<[string, T]> {
+  return Object.entries((part ?? {}) as Record<string, T>).filter(([k]) => k !== 'measuredAt');
+}
+
+/** When a part was measured; parts recorded before `measuredAt` existed ran with the .ts child (loader +~18 MB). */
+function when(part: unknown, r: Json): string {
+  const at = (part as Json | undefined)?.['measuredAt'] as string | undefined;
+  return at
+    ? `measured ${at}`
+    : `recorded by an earlier run (before ${r['date']}), child ran as .ts: its peak RSS includes ~18 MB of Node's type-stripping loader`;
+}
+
 function markdown(r: Json): string {
-  const logical = r['logical'] as Record<string, { ms: number; bytes: number; maxRssMb?: number }>;
-  const fc = logical['pg_dump -Fc (default gzip 6)']!;
+  const logical = r['logical'] as Json;
+  const logicalRows = rows<Row>(logical);
+  const fc = logical['pg_dump -Fc (default gzip 6)'] as Row;
+  const load = (xs: unknown) => (xs as number[]).map((x) => x.toFixed(1)).join(' / ');
+  const rss = (v: number | undefined) => (v ? String(Math.round(v)) : '–');
   const lines = [
     '# Backup benchmark results',
     '',
     `Run ${r['date']} on ${(r['machine'] as Json)['cpus']} cores (${(r['machine'] as Json)['cpuModel']}), Node ${(r['machine'] as Json)['node']}, ${r['postgres']}.`,
+    ...(r['rerunParts']
+      ? [
+          `This run remeasured only: ${(r['rerunParts'] as string[]).join(', ')} (\`--only\`); the other sections keep their recorded results and say when.`,
+        ]
+      : []),
     `Hotel workload scale ${(r['load'] as Json)['scale']}: database ${mb(r['databaseSizeBytes'] as number)} MB. Reproduce with \`node bench/backup/run.ts\` (see the header of run.ts).`,
-    `Each logical/restore line is the fastest of ${r['rounds']} interleaved runs (all runs in results.json); load average at start ${(r['loadAverageAtStart'] as number[]).map((x) => x.toFixed(1)).join(' / ')}, at end ${(r['loadAverageAtEnd'] as number[]).map((x) => x.toFixed(1)).join(' / ')} (the machine is shared; other load inflates every line).`,
+    `Each logical/restore line is the fastest of ${r['rounds']} interleaved runs (all runs in results.json); load average at start ${load(r['loadAverageAtStart'])}, at end ${load(r['loadAverageAtEnd'])} (the machine is shared; other load inflates every line).`,
     '',
     '## Logical backup',
     '',
-    '| command | time (s) | size (MB) | × pg_dump -Fc time | peak RSS (MB) |',
-    '|---|---|---|---|---|',
-    ...Object.entries(logical).map(
+    `${when(logical, r)}.`,
+    '',
+    '| command | time (s) | size (MB) | × pg_dump -Fc time | peak RSS (MB) | peak RSS of every run (MB) |',
+    '|---|---|---|---|---|---|',
+    ...logicalRows.map(
       ([k, v]) =>
-        `| ${k} | ${s(v.ms)} | ${mb(v.bytes)} | ${(v.ms / fc.ms).toFixed(2)} | ${v.maxRssMb ? Math.round(v.maxRssMb) : '–'} |`,
+        `| ${k} | ${s(v.ms)} | ${mb(v.bytes)} | ${(v.ms / fc.ms).toFixed(2)} | ${rss(v.maxRssMb)} | ${v.allMaxRssMb?.join(', ') ?? '–'} |`,
     ),
+  ];
+  const def = logical[DEFAULT_VARIANT] as Row | undefined;
+  const base = logical[`${DEFAULT_VARIANT}, baseline build`] as Row | undefined;
+  if (def && base) {
+    const avg = (xs: number[] | undefined) => (xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+    lines.push(
+      '',
+      `Before/after in this run (baseline build = the package before this change, \`--baseline-dist\`): time ${s(base.ms)} → ${s(def.ms)} s (fastest), ${s(avg(base.all))} → ${s(avg(def.all))} s (mean of ${def.all?.length} runs); peak RSS ${rss(base.maxRssMb)} → ${rss(def.maxRssMb)} MB (mean ${rss(avg(base.allMaxRssMb))} → ${rss(avg(def.allMaxRssMb))}).`,
+    );
+  }
+  const memory = r['memory'] as Json | undefined;
+  if (memory && def?.memory) {
+    const steps = memory['imports'] as Array<{ step: string; rssMb: number }>;
+    const m = def.memory as Record<string, Json>;
+    const pk = m['atPeakSample']!;
+    const name = (step: string) =>
+      step.endsWith('core/dist/index.js')
+        ? '@voicehive/db-core itself'
+        : step.endsWith('backup/dist/index.js')
+          ? '@voicehive/db-backup itself'
+          : step;
+    lines.push(
+      '',
+      '## Where the memory goes',
+      '',
+      `Default createBackup (${DEFAULT_VARIANT}) at scale ${(r['load'] as Json)['scale']}. Imports: one process importing core's dependencies in turn (${when(memory, r)}); the order changes how much each seems to cost (shared code is paid by the first), the total does not. The backup lines come from the fastest default run above (\`memory\` in results.json).`,
+      '',
+      '| stage | RSS (MB) | adds (MB) |',
+      '|---|---|---|',
+      `| bare node, .mjs entry | ${rss(memory['bareNodeMjsHwmMb'] as number)} | |`,
+      `| bare node, .ts entry (type-stripping loader; the child was a .ts file until this run) | ${rss(memory['bareNodeTsHwmMb'] as number)} | ${rss((memory['bareNodeTsHwmMb'] as number) - (memory['bareNodeMjsHwmMb'] as number))} |`,
+      ...steps
+        .slice(1)
+        .map(
+          (st, i) =>
+            `| + import ${name(st.step)} | ${st.rssMb.toFixed(1)} | ${(st.rssMb - steps[i]!.rssMb).toFixed(1)} |`,
+        ),
+      `| createBackup child after importing the package | ${rss(m['afterImport']!['rssMb'] as number)} | |`,
+      `| createBackup peak (maxRSS) | ${rss(def.maxRssMb)} | ${rss((def.maxRssMb ?? 0) - (m['afterImport']!['rssMb'] as number))} |`,
+      `| … at the sampled peak: V8 heap committed / used | ${(pk['heapTotalMb'] as number).toFixed(1)} / ${(pk['heapUsedMb'] as number).toFixed(1)} | |`,
+      `| … at the sampled peak: external / of which ArrayBuffers (dead Buffers awaiting GC) | ${(pk['externalMb'] as number).toFixed(1)} / ${(pk['arrayBuffersMb'] as number).toFixed(1)} | |`,
+    );
+  }
+  lines.push(
     '',
     '## Restore',
     '',
+    `${when(r['restore'], r)}.`,
+    '',
     '| command | time (s) | × raw pg_restore | peak RSS (MB) |',
     '|---|---|---|---|',
-  ];
-  const restore = r['restore'] as Record<string, { ms: number; maxRssMb?: number }>;
-  const raw = restore['pg_restore (raw, from the -Fc file)']!;
-  for (const [k, v] of Object.entries(restore))
-    lines.push(`| ${k} | ${s(v.ms)} | ${(v.ms / raw.ms).toFixed(2)} | ${v.maxRssMb ? Math.round(v.maxRssMb) : '–'} |`);
+  );
+  const restoreRows = rows<Row>(r['restore']);
+  const raw = (r['restore'] as Json)['pg_restore (raw, from the -Fc file)'] as Row;
+  for (const [k, v] of restoreRows)
+    lines.push(`| ${k} | ${s(v.ms)} | ${(v.ms / raw.ms).toFixed(2)} | ${rss(v.maxRssMb)} |`);
   const small = r['small'] as Json;
   lines.push(
     '',
     '## Peak RSS of createBackup at two sizes',
     '',
+    `Small: ${when(small, r)}. Large: the default line above.`,
+    '',
     `| database | peak RSS (MB) |`,
     '|---|---|',
-    `| ${mb(small['dbBytes'] as number)} MB (scale ${small['scale']}) | ${Math.round((small['createBackup'] as Json)['maxRssMb'] as number)} |`,
-    `| ${mb(r['databaseSizeBytes'] as number)} MB (scale ${(r['load'] as Json)['scale']}) | ${Math.round(logical['createBackup default (zstd program -3 fed by pg_dump + AES-256-GCM)']?.maxRssMb ?? 0)} |`,
+    `| ${mb(small['dbBytes'] as number)} MB (scale ${small['scale']}) | ${rss((small['createBackup'] as Json)['maxRssMb'] as number)} |`,
+    `| ${mb(r['databaseSizeBytes'] as number)} MB (scale ${(r['load'] as Json)['scale']}) | ${rss(def?.maxRssMb)} |`,
   );
-  const physical = r['physical'] as Record<string, { ms: number; bytes: number }> | undefined;
+  const physical = r['physical'] as Json | undefined;
   if (physical) {
-    const pb = physical['pgbackrest full (zst, process-max=2)']!;
+    const pb = physical['pgbackrest full (zst, process-max=2)'] as Row;
     lines.push(
       '',
       '## Physical backup',
       '',
-      `Cluster on disk: ${mb(r['clusterBytes'] as number)} MB.`,
+      `${when(physical, r)}. Cluster on disk: ${mb(r['clusterBytes'] as number)} MB.`,
       '',
       '| command | time (s) | size (MB) | × pgBackRest time |',
       '|---|---|---|---|',
     );
-    for (const [k, v] of Object.entries(physical))
+    for (const [k, v] of rows<Row>(physical))
       lines.push(`| ${k} | ${s(v.ms)} | ${mb(v.bytes)} | ${(v.ms / pb.ms).toFixed(2)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-if (process.argv[2] === '--child') {
-  await child(process.argv[3]!, JSON.parse(process.argv[4]!));
-} else {
-  await main();
-}
+await main();

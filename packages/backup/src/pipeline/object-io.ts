@@ -37,10 +37,13 @@ export interface StoredObject {
  */
 export async function writeObject(source: Readable, options: WriteObjectOptions): Promise<StoredObject> {
   const raw = new ByteCounter(options.onRawBytes);
-  const stages: Array<Transform | Duplex> = [
-    raw,
-    createCompressor(options.compression, { level: options.compressionLevel, zstdProgram: options.zstdProgram }),
-  ];
+  const stages: Array<Transform | Duplex> = [raw];
+  // No identity stage for 'none' (the zstd-program path arrives compressed): one hop and one buffer fewer per byte.
+  if (options.compression !== 'none') {
+    stages.push(
+      createCompressor(options.compression, { level: options.compressionLevel, zstdProgram: options.zstdProgram }),
+    );
+  }
   if (options.keyRing?.encrypting) stages.push(await options.keyRing.createEncryptor());
   const hasher = new HashingCounter();
   const flowing = pipeline([source, ...stages, hasher] as unknown as [Readable, ...Transform[]], {
@@ -121,7 +124,7 @@ export async function readObject(options: ReadObjectOptions): Promise<Readable> 
     }
     stages.push(options.keyRing.createDecryptor());
   }
-  stages.push(createDecompressor(options.compression));
+  if (options.compression !== 'none') stages.push(createDecompressor(options.compression));
   const out = new PassThrough({ highWaterMark: 1 << 18 });
   pipeline([body, ...stages, out] as unknown as [Readable, ...Transform[]], { signal: options.signal }).catch((err) => {
     out.destroy(options.signal?.aborted ? abortError(options.signal, 'read') : (err as Error));
