@@ -7,11 +7,11 @@ import type {
 } from '@azure/storage-blob';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { downloadStream } from './download-stream.js';
-import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
+import { normalizeRootPrefix, validatePrefix } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
-import { UploadSource } from './upload-source.js';
+import type { UploadSource } from './upload-source.js';
 
 type AzureModule = typeof import('@azure/storage-blob');
 /** The shape of @azure/core-auth's TokenCredential (DefaultAzureCredential and friends). */
@@ -108,15 +108,12 @@ export class AzureBlobStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async put(
+  protected async putObject(
     key: string,
-    body: Readable | Uint8Array,
-    options: PutOptions = {},
+    source: UploadSource,
+    metadata: Record<string, string>,
+    options: PutOptions,
   ): Promise<{ key: string; size: number }> {
-    this.assertOpen();
-    validateKey(key);
-    const metadata = validateMetadata(options.metadata);
-    const source = new UploadSource(body, options.signal, `upload of "${key}"`);
     let size = 0;
     try {
       source.throwIfAborted();
@@ -138,16 +135,10 @@ export class AzureBlobStorage extends StorageBase implements BackupStorage {
     } catch (error) {
       source.dispose(error);
       throw source.failure(error, (e) => this.mapError(e, 'upload', key));
-    } finally {
-      source.dispose();
     }
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<Readable> {
-    this.assertOpen();
-    validateKey(key);
-    validateRange(options.range);
-    throwIfAborted(options.signal, `download of "${key}"`);
+  protected async getObject(key: string, options: GetOptions): Promise<Readable> {
     const { container } = await this.load();
     const { range } = options;
     const offset = range?.start ?? 0;
@@ -164,10 +155,7 @@ export class AzureBlobStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async headObject(key: string, options: { signal?: AbortSignal }): Promise<ObjectInfo | undefined> {
     const { container } = await this.load();
     try {
       const p = await container.getBlobClient(this.root + key).getProperties({ abortSignal: options.signal });
@@ -209,10 +197,7 @@ export class AzureBlobStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void> {
     const { container } = await this.load();
     try {
       // Snapshots go with the blob: otherwise a blob with snapshots cannot be deleted.

@@ -2,12 +2,12 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { File, Storage, StorageOptions } from '@google-cloud/storage';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
-import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
+import { normalizeRootPrefix, validatePrefix } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
 import { untilAborted } from './until-aborted.js';
-import { progressCounter, UploadSource, writeAll } from './upload-source.js';
+import { progressCounter, type UploadSource, writeAll } from './upload-source.js';
 
 type GcsModule = typeof import('@google-cloud/storage');
 
@@ -83,15 +83,12 @@ export class GcsStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async put(
+  protected async putObject(
     key: string,
-    body: Readable | Uint8Array,
-    options: PutOptions = {},
+    source: UploadSource,
+    metadata: Record<string, string>,
+    options: PutOptions,
   ): Promise<{ key: string; size: number }> {
-    this.assertOpen();
-    validateKey(key);
-    const metadata = validateMetadata(options.metadata);
-    const source = new UploadSource(body, options.signal, `upload of "${key}"`);
     const count = progressCounter(options.onProgress);
     let size = 0;
     try {
@@ -112,16 +109,10 @@ export class GcsStorage extends StorageBase implements BackupStorage {
     } catch (error) {
       source.dispose(error);
       throw source.failure(error, (e) => this.mapError(e, 'upload', key));
-    } finally {
-      source.dispose();
     }
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<Readable> {
-    this.assertOpen();
-    validateKey(key);
-    validateRange(options.range);
-    throwIfAborted(options.signal, `download of "${key}"`);
+  protected async getObject(key: string, options: GetOptions): Promise<Readable> {
     const storage = await this.load();
     let generation: string | number | undefined;
     try {
@@ -169,10 +160,7 @@ export class GcsStorage extends StorageBase implements BackupStorage {
     return destroyOnAbort(out, options.signal, `download of "${key}"`);
   }
 
-  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async headObject(key: string, options: { signal?: AbortSignal }): Promise<ObjectInfo | undefined> {
     const file = await this.file(key);
     try {
       const [meta] = await untilAborted(file.getMetadata(), options.signal, `head of "${key}"`);
@@ -209,10 +197,7 @@ export class GcsStorage extends StorageBase implements BackupStorage {
     } while (pageToken);
   }
 
-  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void> {
     const file = await this.file(key);
     try {
       await file.delete({ ignoreNotFound: true });

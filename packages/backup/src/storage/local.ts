@@ -6,10 +6,10 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DbrsError, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
-import { RESERVED_MARKER, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
+import { RESERVED_MARKER, validateKey, validatePrefix } from './keys.js';
 import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
-import { progressCounter, UploadSource } from './upload-source.js';
+import { progressCounter, type UploadSource } from './upload-source.js';
 
 export interface LocalStorageOptions {
   /** Root directory of the backups; created on first write. Relative paths resolve against the process cwd. */
@@ -62,15 +62,12 @@ export class LocalStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async put(
+  protected async putObject(
     key: string,
-    body: Readable | Uint8Array,
-    options: PutOptions = {},
+    source: UploadSource,
+    metadata: Record<string, string>,
+    options: PutOptions,
   ): Promise<{ key: string; size: number }> {
-    this.assertOpen();
-    validateKey(key);
-    const metadata = validateMetadata(options.metadata);
-    const source = new UploadSource(body, options.signal, `upload of "${key}"`);
     const finalPath = this.pathOf(key);
     const dir = dirname(finalPath);
     const tempData = join(dir, `${TEMP_PREFIX}${randomUUID()}`);
@@ -116,16 +113,10 @@ export class LocalStorage extends StorageBase implements BackupStorage {
       source.dispose(error);
       await Promise.all([rm(tempData, { force: true }), rm(tempMeta, { force: true })]);
       throw source.failure(error, (e) => mapFsError(e, finalPath, 'write'));
-    } finally {
-      source.dispose();
     }
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<Readable> {
-    this.assertOpen();
-    validateKey(key);
-    validateRange(options.range);
-    throwIfAborted(options.signal, `download of "${key}"`);
+  protected async getObject(key: string, options: GetOptions): Promise<Readable> {
     const path = this.pathOf(key);
     let handle: Awaited<ReturnType<typeof open>>;
     try {
@@ -142,10 +133,7 @@ export class LocalStorage extends StorageBase implements BackupStorage {
     return destroyOnAbort(stream, options.signal, `download of "${key}"`);
   }
 
-  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async headObject(key: string, _options: { signal?: AbortSignal }): Promise<ObjectInfo | undefined> {
     const path = this.pathOf(key);
     let info: Stats;
     try {
@@ -176,10 +164,7 @@ export class LocalStorage extends StorageBase implements BackupStorage {
     }
   }
 
-  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async deleteObject(key: string, _options: { signal?: AbortSignal }): Promise<void> {
     const path = this.pathOf(key);
     try {
       await rm(path, { force: true });

@@ -9,12 +9,12 @@ import type {
 } from '@aws-sdk/client-s3';
 import { abortError, DbrsError, redactString, throwIfAborted } from '@voicehive/db-core';
 import { downloadStream } from './download-stream.js';
-import { normalizeRootPrefix, validateKey, validateMetadata, validatePrefix, validateRange } from './keys.js';
+import { normalizeRootPrefix, validateKey, validatePrefix } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import { partSizeAt, partSizeFor, S3_MAX_PARTS } from './s3-part-size.js';
 import { StorageBase } from './storage-base.js';
 import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
-import { progressCounter, UploadSource } from './upload-source.js';
+import { progressCounter, type UploadSource } from './upload-source.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -134,15 +134,12 @@ export class S3Storage extends StorageBase implements BackupStorage {
     }
   }
 
-  async put(
+  protected async putObject(
     key: string,
-    body: Readable | Uint8Array,
-    options: PutOptions = {},
+    source: UploadSource,
+    metadata: Record<string, string>,
+    options: PutOptions,
   ): Promise<{ key: string; size: number }> {
-    this.assertOpen();
-    validateKey(key);
-    const metadata = validateMetadata(options.metadata);
-    const source = new UploadSource(body, options.signal, `upload of "${key}"`);
     const objectKey = this.root + key;
     const count = progressCounter(options.onProgress);
     // Cancels in-flight parts as soon as one fails or the caller aborts.
@@ -269,16 +266,10 @@ export class S3Storage extends StorageBase implements BackupStorage {
       // Without a confirmed abort, keep the id so an operator (or a lifecycle rule) can reap the parts.
       const extra = abortConfirmed ? {} : { multipartUploadId: uploadId };
       throw source.failure(error, (e) => this.mapError(e, 'upload', key, undefined, extra));
-    } finally {
-      source.dispose();
     }
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<Readable> {
-    this.assertOpen();
-    validateKey(key);
-    validateRange(options.range);
-    throwIfAborted(options.signal, `download of "${key}"`);
+  protected async getObject(key: string, options: GetOptions): Promise<Readable> {
     const { sdk, client } = await this.load();
     const range = options.range ? `bytes=${options.range.start}-${options.range.end ?? ''}` : undefined;
     try {
@@ -294,10 +285,7 @@ export class S3Storage extends StorageBase implements BackupStorage {
     }
   }
 
-  async head(key: string, options: { signal?: AbortSignal } = {}): Promise<ObjectInfo | undefined> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async headObject(key: string, options: { signal?: AbortSignal }): Promise<ObjectInfo | undefined> {
     const { sdk, client } = await this.load();
     try {
       const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.root + key }), {
@@ -352,10 +340,7 @@ export class S3Storage extends StorageBase implements BackupStorage {
     } while (token);
   }
 
-  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen();
-    validateKey(key);
-    throwIfAborted(options.signal);
+  protected async deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void> {
     const { sdk, client } = await this.load();
     try {
       await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.root + key }), {
