@@ -158,10 +158,12 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     const isRead = method === 'GET' || method === 'HEAD';
 
     const client = clientAddress(req, options.trustProxy);
+    /** ms this address must still wait before a key of its is compared; 0 when it may try. */
+    const waitFor = (): number => (auth.enabled && limiter ? limiter.lockedFor(client) : 0);
     const presentsKey = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
     // A locked-out address's key is not even compared, so the answer is the same whether it is right or wrong.
     // Check, compare and record run without an await in between: parallel guesses cannot slip past the count.
-    const lockedForMs = presentsKey && auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+    const lockedForMs = presentsKey ? waitFor() : 0;
     const headerRole = lockedForMs > 0 ? undefined : auth.roleFromHeaders(req);
     if (headerRole) limiter?.recordSuccess(client);
     const presentedBadKey = headerRole === undefined && presentsKey;
@@ -220,7 +222,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         if (method !== 'POST') return redirect(res, `${mount}/`);
         const form = await readForm(req).catch(() => undefined);
         // Checked after the body is read, right before the comparison, so no await separates them.
-        const waitMs = auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+        const waitMs = waitFor();
         if (waitMs > 0) {
           counters?.limited.inc();
           return lockedLoginPage(res, mount, waitMs);
@@ -273,7 +275,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         if (!role) {
           if (wantsHtml(req) && !presentsKey) {
             // Tell a locked-out browser now, not after it has typed the key again.
-            const waitMs = auth.enabled && limiter ? limiter.lockedFor(client) : 0;
+            const waitMs = waitFor();
             if (waitMs > 0) return lockedLoginPage(res, mount, waitMs);
             return html(res, 401, renderLoginPage({ basePath: mount }));
           }
