@@ -90,7 +90,11 @@ export async function analyseDrops(opts: DropAnalysisOptions): Promise<DropAnaly
       .sort((a, b) => b.sizeBytes - a.sizeBytes);
     targets.push(...inUse);
   }
-  const byName = (table: number, name: string) => opts.indexes.find((i) => i.tableOid === table && i.name === name);
+  const indexByName = new Map(opts.indexes.map((i) => [`${i.tableOid}:${i.name}`, i]));
+  const byName = (table: number, name: string) => indexByName.get(`${table}:${name}`);
+  // Offered for dropping (by statistics, or found here): such an index cannot stand in for another.
+  const offered = new Set(suspectOids);
+  // Stand-ins: analysing one next would offer both of a pair for dropping.
   const keep = new Set<number>();
 
   for (const idx of targets) {
@@ -146,11 +150,9 @@ export async function analyseDrops(opts: DropAnalysisOptions): Promise<DropAnaly
     const replacedBy = replacements.size === 1 ? [...replacements][0]! : null;
     out.impacts.set(idx.oid, { costIncrease: Math.round(increase * 100) / 100, slowerStatements: slower, replacedBy });
     const stand = replacedBy ? byName(idx.tableOid, replacedBy) : undefined;
-    // A stand-in that is itself offered for dropping (by statistics, or found here earlier) cannot stand in.
-    const offered = (oid: number) => suspectOids.has(oid) || out.notNeeded.some((n) => n.index.oid === oid);
-    if (!suspectOids.has(idx.oid) && slower.length === 0 && stand && !offered(stand.oid)) {
+    if (!suspectOids.has(idx.oid) && slower.length === 0 && stand && !offered.has(stand.oid)) {
       out.notNeeded.push({ index: idx, replacedBy: stand });
-      // The stand-in must stay: analysing it next would offer both for dropping.
+      offered.add(idx.oid);
       keep.add(stand.oid);
     }
   }
