@@ -11,6 +11,14 @@ export type { PgBouncerHandle, StartPgBouncerOptions } from './emulators/pgbounc
 export { findPgBouncer, startPgBouncer } from './emulators/pgbouncer.js';
 export type { S3Emulator, StartS3Options } from './emulators/s3.js';
 export { startS3 } from './emulators/s3.js';
+export {
+  descendantPids,
+  processAlive,
+  sessionsByApplication,
+  settle,
+  settleChildren,
+  settleSessions,
+} from './leaks.js';
 export type { EmbeddedPostgresMajor } from './postgres/embedded-packages.js';
 export {
   EMBEDDED_POSTGRES_MAJORS,

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { abortError, DbrsError, throwIfAborted } from '../errors.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { guardPoolClients } from './client-errors.js';
 import { type ConnectionInfo, parseDatabaseUrl, type SslMode } from './connection-info.js';
 import { mapDatabaseError } from './map-error.js';
 
@@ -70,6 +71,8 @@ export class Database<DB = any> implements AsyncDisposable {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'database' });
     this.#ownsPool = options.ownsPool ?? true;
     this.#clientConfig = options.clientConfig ?? (pool.options as pg.ClientConfig);
+    // Checked-out clients (withClient, Kysely, pool.query) get an 'error' listener for as long as they are out.
+    guardPoolClients(pool, this.#logger);
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
 

@@ -7,6 +7,7 @@ import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js'
 import { readForm } from './body.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate-limit.js';
+import { singleFlight } from './single-flight.js';
 
 /** What the handler serves; the suite satisfies it, and so can anything else with these members. */
 export interface SuiteHandlerTarget {
@@ -128,6 +129,9 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
   if (counters) counters.failures.inc({ method: 'api_key' }, 0);
   if (counters) counters.failures.inc({ method: 'sign_in' }, 0);
   if (limiter && counters) limiter.onEvict = () => counters.evictions.inc();
+  // Concurrent /status and /ready requests share one computation each (see singleFlight).
+  const sharedStatus = singleFlight<ComprehensiveStatus>();
+  const sharedReady = singleFlight<{ ready: boolean; message?: string }>();
 
   /**
    * Records a refused key; returns the lockout it started in ms (0: none).
@@ -189,8 +193,8 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     if (path === '/ready' && routes.has('ready')) {
       if (!isRead) return methodNotAllowed(res);
       try {
-        const r = await withTimeout('Readiness check', Math.min(timeoutMs, 3_000), (signal) =>
-          target.checkReady({ signal }),
+        const r = await sharedReady('ready', () =>
+          withTimeout('Readiness check', Math.min(timeoutMs, 3_000), (signal) => target.checkReady({ signal })),
         );
         return json(res, r.ready ? 200 : 503, {
           status: r.ready ? 'ready' : 'not_ready',
@@ -210,11 +214,14 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       if (!isRead) return methodNotAllowed(res);
       if (!role) return refuse();
       try {
-        const status = await withTimeout('Status', timeoutMs, (signal) => target.getComprehensiveStatus({ signal }));
+        const status = await sharedStatus('status', () =>
+          withTimeout('Status', timeoutMs, (signal) => target.getComprehensiveStatus({ signal })),
+        );
         return json(res, status.overallHealth === 'unhealthy' ? 503 : 200, status);
       } catch (err) {
         logger.warn({ event: 'status_failed', err }, 'status failed');
-        return json(res, 500, { error: errorMessage(err) });
+        // A status that could not be computed in time is the service being unavailable, not a bug in it.
+        return json(res, isDbrsError(err, 'TIMEOUT') ? 503 : 500, { error: errorMessage(err) });
       }
     }
     if (routes.has('page')) {

@@ -109,9 +109,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<P
         });
       }
     }
-    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    // SIGINT is PostgreSQL's fast shutdown: running sessions are ended, nothing is waited for.
-    unreapPid = reapOnExit({ pid, signal: 'SIGINT' });
+    const watchPostmaster = async (): Promise<void> => {
+      const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      // SIGINT is PostgreSQL's fast shutdown: running sessions are ended, nothing is waited for.
+      unreapPid = reapOnExit({ pid, signal: 'SIGINT' });
+    };
+    await watchPostmaster();
 
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     await createPasswordRole(url);
@@ -124,6 +127,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<P
       stopping ??= stopCluster();
       return stopping;
     };
+    // Fault tests stop the server under a client and start it again on the same port and data.
+    const stopServer = async (mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> => {
+      await runCommand(pgCtl, ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop'], { asServiceUser: true });
+      unreapPid?.();
+      unreapPid = undefined;
+    };
+    const startServer = async (): Promise<void> => {
+      const timeout = String(Math.ceil((options.startTimeoutMs ?? 60_000) / 1000));
+      await runCommand(pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', timeout, 'start'], { asServiceUser: true });
+      await watchPostmaster();
+    };
     return {
       url,
       superuserUrl: url,
@@ -131,6 +145,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<P
       port,
       version: facts.version,
       source: 'local',
+      stopServer,
+      startServer,
       dataDir,
       binDir: binaries.binDir,
       socketDir: dir,

@@ -37,6 +37,14 @@ export interface PostgresServer extends AsyncDisposable {
   hasQualstats: boolean;
   /** `dbrs_pw`, a LOGIN role that must authenticate with scram-sha-256 (local and embedded only). */
   passwordRole?: PasswordRole;
+  /**
+   * Stops the server but keeps its data directory and port (`pg_ctl stop -m <mode>`, default fast),
+   * for fault tests; startServer() brings it back. Only for clusters this package runs with
+   * local binaries (source 'local'); undefined otherwise.
+   */
+  stopServer?(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
+  /** Starts a server stopped by stopServer() again, on the same port and data. */
+  startServer?(): Promise<void>;
   /** Stops the server and removes its files; does nothing for DBRS_TEST_DATABASE_URL. Idempotent. */
   stop(): Promise<void>;
 }
