@@ -41,6 +41,7 @@ export { createDatabase, Database, resolveDatabase } from './database/database.j
 export { mapDatabaseError } from './database/map-error.js';
 export type { GetServerVersionOptions, ServerVersion } from './database/server-version.js';
 export { getServerVersion } from './database/server-version.js';
+export { DBRS_TAG, isSuiteStatement, tagSql } from './database/statement-tag.js';
 export type { DbrsErrorCode, DbrsErrorOptions } from './errors.js';
 export { abortError, DbrsError, isDbrsError, throwIfAborted } from './errors.js';
 export type { DatabaseCheckOptions } from './health/database-check.js';

@@ -3,7 +3,7 @@ import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehi
 import { type Generated, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database, type DbrsError, isDbrsError, resolveDatabase } from '../src/index.js';
+import { createDatabase, type Database, type DbrsError, isDbrsError, resolveDatabase, tagSql } from '../src/index.js';
 
 let server: PostgresServer;
 let url: string;
@@ -71,7 +71,8 @@ describe('createDatabase', () => {
     let still = 1;
     for (let i = 0; i < 50 && still > 0; i++) {
       const { rows } = await db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
+        // Core tags what it sends (`/* dbrs */`), so the text on the server carries the tag.
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = '/* dbrs */ SELECT pg_sleep(30)' AND state = 'active'",
       );
       still = rows[0]!.n;
       if (still) await new Promise((r) => setTimeout(r, 20));
@@ -140,7 +141,7 @@ describe('createDatabase', () => {
       for (let i = 0; i < 100 && terminated === 0; i++) {
         const { rows } = await db.query<{ n: number }>(
           "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active'",
-          ["SELECT pg_sleep(10), 'victim'"],
+          [tagSql("SELECT pg_sleep(10), 'victim'")],
         );
         terminated = rows[0]!.n;
         if (!terminated) await new Promise((r) => setTimeout(r, 50));

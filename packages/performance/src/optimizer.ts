@@ -13,7 +13,7 @@ import {
 } from '@voicehive/db-core';
 import type pg from 'pg';
 import { type AdvisorResult, type IndexRecommendation, runAdvisor } from './advisor/advisor.js';
-import { parseStatement, type StatementShape } from './advisor/parse-statement.js';
+import { readStatementShape, type StatementShape } from './advisor/parse-statement.js';
 import { type HideMethod, type PlanNode, PlanSession } from './advisor/plan-session.js';
 import { type QualstatsReading, readQualstats } from './advisor/qualstats.js';
 import { findingsFor, type QueryFinding } from './analysis/plan-findings.js';
@@ -80,6 +80,8 @@ export interface AdvisorSummary {
   weightedBaselineCost: number | null;
   weightedCostWithRecommendations: number | null;
   skipped: AdvisorResult['skipped'];
+  /** Tables of the workload whose statistics are stale: ANALYZE them before acting on the advice. */
+  staleStatistics: AdvisorResult['staleStatistics'];
   /**
    * pg_qualstats' part: predicates read, statements they matched, column uses they added, and the sample rate
    * in force; null when pg_qualstats was not read.
@@ -283,7 +285,10 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
   async takeSnapshot(options: { signal?: AbortSignal } = {}): Promise<SnapshotResult> {
     const caps = await this.#ensureInitialized(options);
     if (!this.#pssUsable(caps)) throw new DbrsError('EXTENSION_MISSING', PSS_HOW_TO);
-    const entries = await readStatements(this.#db, caps.pgStatStatements, options);
+    const entries = await readStatements(this.#db, caps.pgStatStatements, {
+      ...options,
+      includeSuiteStatements: this.#options.includeSuiteStatements,
+    });
     const snap = this.#snapshots.add(entries);
     const deltas = this.#snapshots.latestDeltas().map((d) => ({ ...d, query: normalizeSql(d.query) }));
     const slow = this.#detector.evaluate(deltas, 'snapshot');
@@ -320,7 +325,15 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     let statements: StatementStats[] = [];
     if (this.#pssUsable(caps)) {
       statements = mergeByQueryId(
-        await section('pg_stat_statements', () => readStatements(runner, caps.pgStatStatements, { signal }), []),
+        await section(
+          'pg_stat_statements',
+          () =>
+            readStatements(runner, caps.pgStatStatements, {
+              ...(signal ? { signal } : {}),
+              includeSuiteStatements: opts.includeSuiteStatements,
+            }),
+          [],
+        ),
       );
       if (!caps.pgReadAllStats && !caps.superuser) {
         warnings.push(
@@ -520,6 +533,10 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
             `What-if drop analysis skipped: ${hypopg}, and ${catalog}; unused and duplicate indexes are reported from statistics only, without workloadCostIncreaseIfDropped.`,
           );
         }
+        for (const t of advisor.staleStatistics)
+          warnings.push(
+            `Statistics of ${t.table} are stale (${t.modifiedSinceAnalyze} of ~${t.rows} rows modified since the last ANALYZE, ${t.lastAnalyzed ?? 'never analysed'}): run ANALYZE ${t.table} first, then ask for advice again; plans and index advice for it are computed from those statistics.`,
+          );
         if (advisor.skipped.unparseable > 0)
           warnings.push(
             `${advisor.skipped.unparseable} statement(s) skipped: text could not be parsed or is hidden (<insufficient privilege>: GRANT pg_read_all_stats).`,
@@ -560,7 +577,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     const queryFindings: QueryFinding[] = [];
     const tablesByKey = new Map(tables.map((t) => [tableKey(t.schema, t.name), t]));
     for (const s of byTotal.slice(0, opts.analysis.topStatements)) {
-      const parsed = parseStatement(s.query);
+      const parsed = readStatementShape(s.query);
       const shape = parsed.ok ? parsed.shape : undefined;
       let analyzedPlan: PlanNode | undefined;
       if (opts.analysis.allowExplainAnalyze && session && shape && safeToExecute(shape, tablesByKey)) {
@@ -636,6 +653,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
           coveredCandidates: [],
           belowMinCostReduction: [],
         },
+        staleStatistics: advisor?.staleStatistics ?? [],
         qualstats: qualstatsSummary,
         dropAnalysis,
         dropAnalysisMethod,

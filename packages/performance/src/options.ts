@@ -138,6 +138,11 @@ export interface PerformanceOptimizerOptions {
   createExtensions?: boolean;
   /** Admin console URL (postgres://user@host:port/pgbouncer) whose stats go into the report. Default none. */
   pgbouncerAdminUrl?: string;
+  /**
+   * Keep the suite's own statements (tagged `/* dbrs *\/`, and pg_dump's `COPY … TO stdout`) in slow queries,
+   * top queries, metrics and the advisor's workload. Default false.
+   */
+  includeSuiteStatements?: boolean;
 }
 
 type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
@@ -152,6 +157,7 @@ export interface ResolvedOptions {
   snapshotRetention: number;
   createExtensions: boolean;
   pgbouncerAdminUrl: string | undefined;
+  includeSuiteStatements: boolean;
   snapshotTable: { schema: string; table: string } | undefined;
 }
 
@@ -261,6 +267,7 @@ export function resolveOptions(o: PerformanceOptimizerOptions = {}): ResolvedOpt
     createExtensions: o.createExtensions ?? false,
     snapshotTable: o.snapshotTable === undefined ? undefined : parseQualifiedName(o.snapshotTable),
     pgbouncerAdminUrl: o.pgbouncerAdminUrl,
+    includeSuiteStatements: o.includeSuiteStatements ?? false,
   };
 }
 

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rankHeuristic } from '../src/advisor/heuristic.js';
+import { readStatementShape as parseStatement } from '../src/advisor/parse-statement.js';
 import type { PlanNode } from '../src/advisor/plan-session.js';
 import { findingsFor } from '../src/analysis/plan-findings.js';
 import type { IndexInfo, TableInfo } from '../src/catalog/catalog.js';
 import { findDuplicateIndexes, findUnusedIndexes } from '../src/health/indexes.js';
-import { parseStatement } from '../src/index.js';
 import { advisePoolSizes } from '../src/pgbouncer/advice.js';
 import { loadParser } from '../src/sql/parser.js';
 

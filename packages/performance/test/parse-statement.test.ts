@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readStatementShape as parseStatement } from '../src/advisor/parse-statement.js';
 import { buildResolveContext, resolveUsage } from '../src/advisor/resolve.js';
 import type { IndexInfo, TableInfo } from '../src/catalog/catalog.js';
-import { buildCandidates, coveringIndex, normalizeSql, parseStatement } from '../src/index.js';
+import { buildCandidates, coveringIndex, normalizeSql } from '../src/index.js';
 import { loadParser } from '../src/sql/parser.js';
 
 beforeAll(() => loadParser());

@@ -12,7 +12,7 @@ import {
   type TestDatabase,
 } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseStatement } from '../src/advisor/parse-statement.js';
+import { readStatementShape as parseStatement } from '../src/advisor/parse-statement.js';
 import { PlanSession } from '../src/advisor/plan-session.js';
 import { DatabasePerformanceOptimizer, type PerformanceReport, statementColumns } from '../src/index.js';
 import { detectCapabilities } from '../src/monitor/capabilities.js';

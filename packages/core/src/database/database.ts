@@ -7,6 +7,7 @@ import { type Logger, silentLogger } from '../observability/logger.js';
 import { guardPoolClients } from './client-errors.js';
 import { type ConnectionInfo, parseDatabaseUrl, type SslMode } from './connection-info.js';
 import { mapDatabaseError } from './map-error.js';
+import { tagSql } from './statement-tag.js';
 
 /** Connection settings as separate fields (what `loadConfig()` produces under `database`). */
 export interface DatabaseConnectionConfig {
@@ -96,6 +97,7 @@ export class Database<DB = any> implements AsyncDisposable {
     options: QueryOptions = {},
   ): Promise<pg.QueryResult<R>> {
     this.#assertOpen();
+    text = tagSql(text);
     if (!options.signal) {
       try {
         return await this.pool.query<R>(text, values);

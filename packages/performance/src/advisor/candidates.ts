@@ -4,6 +4,8 @@ import type { TableUsage } from './resolve.js';
 export interface IndexColumn {
   name: string;
   desc: boolean;
+  /** Operator class when not the default: `text_pattern_ops` for `LIKE 'abc%'` under a non-C collation. */
+  opclass?: string;
 }
 
 export interface CandidateIndex {
@@ -28,10 +30,19 @@ export interface CandidateOptions {
    * (`status = $1 AND day = $2` and `status = $1 AND day BETWEEN …`).
    */
   rangeElsewhere?: ReadonlySet<string>;
+  /**
+   * True when `LIKE 'abc%'` on the column needs `text_pattern_ops`: the default operator class only serves a
+   * prefix match under the C collation (PostgreSQL docs, "Operator Classes and Operator Families").
+   */
+  needsPatternOps?: (column: string) => boolean;
 }
 
+/** `name`, `name DESC` or `name text_pattern_ops`, as a DBA reads it. */
+export const columnLabel = (c: IndexColumn): string =>
+  `${c.name}${c.opclass ? ` ${c.opclass}` : ''}${c.desc ? ' DESC' : ''}`;
+
 export function candidateKey(schema: string, table: string, columns: IndexColumn[]): string {
-  return `${schema}.${table}(${columns.map((c) => (c.desc ? `${c.name} DESC` : c.name)).join(', ')})`;
+  return `${schema}.${table}(${columns.map(columnLabel).join(', ')})`;
 }
 
 /** Estimated rows matching one value: lower is more selective. Unknown stats sort last, keeping query order. */
@@ -62,7 +73,9 @@ export function buildCandidates(
       .sort((a, b) => Number(trailing(a.c)) - Number(trailing(b.c)) || a.r - b.r || a.i - b.i)
       .map((x) => x.c);
   const eq = bySelectivity(usage.eq);
-  const range = usage.range.filter((c) => !eq.includes(c));
+  const prefix = (usage.prefix ?? []).filter((c) => !eq.includes(c) && !usage.range.includes(c));
+  const range = [...usage.range, ...prefix].filter((c) => !eq.includes(c));
+  const patternOps = new Set(prefix.filter((c) => options.needsPatternOps?.(c) ?? false));
   const joins = usage.join.filter((c) => !eq.includes(c));
   const out = new Map<string, CandidateIndex>();
   const add = (cols: IndexColumn[], eqCount: number, servesSort: boolean): void => {
@@ -80,14 +93,15 @@ export function buildCandidates(
       servesSort,
     });
   };
-  const asc = (c: string): IndexColumn => ({ name: c, desc: false });
+  const asc = (c: string): IndexColumn =>
+    patternOps.has(c) ? { name: c, desc: false, opclass: 'text_pattern_ops' } : { name: c, desc: false };
   for (const c of [...eq, ...joins, ...range]) add([asc(c)], eq.includes(c) || joins.includes(c) ? 1 : 0, false);
   if (usage.sort[0]) add([{ name: usage.sort[0].column, desc: usage.sort[0].desc }], 0, true);
   const eqCols = eq.map(asc);
   if (eq.length > 1) add(eqCols, eq.length, false);
   for (const r of range) {
     const sortOnRange = usage.sort.find((s) => s.column === r);
-    add([...eqCols, { name: r, desc: sortOnRange?.desc ?? false }], eq.length, sortOnRange !== undefined);
+    add([...eqCols, { ...asc(r), desc: sortOnRange?.desc ?? false }], eq.length, sortOnRange !== undefined);
   }
   if (usage.sort.length > 0) {
     const sortCols = usage.sort.filter((s) => !eq.includes(s.column)).map((s) => ({ name: s.column, desc: s.desc }));
@@ -97,6 +111,13 @@ export function buildCandidates(
     add([...eqCols, ...usage.group.filter((g) => !eq.includes(g)).map(asc)], eq.length, false);
   // A join column leads when the table is the inner side of a nested loop; the filter columns follow.
   for (const j of joins) if (eq.length > 0) add([asc(j), ...eqCols], 1, false);
+  // Filter and join columns of one statement together: equality filters then the join column (an index
+  // that serves the filter and hands the join its key), a join column then a range, and two join columns.
+  for (const j of joins) {
+    if (eq.length > 0) add([...eqCols, asc(j)], eq.length + 1, false);
+    for (const r of range) add([asc(j), asc(r)], 1, false);
+  }
+  if (joins.length > 1) add(joins.slice(0, 2).map(asc), 2, false);
   return [...out.values()];
 }
 
@@ -109,6 +130,8 @@ export function buildCandidates(
 export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): IndexInfo | undefined {
   return indexes.find((idx) => {
     if (idx.tableOid !== candidate.tableOid || !idx.valid || idx.partial || idx.am !== 'btree') return false;
+    // Operator classes are not loaded for existing indexes: a pattern-ops candidate is left to the planner.
+    if (candidate.columns.some((c) => c.opclass)) return false;
     const n = candidate.columns.length;
     if (idx.columns.length < n) return false;
     const lead = idx.columns.slice(0, candidate.eqCount);
@@ -128,6 +151,19 @@ export function createIndexSql(
   c: { schema: string; table: string; columns: IndexColumn[] },
   quoteIdent: (s: string) => string,
 ): string {
-  const cols = c.columns.map((col) => `${quoteIdent(col.name)}${col.desc ? ' DESC' : ''}`).join(', ');
+  const cols = c.columns
+    .map((col) => `${quoteIdent(col.name)}${col.opclass ? ` ${col.opclass}` : ''}${col.desc ? ' DESC' : ''}`)
+    .join(', ');
   return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)} (${cols});`;
+}
+
+/** A composite whose leading column an existing valid B-tree already starts with: it widens that index. */
+export function extendsExisting(candidate: CandidateIndex, indexes: IndexInfo[]): boolean {
+  const lead = candidate.columns[0]!.name;
+  return (
+    candidate.columns.length > 1 &&
+    indexes.some(
+      (i) => i.tableOid === candidate.tableOid && i.valid && !i.partial && i.am === 'btree' && i.columns[0] === lead,
+    )
+  );
 }

@@ -1,7 +1,8 @@
-import { parseSql } from '../sql/parser.js';
+import { loadParser, parseSql } from '../sql/parser.js';
 
 /** How a column is used by a statement, as far as an index could serve it. */
-export type ColumnUseKind = 'eq' | 'range' | 'join' | 'sort' | 'group';
+/** `prefix`: `LIKE 'abc%'`, a range a B-tree serves (with text_pattern_ops unless the column's collation is C). */
+export type ColumnUseKind = 'eq' | 'range' | 'join' | 'sort' | 'group' | 'prefix';
 
 export interface TableRef {
   scope: number;
@@ -42,6 +43,8 @@ export interface StatementShape {
   target?: TableRef;
   /** Every function called anywhere in the statement (lower-case, unqualified). */
   functions: string[];
+  /** UPDATE only: the columns its SET list assigns (an update that changes no indexed column can be HOT). */
+  setColumns?: string[];
 }
 
 export type ShapeOutcome =
@@ -99,6 +102,21 @@ function wrappedColumn(
   return undefined;
 }
 
+/**
+ * The column an ORDER BY item sorts on: a column, an ordinal (`ORDER BY 1`) or an output alias
+ * (`ORDER BY u` for `SELECT a AS u`), which PostgreSQL resolves to the select list first.
+ */
+function sortColumn(v: unknown, outputs: (Node | undefined)[]): { qualifier?: string; column: string } | undefined {
+  const ordinal = asNode(asNode(asNode(v)?.['A_Const'])?.['ival'])?.['ival'];
+  if (typeof ordinal === 'number') return columnRef(outputs[ordinal - 1]?.['val']);
+  const col = columnRef(v);
+  if (col && !col.qualifier) {
+    const named = outputs.find((o) => o?.['name'] === col.column);
+    if (named) return columnRef(named['val']);
+  }
+  return col;
+}
+
 function isValueLike(v: unknown): boolean {
   const n = asNode(v);
   if (!n) return false;
@@ -138,6 +156,9 @@ class ShapeBuilder {
       this.shape.target = this.shape.tables.at(-1);
       for (const f of asList(u['fromClause'])) this.fromItem(f, scope);
       this.where(u['whereClause'], scope);
+      this.shape.setColumns = asList(u['targetList'])
+        .map((t) => asNode(asNode(t)?.['ResTarget'])?.['name'])
+        .filter((n): n is string => typeof n === 'string');
       this.walkForSubqueries(u['targetList']);
     } else if (stmt['DeleteStmt']) {
       this.shape.kind = 'delete';
@@ -179,9 +200,10 @@ class ShapeBuilder {
     const joinsAfter = this.shape.uses.filter((u) => u.kind === 'join' && u.scope === scope).length;
     const directTables = from.filter((f) => asNode(f)?.['RangeVar']).length;
     if (directTables > 1 && joinsAfter === 0 && joinsBefore === joinsAfter) this.shape.crossJoinScopes.push(scope);
+    const outputs = asList(sel['targetList']).map((t) => asNode(asNode(t)?.['ResTarget']));
     for (const s of asList(sel['sortClause'])) {
       const by = asNode(asNode(s)?.['SortBy']);
-      const col = by && columnRef(by['node']);
+      const col = by && sortColumn(by['node'], outputs);
       if (col)
         this.shape.uses.push({
           scope,
@@ -280,6 +302,11 @@ class ShapeBuilder {
       this.walkForSubqueries([l, r]);
       return;
     }
+    // `col = ANY($1)` / `col = ANY(ARRAY[…])`: an equality lookup of several values, like IN.
+    if (kind === 'AEXPR_OP_ANY' && op === '=' && lc && isValueLike(r)) {
+      this.shape.uses.push({ scope, ...lc, kind: 'eq' });
+      return;
+    }
     if (kind === 'AEXPR_IN' && lc) {
       this.shape.uses.push({ scope, ...lc, kind: 'eq' });
       return;
@@ -298,6 +325,8 @@ class ShapeBuilder {
           columns: [col],
           detail: `${kind === 'AEXPR_ILIKE' ? 'ILIKE' : 'LIKE'} '%…'`,
         });
+      } else if (lc && kind === 'AEXPR_LIKE' && typeof pattern === 'string' && /^[^%_\\]+[%_]/.test(pattern)) {
+        this.shape.uses.push({ scope, ...lc, kind: 'prefix' });
       } else if (!lc) this.nonSargable(l, r, scope);
       return;
     }
@@ -379,7 +408,7 @@ class ShapeBuilder {
  * aliases, columns compared with values (equality or range), join columns,
  * ORDER BY (with direction) and GROUP BY, and predicates no B-tree can use.
  */
-export function parseStatement(text: string): ShapeOutcome {
+export function readStatementShape(text: string): ShapeOutcome {
   const parsed = parseSql(text);
   if (!parsed.ok) return { ok: false, reason: 'unparseable', error: parsed.error };
   if (parsed.tree.length !== 1)
@@ -387,4 +416,13 @@ export function parseStatement(text: string): ShapeOutcome {
   const builder = new ShapeBuilder();
   builder.statement(parsed.tree[0] as Node);
   return { ok: true, shape: builder.shape };
+}
+
+/**
+ * {@link readStatementShape} for callers outside the package: loads the WASM parser first, so it works
+ * whether or not anything else has used the parser yet.
+ */
+export async function parseStatement(text: string): Promise<ShapeOutcome> {
+  await loadParser();
+  return readStatementShape(text);
 }

@@ -1,4 +1,4 @@
-import { type Database, mapDatabaseError, quoteIdent } from '@voicehive/db-core';
+import { type Database, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface PlanNode {
@@ -118,7 +118,7 @@ export class PlanSession implements AsyncDisposable {
 
   async #run(text: string, values?: unknown[]): Promise<pg.QueryResult | pg.QueryResult[]> {
     this.roundTrips++;
-    return (await this.#client.query(text, values)) as unknown as pg.QueryResult | pg.QueryResult[];
+    return (await this.#client.query(tagSql(text), values)) as unknown as pg.QueryResult | pg.QueryResult[];
   }
 
   async explain(text: string, paramCount: number, extra = ''): Promise<ExplainOutcome> {
@@ -133,11 +133,14 @@ export class PlanSession implements AsyncDisposable {
         // One fixed name keeps the PREPARE text stable per statement, so where utility statements are
         // tracked they add one pg_stat_statements entry per statement rather than one per EXPLAIN.
         const args = Array.from({ length: paramCount }, () => 'NULL').join(', ');
+        // Executor-start partition pruning runs with the NULL arguments and removes every partition ("Subplans
+        // Removed"), so the plan would name no index at all although the generic plan's cost counts them; with
+        // pruning off the plan keeps every partition's scan. The generic plan's cost is the same either way.
         // The newline ends a trailing `--` comment in the statement text before our own statements.
         const all = (await this.#run(
-          `PREPARE dbrs_plan AS ${body}\n; EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args}); DEALLOCATE dbrs_plan`,
+          `SET enable_partition_pruning = off; PREPARE dbrs_plan AS ${body}\n; EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args}); DEALLOCATE dbrs_plan; RESET enable_partition_pruning`,
         )) as pg.QueryResult[];
-        result = all[1]!;
+        result = all[2]!;
       }
       const raw = result.rows[0]?.['QUERY PLAN'];
       const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
@@ -145,7 +148,7 @@ export class PlanSession implements AsyncDisposable {
       return { ok: true, plan, cost: plan['Total Cost'] };
     } catch (err) {
       // A batch that failed after its PREPARE leaves dbrs_plan behind; the next PREPARE would collide.
-      await this.#run('DEALLOCATE ALL').catch(() => {});
+      await this.#run(`DEALLOCATE ALL; RESET enable_partition_pruning`).catch(() => {});
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }

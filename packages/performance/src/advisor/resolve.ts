@@ -6,6 +6,8 @@ export interface TableUsage {
   table: TableInfo;
   eq: string[];
   range: string[];
+  /** `LIKE 'abc%'`: a range on the column, which needs text_pattern_ops unless its collation is C. */
+  prefix: string[];
   join: string[];
   sort: { column: string; desc: boolean }[];
   group: string[];
@@ -69,7 +71,7 @@ export function resolveUsage(shape: StatementShape, ctx: ResolveContext): TableU
     if (!ref) continue;
     const table = resolved.get(ref)!;
     if (!ctx.columns.get(table.oid)?.has(use.column)) continue;
-    const u = usages.get(ref) ?? { table, eq: [], range: [], join: [], sort: [], group: [] };
+    const u = usages.get(ref) ?? { table, eq: [], range: [], prefix: [], join: [], sort: [], group: [] };
     usages.set(ref, u);
     const c = use.column;
     if (use.kind === 'sort') push(u.sort, { column: c, desc: use.direction === 'DESC' }, (s) => s.column === c);

@@ -1,5 +1,6 @@
 import type { NonSargable, StatementShape } from '../advisor/parse-statement.js';
 import type { PlanNode } from '../advisor/plan-session.js';
+import { findStaleStatistics } from '../advisor/stale-statistics.js';
 import type { TableInfo } from '../catalog/catalog.js';
 
 export type FindingKind =
@@ -31,6 +32,13 @@ export interface FindingInput {
   calls: number;
   /** EXPLAIN ANALYZE plan, only when the configuration allows it. */
   analyzedPlan?: PlanNode;
+}
+
+/** With stale statistics the plan (and any index advice) is computed from numbers that no longer hold. */
+function staleFix(info: TableInfo, rel: string | undefined): string | undefined {
+  const stale = findStaleStatistics([info])[0];
+  if (!stale) return undefined;
+  return `Run ANALYZE ${rel ?? stale.table} first: ${stale.modifiedSinceAnalyze} of ~${stale.rows} rows changed since its last ANALYZE (${stale.lastAnalyzed ?? 'never'}), so this plan and the index advice rest on statistics that no longer describe the table.`;
 }
 
 const shortText = (q: string): string => (q.length > 200 ? `${q.slice(0, 197)}...` : q);
@@ -99,9 +107,11 @@ export function findingsFor(
           kind: 'seq_scan_large_table',
           node: nodeName(n, info),
           why: `Reads all ~${Math.round(info.reltuples)} rows of ${rel}${n.Filter ? ` to keep those matching ${n.Filter}` : ''}.`,
-          fix: n.Filter
-            ? 'Add an index on the filtered columns (see indexRecommendations), or make the predicate sargable.'
-            : 'Add a selective WHERE clause or LIMIT; an unfiltered scan of a large table is rarely needed per request.',
+          fix:
+            staleFix(info, rel) ??
+            (n.Filter
+              ? 'Add an index on the filtered columns (see indexRecommendations), or make the predicate sargable.'
+              : 'Add a selective WHERE clause or LIMIT; an unfiltered scan of a large table is rarely needed per request.'),
         });
       }
       if (n['Node Type'] === 'Nested Loop') {

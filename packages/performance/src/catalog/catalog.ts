@@ -21,6 +21,12 @@ export interface TableInfo {
   /** Rows written that touched indexes (inserts, non-HOT updates, deletes) since the statistics reset. */
   writes: number;
   nLiveTup: number;
+  /** A partitioned parent (relkind `p`): its reltuples is the sum over its leaf partitions until it is analysed. */
+  partitioned?: boolean;
+  /** Rows modified since the last ANALYZE (pg_stat_get_mod_since_analyze). */
+  modSinceAnalyze?: number;
+  /** Last ANALYZE or autoanalyze, ISO text; null when never analysed since the statistics reset. */
+  lastAnalyzed?: string | null;
 }
 
 export interface IndexInfo {
@@ -66,7 +72,15 @@ const EXCLUDED_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') 
  */
 export async function loadTables(db: SqlRunner, options: QueryOptions = {}): Promise<TableInfo[]> {
   const { rows } = await db.query<Record<string, string | number>>(
-    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS reltuples,
+    // A partitioned parent's reltuples stays -1 until someone runs ANALYZE on the parent (autovacuum never does):
+    // its size is the sum of its leaf partitions.
+    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
+            (CASE WHEN c.relkind = 'p' AND c.reltuples < 0
+                  THEN (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) pt
+                          JOIN pg_class l ON l.oid = pt.relid WHERE pt.isleaf)
+                  ELSE c.reltuples END)::float8 AS reltuples,
+            pg_stat_get_mod_since_analyze(c.oid) AS mod_since_analyze,
+            greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid))::text AS last_analyzed,
             c.relpages::int8 AS relpages, pg_stat_get_numscans(c.oid) AS seq_scan,
             pg_stat_get_tuples_returned(c.oid) AS seq_tup_read,
             (pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
@@ -90,6 +104,9 @@ export async function loadTables(db: SqlRunner, options: QueryOptions = {}): Pro
     idxScan: 0,
     writes: Number(r['writes']),
     nLiveTup: Number(r['n_live_tup']),
+    partitioned: r['relkind'] === 'p',
+    modSinceAnalyze: Number(r['mod_since_analyze'] ?? 0),
+    lastAnalyzed: r['last_analyzed'] === null || r['last_analyzed'] === undefined ? null : String(r['last_analyzed']),
   }));
 }
 
@@ -216,10 +233,12 @@ export async function loadColumnStats(
     avg_width: number;
   }>(
     `SELECT schemaname, tablename, attname, null_frac::float8 AS null_frac, n_distinct::float8 AS n_distinct, avg_width
-       FROM pg_stats WHERE (schemaname || '.' || tablename) = ANY($1::text[]) AND NOT inherited`,
+       FROM pg_stats WHERE (schemaname || '.' || tablename) = ANY($1::text[])
+      ORDER BY inherited DESC`,
     [tables.map((t) => tableKey(t.schema, t.name))],
     options,
   );
+  // A partitioned parent only has inherited statistics; elsewhere the table's own (read last) win.
   for (const r of rows) {
     out.set(`${tableKey(r.schemaname, r.tablename)}.${r.attname}`, {
       nullFrac: Number(r.null_frac),
@@ -228,4 +247,27 @@ export async function loadColumnStats(
     });
   }
   return out;
+}
+
+/**
+ * Columns of these tables where `LIKE 'abc%'` cannot use a default-opclass B-tree: a collatable column whose
+ * collation is not C or POSIX (the database default resolved through pg_database). Keys are `oid.column`.
+ */
+export async function loadPatternOpsColumns(
+  db: SqlRunner,
+  tableOids: number[],
+  options: QueryOptions = {},
+): Promise<Set<string>> {
+  if (tableOids.length === 0) return new Set();
+  const { rows } = await db.query<{ relid: string; attname: string }>(
+    `SELECT a.attrelid::int8 AS relid, a.attname
+       FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+        AND coalesce(CASE WHEN co.collname = 'default'
+                          THEN (SELECT datcollate FROM pg_database WHERE datname = current_database())
+                          ELSE co.collcollate END, 'icu') NOT IN ('C', 'POSIX')`,
+    [tableOids],
+    options,
+  );
+  return new Set(rows.map((r) => `${Number(r.relid)}.${r.attname}`));
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@voicehive/db-core';
-import { parseStatement } from '../advisor/parse-statement.js';
+import { readStatementShape } from '../advisor/parse-statement.js';
 
 export type Severity = 'warning' | 'critical';
 
@@ -24,7 +24,7 @@ export interface SlowQueryEvents {
 
 /** First table of a statement, for the `table` field of the log line. */
 export function firstTable(query: string): string | null {
-  const parsed = parseStatement(query);
+  const parsed = readStatementShape(query);
   if (!parsed.ok) return null;
   const t = parsed.shape.tables[0];
   return t ? (t.schema ? `${t.schema}.${t.name}` : t.name) : null;

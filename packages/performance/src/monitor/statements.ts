@@ -1,4 +1,4 @@
-import { type QueryOptions, quoteIdent } from '@voicehive/db-core';
+import { isSuiteStatement, type QueryOptions, quoteIdent } from '@voicehive/db-core';
 import type { SqlRunner } from '../catalog/catalog.js';
 import { extensionMinor } from './capabilities.js';
 
@@ -64,19 +64,24 @@ export function statementColumns(extVersion: string | undefined): string {
   return cols.join(', ');
 }
 
+/**
+ * pg_stat_statements entries of this database. The suite's own statements (tagged `/* dbrs *\/`, and pg_dump's
+ * `COPY … TO stdout`) are left out unless `includeSuiteStatements`: they are not the application's workload.
+ */
 export async function readStatements(
   db: SqlRunner,
   ext: { version?: string; schema?: string },
-  options: QueryOptions = {},
+  options: QueryOptions & { includeSuiteStatements?: boolean } = {},
 ): Promise<StatementStats[]> {
   const view = `${quoteIdent(ext.schema ?? 'public')}.pg_stat_statements`;
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT ${statementColumns(ext.version)} FROM ${view}
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL`,
     [],
-    options,
+    options.signal ? { signal: options.signal } : {},
   );
-  return rows.map((r) => ({
+  const kept = options.includeSuiteStatements ? rows : rows.filter((r) => !isSuiteStatement(String(r['query'] ?? '')));
+  return kept.map((r) => ({
     queryid: String(r['queryid']),
     userid: Number(r['userid']),
     toplevel: Boolean(r['toplevel']),

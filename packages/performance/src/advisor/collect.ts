@@ -1,0 +1,133 @@
+import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import { tableKey } from '../catalog/catalog.js';
+import { buildCandidates, type CandidateIndex, candidateKey, coveringIndex } from './candidates.js';
+import { resolveUsage } from './resolve.js';
+import type { Workload } from './workload.js';
+
+export interface CandidateEntry {
+  candidate: CandidateIndex;
+  statements: Set<string>;
+  table: TableInfo;
+}
+
+/** Single-column indexes that only pay together: one per column of `a = $1 OR b = $2` (a BitmapOr). */
+export interface CandidateBundle {
+  key: string;
+  table: TableInfo;
+  members: CandidateIndex[];
+  statements: Set<string>;
+}
+
+export interface Collected {
+  candidates: Map<string, CandidateEntry>;
+  bundles: CandidateBundle[];
+  smallTables: string[];
+  covered: string[];
+}
+
+/**
+ * Stage 2: candidate indexes from every statement's use of every table, minus tiny tables and what existing
+ * indexes already serve; a range/equality candidate folds into its sort-ordered twin; OR across columns of
+ * one table gives a bundle of single-column indexes.
+ */
+export function collectCandidates(input: {
+  workload: Workload;
+  indexes: IndexInfo[];
+  minTableRows: number;
+  maxColumns: number;
+}): Collected {
+  const { workload, indexes } = input;
+  const candidates = new Map<string, CandidateEntry>();
+  const small = new Set<string>();
+  const covered: string[] = [];
+  const rangeColumns = new Map<number, Set<string>>();
+  for (const p of workload.prepared) {
+    for (const u of p.usages) {
+      const set = rangeColumns.get(u.table.oid) ?? new Set<string>();
+      for (const c of [...u.range, ...u.sort.map((x) => x.column)]) set.add(c);
+      rangeColumns.set(u.table.oid, set);
+    }
+  }
+  for (const p of workload.prepared) {
+    for (const u of p.usages) {
+      if (u.table.reltuples < input.minTableRows) {
+        small.add(tableKey(u.table.schema, u.table.name));
+        continue;
+      }
+      const rangeElsewhere = rangeColumns.get(u.table.oid) ?? new Set<string>();
+      const needsPatternOps = (c: string) => workload.patternOps.has(`${u.table.oid}.${c}`);
+      for (const c of buildCandidates(u, workload.statsFor(u.table), {
+        maxColumns: input.maxColumns,
+        rangeElsewhere,
+        needsPatternOps,
+      })) {
+        if (coveringIndex(c, indexes)) {
+          if (!covered.includes(c.key)) covered.push(c.key);
+          continue;
+        }
+        const entry = candidates.get(c.key) ?? { candidate: c, statements: new Set<string>(), table: u.table };
+        entry.statements.add(p.stat.queryid);
+        candidates.set(c.key, entry);
+      }
+    }
+  }
+  // Direction only matters for ORDER BY: fold a range/equality candidate into the
+  // same columns ordered for a sort, so one index serves both statements.
+  for (const [key, entry] of candidates) {
+    if (entry.candidate.servesSort) continue;
+    const names = entry.candidate.columns.map((c) => c.name).join(',');
+    const twin = [...candidates.values()].find(
+      (o) =>
+        o.candidate.servesSort &&
+        o.candidate.tableOid === entry.candidate.tableOid &&
+        o.candidate.columns.map((c) => c.name).join(',') === names,
+    );
+    if (twin) {
+      for (const id of entry.statements) twin.statements.add(id);
+      candidates.delete(key);
+    }
+  }
+  return {
+    candidates,
+    bundles: collectOrBundles(workload, indexes, input.minTableRows),
+    smallTables: [...small].sort(),
+    covered,
+  };
+}
+
+function collectOrBundles(workload: Workload, indexes: IndexInfo[], minTableRows: number): CandidateBundle[] {
+  const bundles = new Map<string, CandidateBundle>();
+  for (const p of workload.prepared) {
+    for (const ns of p.shape.nonSargable) {
+      if (ns.kind !== 'or_across_columns') continue;
+      // Resolve the OR's columns as if they were equality uses of the same query level.
+      const usages = resolveUsage(
+        { ...p.shape, uses: ns.columns.map((c) => ({ scope: ns.scope, ...c, kind: 'eq' as const })) },
+        workload.resolveCtx,
+      );
+      if (usages.length !== 1 || usages[0]!.eq.length < 2) continue;
+      const u = usages[0]!;
+      if (u.table.reltuples < minTableRows) continue;
+      const members: CandidateIndex[] = [];
+      for (const column of u.eq) {
+        const cols = [{ name: column, desc: false }];
+        const c: CandidateIndex = {
+          key: candidateKey(u.table.schema, u.table.name, cols),
+          tableOid: u.table.oid,
+          schema: u.table.schema,
+          table: u.table.name,
+          columns: cols,
+          eqCount: 1,
+          servesSort: false,
+        };
+        if (!coveringIndex(c, indexes)) members.push(c);
+      }
+      if (members.length === 0) continue;
+      const key = members.map((m) => m.key).join(' + ');
+      const b = bundles.get(key) ?? { key, table: u.table, members, statements: new Set<string>() };
+      b.statements.add(p.stat.queryid);
+      bundles.set(key, b);
+    }
+  }
+  return [...bundles.values()];
+}

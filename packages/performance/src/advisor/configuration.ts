@@ -1,0 +1,184 @@
+import { throwIfAborted } from '@voicehive/db-core';
+import { indexNamesInPlan, type PlanSession } from './plan-session.js';
+
+/** A statement the selection can re-plan. */
+export interface PlannedStatement {
+  id: string;
+  weight: number;
+  baseCost: number;
+  text: string;
+  paramCount: number;
+}
+
+/**
+ * One choice for the selection: usually one index, or several that only pay together (one per column of an
+ * `a = $1 OR b = $2`, which the planner combines with a BitmapOr).
+ */
+export interface ConfigCandidate {
+  key: string;
+  tableKey: string;
+  /** hypopg definitions (CREATE INDEX without CONCURRENTLY), one per index of the choice. */
+  definitions: string[];
+  /** Key columns of a single-index choice, to drop a chosen index another chosen one starts with. */
+  columns: string[];
+  sizeBytes: number;
+  writePenalty: number;
+  /** Statements on its table(s): the ones re-planned when it is valued. */
+  statements: string[];
+  /** Overrides the budget's minStatementImprovement. */
+  minImprovement?: number;
+  /** Latest known cost of each statement with this choice added to the configuration of that moment. */
+  costs: Map<string, number>;
+}
+
+export interface ConfigBudget {
+  maxIndexes: number;
+  maxTotalBytes: number;
+  minStatementImprovement: number;
+  minSavingPerCall: number;
+  /** How many top choices a round re-values under the current configuration before taking the best. Default 3. */
+  recheck?: number;
+}
+
+export interface ConfigSelection {
+  key: string;
+  marginalBenefit: number;
+  statements: string[];
+}
+
+export interface ConfigOutcome {
+  selection: ConfigSelection[];
+  whatIfCalls: number;
+}
+
+interface Valued {
+  net: number;
+  helped: string[];
+}
+
+/**
+ * Greedy selection that values every choice under the whole configuration chosen so far plus that choice:
+ * hypopg keeps the chosen indexes in place while a candidate is added, so a statement joining two tables is
+ * costed with both indexes at once. An index that only pays together with one chosen earlier (the inner side
+ * of a join once the outer side is indexed) shows its gain in the round after; the choices sharing statements
+ * with the latest pick are re-planned for those statements. A round re-values its leading choices before
+ * taking one (lazy greedy): estimates from earlier configurations can only be checked by planning again.
+ */
+export async function selectUnderConfiguration(input: {
+  session: PlanSession;
+  statements: PlannedStatement[];
+  candidates: ConfigCandidate[];
+  budget: ConfigBudget;
+  signal?: AbortSignal;
+}): Promise<ConfigOutcome> {
+  const { session, budget, signal } = input;
+  const byId = new Map(input.statements.map((s) => [s.id, s]));
+  const current = new Map(input.statements.map((s) => [s.id, s.baseCost]));
+  const remaining = [...input.candidates];
+  const chosen: { c: ConfigCandidate; sel: ConfigSelection; oids: number[] }[] = [];
+  let usedBytes = 0;
+  let whatIfCalls = 0;
+
+  const value = (c: ConfigCandidate): Valued => {
+    let gain = 0;
+    const helped: string[] = [];
+    for (const [id, cost] of c.costs) {
+      const s = byId.get(id);
+      if (!s) continue;
+      const now = current.get(id)!;
+      const enough =
+        cost <= s.baseCost * (1 - (c.minImprovement ?? budget.minStatementImprovement)) &&
+        s.baseCost - cost >= budget.minSavingPerCall;
+      if (enough && cost < now) {
+        gain += (now - cost) * s.weight;
+        helped.push(id);
+      }
+    }
+    return { net: gain - c.writePenalty, helped };
+  };
+
+  /** Plans `ids` with the configuration plus `c`; records the cost of those whose plan uses one of its indexes. */
+  const replan = async (c: ConfigCandidate, ids: string[]): Promise<void> => {
+    const created: { oid: number; name: string }[] = [];
+    try {
+      for (const def of c.definitions) {
+        created.push(await session.createHypothetical(def));
+        whatIfCalls++;
+      }
+      const names = new Set(created.map((h) => h.name));
+      for (const id of ids) {
+        throwIfAborted(signal, 'index advice');
+        const s = byId.get(id);
+        if (!s) continue;
+        const out = await session.explain(s.text, s.paramCount);
+        whatIfCalls++;
+        const uses = out.ok && [...indexNamesInPlan(out.plan)].some((n) => names.has(n));
+        if (out.ok && uses) c.costs.set(id, out.cost);
+        else c.costs.delete(id);
+      }
+    } finally {
+      for (const h of created) await session.dropHypothetical(h.oid);
+    }
+  };
+
+  while (chosen.length < budget.maxIndexes && remaining.length > 0) {
+    throwIfAborted(signal, 'index advice');
+    const fits = (c: ConfigCandidate) => usedBytes + c.sizeBytes <= budget.maxTotalBytes;
+    const ranked = (): { c: ConfigCandidate; v: Valued }[] =>
+      remaining
+        .filter(fits)
+        .map((c) => ({ c, v: value(c) }))
+        .filter((x) => x.v.net > 0)
+        .sort((a, b) => b.v.net - a.v.net || b.v.helped.length - a.v.helped.length || a.c.sizeBytes - b.c.sizeBytes);
+    let order = ranked();
+    let best: { c: ConfigCandidate; v: Valued } | undefined;
+    const checked = new Set<ConfigCandidate>();
+    // The first round's costs were planned under the empty configuration: no recheck needed.
+    const recheck = chosen.length === 0 ? 0 : (budget.recheck ?? 3);
+    while (order.length > 0) {
+      const top = order[0]!;
+      if (checked.has(top.c) || checked.size >= recheck) {
+        best = top;
+        break;
+      }
+      checked.add(top.c);
+      await replan(top.c, top.c.statements);
+      order = ranked();
+    }
+    if (!best) break;
+    const { c, v } = best;
+    const oids: number[] = [];
+    for (const def of c.definitions) {
+      oids.push((await session.createHypothetical(def)).oid);
+      whatIfCalls++;
+    }
+    for (const id of v.helped) current.set(id, Math.min(current.get(id)!, c.costs.get(id)!));
+    chosen.push({ c, sel: { key: c.key, marginalBenefit: v.net, statements: v.helped }, oids });
+    usedBytes += c.sizeBytes;
+    remaining.splice(remaining.indexOf(c), 1);
+    // Choices that share the statements this one changed: their value under the new configuration.
+    const changed = new Set(v.helped);
+    for (const other of remaining) {
+      const shared = other.statements.filter((id) => changed.has(id));
+      if (shared.length > 0) await replan(other, shared);
+    }
+  }
+  for (const { oids } of chosen) for (const oid of oids) await session.dropHypothetical(oid);
+
+  // A single index that leads another chosen index on the same table is served by it.
+  const selection = chosen
+    .filter(
+      ({ c }) =>
+        !chosen.some(
+          ({ c: o }) =>
+            o !== c &&
+            o.tableKey === c.tableKey &&
+            c.definitions.length === 1 &&
+            o.definitions.length === 1 &&
+            o.columns.length > c.columns.length &&
+            c.columns.every((col, i) => o.columns[i] === col),
+        ),
+    )
+    .map((x) => x.sel);
+  return { selection, whatIfCalls };
+}

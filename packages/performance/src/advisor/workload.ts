@@ -1,0 +1,148 @@
+import { throwIfAborted } from '@voicehive/db-core';
+import {
+  type ColumnStats,
+  loadColumnStats,
+  loadColumns,
+  loadPatternOpsColumns,
+  type SqlRunner,
+  type TableInfo,
+  tableKey,
+} from '../catalog/catalog.js';
+import type { StatementStats } from '../monitor/statements.js';
+import { readStatementShape, type StatementShape } from './parse-statement.js';
+import type { QualPredicate } from './qualstats.js';
+import { buildResolveContext, type ResolveContext, resolveUsage, type TableUsage } from './resolve.js';
+
+export interface Prepared {
+  stat: StatementStats;
+  shape: StatementShape;
+  usages: TableUsage[];
+}
+
+export interface Workload {
+  prepared: Prepared[];
+  unparseable: number;
+  notApplicable: number;
+  /** Tables the workload's statements name, by oid. */
+  referenced: Map<number, TableInfo>;
+  resolveCtx: ResolveContext;
+  statsFor: (t: TableInfo) => (col: string) => ColumnStats | undefined;
+  /** `oid.column` keys where `LIKE 'abc%'` needs text_pattern_ops. */
+  patternOps: Set<string>;
+  qualstats: { predicates: number; statements: number; columnsAdded: number } | null;
+}
+
+/**
+ * Stage 1 of the advisor: the statements worth planning (by total time, over `minCalls`), parsed, with every
+ * column use resolved to its table, plus the catalog facts candidates need (columns, pg_stats, collations).
+ */
+export async function readWorkload(input: {
+  db: SqlRunner;
+  statements: StatementStats[];
+  tables: TableInfo[];
+  qualstats: QualPredicate[] | undefined;
+  minCalls: number;
+  maxStatements: number;
+  signal?: AbortSignal;
+}): Promise<Workload> {
+  const { signal } = input;
+  const chosen = input.statements
+    .filter((s) => s.calls >= input.minCalls)
+    .sort((a, b) => b.totalExecMs - a.totalExecMs)
+    .slice(0, input.maxStatements);
+  let unparseable = 0;
+  let notApplicable = 0;
+  const parsed: { stat: StatementStats; shape: StatementShape }[] = [];
+  for (const stat of chosen) {
+    const out = readStatementShape(stat.query);
+    if (!out.ok) {
+      unparseable++;
+      continue;
+    }
+    if (!['select', 'update', 'delete', 'insert'].includes(out.shape.kind) || out.shape.tables.length === 0) {
+      notApplicable++;
+      continue;
+    }
+    parsed.push({ stat, shape: out.shape });
+  }
+
+  const tablesByKey = new Map(input.tables.map((t) => [tableKey(t.schema, t.name), t]));
+  const tablesByOid = new Map(input.tables.map((t) => [t.oid, t]));
+  const quals = new Map<string, QualPredicate[]>();
+  for (const q of input.qualstats ?? []) (quals.get(q.queryid) ?? quals.set(q.queryid, []).get(q.queryid)!).push(q);
+  const referenced = new Map<number, TableInfo>();
+  const byName = buildResolveContext(input.tables, new Map()).tablesByName;
+  for (const p of parsed) {
+    for (const ref of p.shape.tables) {
+      const t = ref.schema ? tablesByKey.get(tableKey(ref.schema, ref.name)) : byName.get(ref.name);
+      if (t) referenced.set(t.oid, t);
+    }
+    // pg_qualstats names the base tables, also those behind a view the statement reads.
+    for (const q of quals.get(p.stat.queryid) ?? []) {
+      const t = tablesByOid.get(q.tableOid);
+      if (t) referenced.set(t.oid, t);
+    }
+  }
+  throwIfAborted(signal, 'index advice');
+  const oids = [...referenced.keys()];
+  const columns = await loadColumns(input.db, oids, signal ? { signal } : {});
+  const stats = await loadColumnStats(input.db, [...referenced.values()], signal ? { signal } : {});
+  const statsFor =
+    (t: TableInfo) =>
+    (col: string): ColumnStats | undefined =>
+      stats.get(`${tableKey(t.schema, t.name)}.${col}`);
+  const resolveCtx = buildResolveContext([...referenced.values()], columns);
+
+  const prepared: Prepared[] = [];
+  const qualstats = input.qualstats ? { predicates: input.qualstats.length, statements: 0, columnsAdded: 0 } : null;
+  for (const p of parsed) {
+    const usages = resolveUsage(p.shape, resolveCtx);
+    const seen = quals.get(p.stat.queryid);
+    if (seen && qualstats) {
+      qualstats.statements++;
+      qualstats.columnsAdded += mergeQualstats(usages, seen, tablesByOid);
+    }
+    if (usages.length === 0 && p.shape.tables.every((t) => !resolveCtx.tablesByName.has(t.name))) {
+      notApplicable++;
+      continue;
+    }
+    prepared.push({ ...p, usages });
+  }
+  const withPrefix = [...new Set(prepared.flatMap((p) => p.usages.filter((u) => u.prefix.length > 0)))];
+  const patternOps =
+    withPrefix.length > 0
+      ? await loadPatternOpsColumns(
+          input.db,
+          [...new Set(withPrefix.map((u) => u.table.oid))],
+          signal ? { signal } : {},
+        )
+      : new Set<string>();
+  return { prepared, unparseable, notApplicable, referenced, resolveCtx, statsFor, patternOps, qualstats };
+}
+
+/**
+ * Adds the predicates pg_qualstats saw for a statement to its table usages:
+ * columns compared through a view, or inside anything the parser cannot
+ * resolve, become candidate columns too. Returns how many uses it added.
+ */
+function mergeQualstats(
+  usages: TableUsage[],
+  predicates: QualPredicate[],
+  tablesByOid: Map<number, TableInfo>,
+): number {
+  let added = 0;
+  for (const q of predicates) {
+    const table = tablesByOid.get(q.tableOid);
+    if (!table) continue;
+    let usage = usages.find((u) => u.table.oid === q.tableOid);
+    if (!usage) {
+      usage = { table, eq: [], range: [], prefix: [], join: [], sort: [], group: [] };
+      usages.push(usage);
+    }
+    const known = [...usage.eq, ...usage.range, ...usage.prefix, ...usage.join].includes(q.column);
+    if (known) continue;
+    usage[q.kind].push(q.column);
+    added++;
+  }
+  return added;
+}
