@@ -1,4 +1,4 @@
-import { type Database, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
+import { type Database, DBRS_TAG, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface PlanNode {
@@ -136,9 +136,10 @@ export class PlanSession implements AsyncDisposable {
         // Executor-start partition pruning runs with the NULL arguments and removes every partition ("Subplans
         // Removed"), so the plan would name no index at all although the generic plan's cost counts them; with
         // pruning off the plan keeps every partition's scan. The generic plan's cost is the same either way.
-        // The newline ends a trailing `--` comment in the statement text before our own statements.
+        // Each statement of the batch carries the tag: pg_stat_statements keeps each one's text from just after
+        // the previous semicolon. The newline ends a trailing `--` comment in the statement text before our own statements.
         const all = (await this.#run(
-          `SET enable_partition_pruning = off; PREPARE dbrs_plan AS ${body}\n; EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args}); DEALLOCATE dbrs_plan; RESET enable_partition_pruning`,
+          `SET enable_partition_pruning = off; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} RESET enable_partition_pruning`,
         )) as pg.QueryResult[];
         result = all[2]!;
       }
@@ -148,7 +149,7 @@ export class PlanSession implements AsyncDisposable {
       return { ok: true, plan, cost: plan['Total Cost'] };
     } catch (err) {
       // A batch that failed after its PREPARE leaves dbrs_plan behind; the next PREPARE would collide.
-      await this.#run(`DEALLOCATE ALL; RESET enable_partition_pruning`).catch(() => {});
+      await this.#run(`DEALLOCATE ALL; ${DBRS_TAG} RESET enable_partition_pruning`).catch(() => {});
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }
