@@ -1,6 +1,6 @@
 import { DbrsError, type TaskDefinition } from '@voicehive/db-core';
+import type { BackupType } from './kinds.js';
 import type { DatabaseBackupManager } from './manager.js';
-import type { BackupType } from './types.js';
 
 export interface BackupScheduleOptions {
   /** Cron for createBackup, e.g. `0 3 * * *`. Default: no backup task. */

@@ -1,37 +1,19 @@
 import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
+import type { BackupManifest } from './catalog/manifest.js';
+import type {
+  BackupType,
+  CompressionType,
+  GfsPolicy,
+  NamedPassphrase,
+  PgTool,
+  ProgressEvent,
+  StorageType,
+} from './kinds.js';
 import type { StorageConfig } from './storage/create-storage.js';
 import type { BackupStorage } from './storage/types.js';
 
-/** What kind of backup: `pg_dump` (logical) or `pg_basebackup` (physical). */
-export const BackupType = {
-  LOGICAL: 'logical',
-  PHYSICAL: 'physical',
-} as const;
-export type BackupType = (typeof BackupType)[keyof typeof BackupType];
-
-/** Where backups are stored. */
-export const StorageType = {
-  LOCAL: 'local',
-  S3: 's3',
-  AZURE: 'azure',
-  GCS: 'gcs',
-} as const;
-export type StorageType = (typeof StorageType)[keyof typeof StorageType];
-
-export type CompressionType = 'zstd' | 'gzip' | 'none';
-
-/** Grandfather-father-son counts: keep the newest backup of each of the last N days / ISO weeks / months. */
-export interface GfsPolicy {
-  daily?: number;
-  weekly?: number;
-  monthly?: number;
-}
-
-/** A passphrase with an explicit id (the id goes into manifests and object headers). */
-export interface NamedPassphrase {
-  id: string;
-  passphrase: string;
-}
+export type { BackupPhase, CompressionType, GfsPolicy, NamedPassphrase, PgTool, ProgressEvent } from './kinds.js';
+export { BackupType, StorageType } from './kinds.js';
 
 /**
  * The manager's configuration. The storage keys are the flat ones of the
@@ -105,26 +87,6 @@ export interface BackupConfig extends Omit<StorageConfig, 'storageType'> {
   actor?: string;
 }
 
-/** Client tools, plus `postgres`: the server binary a physical level-3 verification starts (exact major). */
-export type PgTool =
-  | 'pg_dump'
-  | 'pg_dumpall'
-  | 'pg_restore'
-  | 'pg_basebackup'
-  | 'pg_verifybackup'
-  | 'psql'
-  | 'postgres';
-
-export type BackupPhase = 'prepare' | 'dump' | 'upload' | 'manifest' | 'download' | 'restore' | 'verify' | 'cleanup';
-
-export interface ProgressEvent {
-  phase: BackupPhase;
-  /** Raw (uncompressed, unencrypted) bytes processed so far in this phase. */
-  bytes: number;
-  /** Bytes per second since the phase started. */
-  rate: number;
-}
-
 export interface CreateBackupOptions {
   type?: BackupType;
   signal?: AbortSignal;
@@ -154,5 +116,5 @@ export interface BackupResult {
   /** Bytes stored after compression and encryption. */
   storedBytes: number;
   durationMs: number;
-  manifest: import('./catalog/manifest.js').BackupManifest;
+  manifest: BackupManifest;
 }

@@ -1,5 +1,5 @@
 import { DbrsError } from '@voicehive/db-core';
-import type { BackupType, CompressionType } from '../types.js';
+import type { BackupType, CompressionType } from '../kinds.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 1;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Database, Logger } from '@voicehive/db-core';
 import type { ManifestObject } from '../catalog/manifest.js';
-import type { PgTool } from '../types.js';
+import type { PgTool } from '../kinds.js';
 
 /** What a dump strategy needs from the manager; storage details stay behind `store`. */
 export interface DumpContext {

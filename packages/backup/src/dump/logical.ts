@@ -41,10 +41,13 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
       const base = ['--no-password', `--snapshot=${snap.snapshotId}`, '-Z0', ...filters];
       if (jobs === 1) {
         const pipe = ctx.zstd ? zstdPipe(ctx.zstd.program, ctx.zstd.level) : undefined;
-        const tool = spawnTool('pg_dump', pgDump, ['-Fc', ...base], { env: ctx.env, stdout: pipe?.stdin ?? 'pipe' });
+        const tool = spawnTool('pg_dump', pgDump, ['-Fc', ...base], {
+          env: ctx.env,
+          stdout: pipe?.stdin ?? 'pipe',
+          signal: ctx.signal,
+          operation: 'backup',
+        });
         pipe?.attach(tool);
-        const onAbort = () => tool.child.kill('SIGTERM');
-        ctx.signal?.addEventListener('abort', onAbort, { once: true });
         try {
           if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_dump', pid: tool.child.pid });
           objects.push(
@@ -56,8 +59,6 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
         } catch (err) {
           tool.child.kill('SIGKILL');
           throw ctx.signal?.aborted ? abortError(ctx.signal, 'backup') : err;
-        } finally {
-          ctx.signal?.removeEventListener('abort', onAbort);
         }
       } else {
         format = 'directory';
@@ -67,17 +68,11 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
           const tool = spawnTool('pg_dump', pgDump, ['-Fd', `-j${jobs}`, '-f', out, ...base], {
             env: ctx.env,
             stdout: 'ignore',
+            signal: ctx.signal,
+            operation: 'backup',
           });
-          const onAbort = () => tool.child.kill('SIGTERM');
-          ctx.signal?.addEventListener('abort', onAbort, { once: true });
           if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_dump', pid: tool.child.pid });
-          try {
-            await tool.exited;
-          } catch (err) {
-            throw ctx.signal?.aborted ? abortError(ctx.signal, 'backup') : err;
-          } finally {
-            ctx.signal?.removeEventListener('abort', onAbort);
-          }
+          await tool.exited;
           // toc.dat first so a reader can list the archive from the first object.
           const files = (await readdir(out)).sort((a, b) =>
             a === 'toc.dat' ? -1 : b === 'toc.dat' ? 1 : a.localeCompare(b),

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { abortError } from '@voicehive/db-core';
 import { spawnTool } from '../tools/pg-tools.js';
 import type { DumpContext, DumpOutcome } from './context.js';
 import { countRows, listUserTables } from './snapshot.js';
@@ -43,18 +42,10 @@ export async function physicalBackup(
         // zstd inside pg_basebackup as it receives: the 2x larger plain tar never touches the temp disk.
         ...(clientZstd ? [`--compress=client-zstd:level=${ctx.compression.level ?? 3}`] : []),
       ],
-      { env: ctx.env, stdout: 'ignore' },
+      { env: ctx.env, stdout: 'ignore', signal: ctx.signal, operation: 'backup' },
     );
-    const onAbort = () => tool.child.kill('SIGTERM');
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
     if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_basebackup', pid: tool.child.pid });
-    try {
-      await tool.exited;
-    } catch (err) {
-      throw ctx.signal?.aborted ? abortError(ctx.signal, 'backup') : err;
-    } finally {
-      ctx.signal?.removeEventListener('abort', onAbort);
-    }
+    await tool.exited;
     const manifest = JSON.parse(await readFile(join(out, 'backup_manifest'), 'utf8')) as {
       'WAL-Ranges'?: Array<{ Timeline: number; 'Start-LSN': string; 'End-LSN': string }>;
       Files?: Array<{ Path: string; Size: number }>;

@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { Duplex, PassThrough, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { DbrsError } from '@voicehive/db-core';
-import type { CompressionType } from '../types.js';
+import type { CompressionType } from '../kinds.js';
 
 export interface CompressionOptions {
   /** zstd default 3, gzip default 1. */

@@ -1,8 +1,8 @@
 import { type Duplex, PassThrough, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { abortError, DbrsError, isDbrsError } from '@voicehive/db-core';
+import type { CompressionType } from '../kinds.js';
 import type { BackupStorage } from '../storage/types.js';
-import type { CompressionType } from '../types.js';
 import { createCompressor, createDecompressor } from './compression.js';
 import { ByteCounter, HashingCounter } from './counting.js';
 import type { KeyRing } from './encryption/keyring.js';

@@ -1,8 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { abortError, DbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
+import type { PgTool } from '../kinds.js';
 import { spawnTool } from '../tools/pg-tools.js';
-import type { PgTool } from '../types.js';
 import type { ObjectOpener } from './fetch.js';
 
 export interface GlobalsRestoreResult {

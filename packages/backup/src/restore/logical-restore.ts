@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { abortError, DbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
+import type { PgTool } from '../kinds.js';
 import { spawnTool } from '../tools/pg-tools.js';
-import type { PgTool } from '../types.js';
 import type { ObjectOpener } from './fetch.js';
 
 export interface LogicalRestoreOptions {
@@ -86,17 +86,13 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
     const tool = spawnTool('pg_restore', pgRestore, [...args, `--jobs=${jobs}`, input], {
       env: o.env,
       stdout: 'ignore',
+      signal: o.signal,
+      operation: 'restore',
     });
     if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
-    const onAbort = () => tool.child.kill('SIGTERM');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await tool.exited;
-    } catch (err) {
+    await tool.exited.catch((err) => {
       throw o.signal?.aborted ? abortError(o.signal, 'restore') : restoreFailed(err);
-    } finally {
-      o.signal?.removeEventListener('abort', onAbort);
-    }
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

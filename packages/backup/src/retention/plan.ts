@@ -1,5 +1,5 @@
 import { DbrsError } from '@voicehive/db-core';
-import type { GfsPolicy } from '../types.js';
+import type { GfsPolicy } from '../kinds.js';
 
 export interface RetentionPolicy {
   retentionDays?: number;

@@ -3,8 +3,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { DbrsError } from '@voicehive/db-core';
-import type { PgTool } from '../types.js';
+import { abortError, DbrsError } from '@voicehive/db-core';
+import type { PgTool } from '../kinds.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -98,24 +98,35 @@ export function assertToolVersion(tool: PgTool, version: ToolVersion, serverMajo
 
 export interface RunningTool {
   child: ChildProcess;
-  /** Resolves on exit 0; rejects with TOOL_FAILED quoting stderr (never the environment). */
+  /**
+   * Resolves on exit 0; rejects with TOOL_FAILED quoting stderr (never the
+   * environment), or with the abort error when the signal stopped it.
+   */
   exited: Promise<void>;
   stderr(): string;
+  /** SIGKILLs the tool if it still runs and resolves once it has been reaped. Safe to call twice. */
+  stop(): Promise<void>;
 }
 
-export function spawnTool(
-  tool: PgTool,
-  path: string,
-  args: string[],
-  options: {
-    env: NodeJS.ProcessEnv;
-    stdin?: 'pipe' | 'ignore';
-    stdout?: 'pipe' | 'ignore' | Writable;
-    cwd?: string;
-    /** Characters of stderr kept. Default 16384. */
-    stderrLimit?: number;
-  },
-): RunningTool {
+export interface SpawnToolOptions {
+  env: NodeJS.ProcessEnv;
+  stdin?: 'pipe' | 'ignore';
+  stdout?: 'pipe' | 'ignore' | Writable;
+  cwd?: string;
+  /** Characters of stderr kept. Default 16384. */
+  stderrLimit?: number;
+  /** Aborting sends SIGTERM (the tool's own clean stop) and `exited` rejects with the abort error. */
+  signal?: AbortSignal;
+  /** Names the operation in the abort error ("The backup was aborted."). Default the tool's name. */
+  operation?: string;
+}
+
+/**
+ * The one way this package starts a child tool: stderr captured and
+ * bounded, exit turned into a promise, abort wired to SIGTERM, and a stop()
+ * that every error path can await so no child outlives its operation.
+ */
+export function spawnTool(tool: PgTool, path: string, args: string[], options: SpawnToolOptions): RunningTool {
   const child = spawn(path, args, {
     env: options.env,
     cwd: options.cwd,
@@ -125,6 +136,12 @@ export function spawnTool(
   child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += d.toString();
   });
+  // A pipe the tool closed early (it exited) must not become an unhandled stream error.
+  child.stdin?.on('error', () => {});
+  const signal = options.signal;
+  const onAbort = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (err) =>
       reject(
@@ -134,16 +151,29 @@ export function spawnTool(
         }),
       ),
     );
-    child.on('close', (code, signal) => {
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
       if (code === 0) return resolve();
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (signal?.aborted) return reject(abortError(signal, options.operation ?? tool));
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       reject(
         new DbrsError('TOOL_FAILED', `${tool} ${how}${stderr ? `: ${stderr.trim().slice(0, 2000)}` : '.'}`, {
-          details: { tool, code, signal },
+          details: { tool, code, signal: sig },
         }),
       );
     });
   });
   exited.catch(() => {});
-  return { child, exited, stderr: () => stderr };
+  if (signal?.aborted) onAbort();
+  const spawned = child.pid !== undefined;
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    async stop() {
+      if (!spawned) return;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await closed;
+    },
+  };
 }

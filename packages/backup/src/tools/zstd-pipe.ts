@@ -11,7 +11,7 @@ export interface ZstdPipe {
   /** Pass as the producer's stdout: the producer writes into zstd through an OS pipe. */
   stdin: NonNullable<ReturnType<typeof spawn>['stdin']>;
   /** Call once the producer is spawned: drops this process's copy of zstd's stdin so zstd sees EOF. */
-  attach(producer: RunningTool): void;
+  attach(producer: Pick<RunningTool, 'child' | 'exited' | 'stderr'>): void;
 }
 
 /**

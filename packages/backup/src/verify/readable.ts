@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BackupManifest } from '../catalog/manifest.js';
+import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
 import { spawnTool } from '../tools/pg-tools.js';
-import type { PgTool } from '../types.js';
 
 export interface ReadableCheckOptions {
   manifest: BackupManifest;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { type Database, DbrsError, type Logger } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import { countRows, listUserTables } from '../dump/snapshot.js';
+import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
 import { logicalRestore } from '../restore/logical-restore.js';
 import { createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
-import type { PgTool } from '../types.js';
 import { runAmcheck } from './amcheck.js';
 import { compareRowCounts } from './row-counts.js';
 

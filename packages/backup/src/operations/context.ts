@@ -1,0 +1,65 @@
+import type { Database, Logger } from '@voicehive/db-core';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ResolvedSettings } from '../config.js';
+import type { BackupPhase, PgTool, ProgressEvent } from '../kinds.js';
+import type { BackupMetrics } from '../metrics.js';
+import type { KeyRing } from '../pipeline/encryption/keyring.js';
+import type { BackupStorage } from '../storage/types.js';
+import { locateTool } from '../tools/pg-tools.js';
+import type { BackupConfig } from '../types.js';
+
+/** What exists once the manager is initialised: every operation gets all three, never a half. */
+export interface Ready {
+  storage: BackupStorage;
+  catalog: Catalog;
+  keyRing: KeyRing;
+}
+
+export type AuditOutcome = 'success' | 'failure';
+
+/** The manager's long-lived collaborators, handed to each operation with its `Ready` resources. */
+export interface OperationContext extends Ready {
+  /** The manager's connection (the server being backed up / restored to). */
+  db: Database;
+  config: BackupConfig;
+  settings: ResolvedSettings;
+  logger: Logger;
+  metrics: BackupMetrics | undefined;
+  /** Writes an audit entry; a failed write is logged, never thrown (the work already happened). */
+  audit(action: string, target: string, outcome: AuditOutcome, details: Record<string, unknown>): Promise<void>;
+}
+
+/** Finds each tool once per operation, preferring the server's major version. */
+export function toolLocator(config: BackupConfig, serverMajor: number): (tool: PgTool) => string {
+  const cache = new Map<PgTool, string>();
+  return (tool) => {
+    let p = cache.get(tool);
+    if (!p) {
+      p = locateTool(tool, { binDir: config.binDir, toolPaths: config.toolPaths, serverMajor });
+      cache.set(tool, p);
+    }
+    return p;
+  };
+}
+
+/** A progress reporter for one phase, throttled to 4 events a second; a throwing callback is logged, not fatal. */
+export function progressReporter(
+  logger: Logger,
+  phase: BackupPhase,
+  onProgress: ((e: ProgressEvent) => void) | undefined,
+): (bytes: number, force?: boolean) => void {
+  const started = performance.now();
+  let last = 0;
+  return (bytes, force = false) => {
+    if (!onProgress) return;
+    const now = performance.now();
+    if (!force && now - last < 250) return;
+    last = now;
+    const secs = (now - started) / 1000;
+    try {
+      onProgress({ phase, bytes, rate: secs > 0 ? Math.round(bytes / secs) : 0 });
+    } catch (err) {
+      logger.warn({ event: 'progress_callback_failed', err }, 'onProgress threw');
+    }
+  };
+}

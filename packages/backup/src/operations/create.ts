@@ -1,0 +1,297 @@
+import { tmpdir } from 'node:os';
+import {
+  abortError,
+  type Database,
+  DbrsError,
+  getServerVersion,
+  isDbrsError,
+  LeaderLock,
+  type Logger,
+  type ServerVersion,
+  throwIfAborted,
+} from '@voicehive/db-core';
+import { newBackupId } from '../catalog/backup-id.js';
+import { type BackupManifest, MANIFEST_FORMAT } from '../catalog/manifest.js';
+import type { DumpContext, DumpOutcome } from '../dump/context.js';
+import { logicalDump } from '../dump/logical.js';
+import { physicalBackup } from '../dump/physical.js';
+import { BackupType, type PgTool } from '../kinds.js';
+import { COMPRESSION_SUFFIX } from '../pipeline/compression.js';
+import { writeObject } from '../pipeline/object-io.js';
+import { databaseExists, siblingDatabase } from '../restore/target.js';
+import { connectionEnv } from '../tools/connection-env.js';
+import { assertToolVersion, toolVersion } from '../tools/pg-tools.js';
+import type { BackupResult, CreateBackupOptions } from '../types.js';
+import { type OperationContext, progressReporter, toolLocator } from './context.js';
+
+/** One backup run: what every stage below reads. */
+interface Run {
+  ctx: OperationContext;
+  options: CreateBackupOptions;
+  database: string;
+  type: BackupType;
+  backupId: string;
+  startedAt: Date;
+  started: number;
+  log: Logger;
+}
+
+/** The server side of a run, found once the lock is held. */
+interface Source {
+  target: Database;
+  server: ServerVersion;
+  mainTool: PgTool;
+  mainVersion: { major: number; text: string };
+  toolPath: (tool: PgTool) => string;
+}
+
+/**
+ * Stages: validate → lock → open the database and check tool versions →
+ * dump through the pipeline into the folder → write the manifest (last:
+ * its presence is what makes the folder a backup) → metrics and audit.
+ * Any failure removes what was written and releases the lock.
+ */
+export async function createBackup(
+  ctx: OperationContext,
+  database: string | undefined,
+  options: CreateBackupOptions,
+): Promise<BackupResult> {
+  const run = startRun(ctx, database, options);
+  const lock = new LeaderLock(ctx.db, { name: `backup:${run.database}`, logger: ctx.logger });
+  let owned: Database | undefined;
+  const written = { any: false };
+  try {
+    await lock.acquireOrThrow({ timeoutMs: ctx.settings.lockTimeoutMs, signal: options.signal });
+    const source = await openSource(run);
+    if (source.target !== ctx.db) owned = source.target;
+    run.log.info({ event: 'backup_started', storage: ctx.catalog.storage.location }, 'backup started');
+    const { outcome, progress, rawDone } = await dump(run, source, written);
+    progress(rawDone(), true);
+    throwIfAborted(options.signal, 'backup');
+    const manifest = buildManifest(run, source, outcome);
+    progressReporter(ctx.logger, 'manifest', options.onProgress)(0, true);
+    await ctx.catalog.writeManifest(manifest, options.signal);
+    return await recordSuccess(run, manifest);
+  } catch (caught) {
+    throw await recordFailure(run, caught, written.any);
+  } finally {
+    await lock.close().catch(() => {});
+    await owned?.close().catch(() => {});
+  }
+}
+
+function startRun(ctx: OperationContext, database: string | undefined, options: CreateBackupOptions): Run {
+  const dbName = database ?? ctx.db.info.database;
+  if (typeof dbName !== 'string' || dbName === '') {
+    throw new DbrsError('INVALID_ARGUMENT', 'createBackup needs a database name.', {
+      hint: 'Pass the name, or connect to it.',
+    });
+  }
+  const type = options.type ?? ctx.settings.backupType;
+  if (type !== BackupType.LOGICAL && type !== BackupType.PHYSICAL) {
+    throw new DbrsError('INVALID_ARGUMENT', `Unknown backup type "${String(type)}".`, {
+      hint: "Use 'logical' or 'physical'.",
+    });
+  }
+  throwIfAborted(options.signal, 'backup');
+  const started = performance.now();
+  const startedAt = new Date();
+  const backupId = newBackupId(startedAt);
+  const log = ctx.logger.child({ backupId, database: dbName, type });
+  return { ctx, options, database: dbName, type, backupId, startedAt, started, log };
+}
+
+/** The database to dump (the manager's own, or a sibling on the same server) and tools matching its version. */
+async function openSource(run: Run): Promise<Source> {
+  const { ctx, options, database } = run;
+  let target: Database;
+  if (database === ctx.db.info.database) target = ctx.db;
+  else {
+    if (!(await databaseExists(ctx.db, database, options.signal))) {
+      throw new DbrsError(
+        'NOT_FOUND',
+        `Database "${database}" does not exist on ${ctx.db.info.host}:${ctx.db.info.port}.`,
+        {
+          hint: 'Check the name (SELECT datname FROM pg_database).',
+          details: { database },
+        },
+      );
+    }
+    target = siblingDatabase(ctx.db, database);
+  }
+  try {
+    const server = await getServerVersion(target);
+    const mainTool: PgTool = run.type === BackupType.LOGICAL ? 'pg_dump' : 'pg_basebackup';
+    const toolPath = toolLocator(ctx.config, server.major);
+    const mainVersion = await toolVersion(toolPath(mainTool), mainTool);
+    assertToolVersion(mainTool, mainVersion, server.major, server.text);
+    if (options.globals)
+      assertToolVersion(
+        'pg_dumpall',
+        await toolVersion(toolPath('pg_dumpall'), 'pg_dumpall'),
+        server.major,
+        server.text,
+      );
+    return { target, server, mainTool, mainVersion, toolPath };
+  } catch (err) {
+    if (target !== ctx.db) await target.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs the dump strategy; `store` streams each object through compression and encryption into the folder. */
+async function dump(run: Run, source: Source, written: { any: boolean }) {
+  const { ctx, options, database, backupId } = run;
+  const { settings, keyRing, catalog } = ctx;
+  const progress = progressReporter(ctx.logger, 'dump', options.onProgress);
+  let rawDone = 0;
+  const dumpCtx: DumpContext = {
+    db: source.target,
+    database,
+    env: connectionEnv(ctx.db, database),
+    toolPath: source.toolPath,
+    tempDir: settings.tempDir ?? tmpdir(),
+    signal: options.signal,
+    onSpawn: options.onSpawn,
+    logger: run.log,
+    compression: { kind: settings.compression, level: settings.compressionLevel },
+    zstd:
+      settings.compression === 'zstd' && settings.zstdProgram
+        ? { program: settings.zstdProgram, level: settings.compressionLevel ?? 3 }
+        : undefined,
+    store: async (path, role, stream, precompressed) => {
+      written.any = true;
+      const name = `${path}${COMPRESSION_SUFFIX[settings.compression]}${keyRing.encrypting ? '.vhbk' : ''}`;
+      const stored = await writeObject(stream, {
+        storage: catalog.storage,
+        key: catalog.key(database, backupId, name),
+        compression: precompressed ? 'none' : settings.compression,
+        compressionLevel: settings.compressionLevel,
+        zstdProgram: settings.zstdProgram,
+        keyRing,
+        signal: options.signal,
+        metadata: { backup_id: backupId, role: role.replace(/-/g, '_') },
+        onRawBytes: (n) => progress(rawDone + n),
+      });
+      const rawBytes = precompressed ? precompressed.rawBytes() : stored.rawBytes;
+      rawDone += rawBytes;
+      return { name, path, role, rawBytes, storedBytes: stored.storedBytes, sha256: stored.sha256 };
+    },
+  };
+  const outcome: DumpOutcome =
+    run.type === BackupType.LOGICAL
+      ? await logicalDump(dumpCtx, {
+          tables: options.tables,
+          excludeTables: options.excludeTables,
+          schemas: options.schemas,
+          excludeSchemas: options.excludeSchemas,
+          jobs: options.jobs,
+          globals: options.globals,
+          rowCounts: settings.rowCounts,
+        })
+      : await physicalBackup(dumpCtx, { toolMajor: source.mainVersion.major, rowCounts: settings.rowCounts });
+  return { outcome, progress, rawDone: () => rawDone };
+}
+
+function buildManifest(run: Run, source: Source, outcome: DumpOutcome): BackupManifest {
+  const { options, ctx } = run;
+  const finishedAt = new Date();
+  const objects = outcome.objects;
+  return {
+    formatVersion: MANIFEST_FORMAT,
+    backupId: run.backupId,
+    type: run.type,
+    database: run.database,
+    status: 'completed',
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: Math.round(performance.now() - run.started),
+    server: {
+      version: source.server.text,
+      versionNum: source.server.num,
+      systemIdentifier: outcome.systemIdentifier,
+      ...(outcome.superuser ? { superuser: outcome.superuser } : {}),
+    },
+    tool: { name: source.mainTool, version: source.mainVersion.text },
+    format: outcome.format,
+    options: {
+      tables: options.tables,
+      excludeTables: options.excludeTables,
+      schemas: options.schemas,
+      excludeSchemas: options.excludeSchemas,
+      jobs: options.jobs,
+      globals: options.globals,
+    },
+    wal: outcome.wal,
+    compression: ctx.settings.compression,
+    encryption: ctx.keyRing.encrypting
+      ? { algorithm: 'aes-256-gcm-chunked', keyIds: ctx.keyRing.encryptionKeyIds }
+      : null,
+    sizes: {
+      rawBytes: objects.reduce((n, o) => n + o.rawBytes, 0),
+      storedBytes: objects.reduce((n, o) => n + o.storedBytes, 0),
+    },
+    objects,
+    rowCounts: outcome.rowCounts,
+    ...(outcome.rowCountsNextXid ? { rowCountsNextXid: outcome.rowCountsNextXid } : {}),
+    snapshotId: outcome.snapshotId,
+  };
+}
+
+async function recordSuccess(run: Run, manifest: BackupManifest): Promise<BackupResult> {
+  const { ctx, database, type, backupId } = run;
+  const labels = { database, type };
+  const durationMs = manifest.durationMs;
+  ctx.metrics?.status.set(labels, 1);
+  ctx.metrics?.duration.observe(labels, durationMs / 1000);
+  ctx.metrics?.size.set(labels, manifest.sizes.storedBytes);
+  ctx.metrics?.lastSuccess.set(labels, new Date(manifest.finishedAt).getTime() / 1000);
+  run.log.info({ event: 'backup_completed', durationMs, ...manifest.sizes }, 'backup completed');
+  await ctx.audit('backup.create', `${database}/${backupId}`, 'success', {
+    type,
+    storedBytes: manifest.sizes.storedBytes,
+    durationMs,
+  });
+  return {
+    backupId,
+    database,
+    type,
+    sizeBytes: manifest.sizes.rawBytes,
+    storedBytes: manifest.sizes.storedBytes,
+    durationMs,
+    manifest,
+  };
+}
+
+/** Removes a partial folder (cleanup finds it after the grace period if this fails), counts and audits the failure. */
+async function recordFailure(run: Run, caught: unknown, wroteAnything: boolean): Promise<DbrsError> {
+  const { ctx, options, database, type, backupId, log } = run;
+  const err = options.signal?.aborted ? abortError(options.signal, 'backup') : toBackupError(caught);
+  if (wroteAnything) {
+    await ctx.catalog
+      .deleteFolder(database, backupId)
+      .catch((cleanupErr) =>
+        log.warn(
+          { event: 'backup_cleanup_failed', err: cleanupErr },
+          'could not remove the partial backup; cleanup will after the grace period',
+        ),
+      );
+  }
+  if (err.code !== 'LOCK_NOT_ACQUIRED') {
+    const labels = { database, type };
+    ctx.metrics?.status.set(labels, 0);
+    ctx.metrics?.failures.inc({ ...labels, code: err.code });
+  }
+  log.error({ event: 'backup_failed', code: err.code, err }, 'backup failed');
+  await ctx.audit('backup.create', `${database}/${backupId}`, 'failure', {
+    type,
+    code: err.code,
+    message: err.message,
+  });
+  return err;
+}
+
+function toBackupError(err: unknown): DbrsError {
+  if (isDbrsError(err)) return err;
+  return new DbrsError('BACKUP_FAILED', `Backup failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,189 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { abortError, createDatabase, type Database, DbrsError, parseDatabaseUrl } from '@voicehive/db-core';
+import { assertBackupId } from '../catalog/backup-id.js';
+import type { BackupManifest } from '../catalog/manifest.js';
+import { BackupType, type PgTool, type ProgressEvent } from '../kinds.js';
+import { type ObjectOpener, objectOpener } from '../restore/fetch.js';
+import { restoreGlobals } from '../restore/globals.js';
+import { logicalRestore } from '../restore/logical-restore.js';
+import { assertRestorable, createDatabaseIfMissing, siblingDatabase } from '../restore/target.js';
+import { connectionEnv } from '../tools/connection-env.js';
+import { extractPhysical } from '../verify/readable.js';
+import { type OperationContext, progressReporter, toolLocator } from './context.js';
+
+export interface RestoreOptions {
+  /** A database URL to restore into (must exist). */
+  targetUrl?: string | URL;
+  /** A database on the backed-up server; created when missing. */
+  targetDatabase?: string;
+  /** Physical backups: directory to lay the data directory out in (must be empty or absent). */
+  targetDirectory?: string;
+  /** Drop and recreate objects in a non-empty target. Default false: refuse (TARGET_NOT_EMPTY). */
+  clean?: boolean;
+  /** pg_restore --jobs; >1 downloads to a temp file first. Default 1. */
+  jobs?: number;
+  /** Only these tables ("table" or "schema.table"). */
+  tables?: string[];
+  schemaOnly?: boolean;
+  /** Keep object owners from the dump. Default true. */
+  owners?: boolean;
+  /**
+   * Replay the backup's `pg_dumpall --globals-only` (roles, tablespaces) with
+   * psql before pg_restore; roles that already exist are tolerated and
+   * listed in the result. Note that, as with pg_dumpall, existing roles get
+   * the backup's attributes and passwords. Needs a backup taken with
+   * `globals: true` and a superuser on the target. Default false.
+   */
+  restoreGlobals?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  onSpawn?: (info: { tool: PgTool; pid: number }) => void;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  targetDatabase: string;
+  durationMs: number;
+  /** With restoreGlobals: the errors psql printed for roles/tablespaces that already existed. */
+  globals?: { alreadyExisted: string[] };
+}
+
+/** One restore: what the stages below read. */
+interface Restore {
+  ctx: OperationContext;
+  backupId: string;
+  manifest: BackupManifest;
+  opener: ObjectOpener;
+  options: RestoreOptions;
+  toolPath: (tool: PgTool) => string;
+  started: number;
+  report: (bytes: number, force?: boolean) => void;
+}
+
+/** Stages: check the request → find the manifest → restore into a directory (physical) or a database (logical). */
+export async function restoreBackup(
+  ctx: OperationContext,
+  backupId: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
+  assertBackupId(backupId);
+  const targets = [options.targetUrl, options.targetDatabase, options.targetDirectory].filter((t) => t !== undefined);
+  if (targets.length !== 1) {
+    throw new DbrsError(
+      'INVALID_ARGUMENT',
+      'restoreBackup needs exactly one of targetUrl, targetDatabase or targetDirectory.',
+      {
+        hint: 'Use targetDatabase for a database on this server (created when missing), targetUrl for another server, targetDirectory for a physical backup.',
+      },
+    );
+  }
+  const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
+  const run: Restore = {
+    ctx,
+    backupId,
+    manifest,
+    opener: objectOpener(ctx.catalog.storage, manifest, ctx.keyRing),
+    options,
+    toolPath: toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000)),
+    started: performance.now(),
+    report: progressReporter(ctx.logger, 'restore', options.onProgress),
+  };
+  run.report(0, true);
+  if (manifest.type === BackupType.PHYSICAL) return restorePhysical(run);
+  if (options.targetDirectory) throw new DbrsError('INVALID_ARGUMENT', 'targetDirectory is only for physical backups.');
+  return restoreLogical(run);
+}
+
+async function restorePhysical(run: Restore): Promise<RestoreResult> {
+  const { ctx, manifest, options, backupId } = run;
+  const targetDirectory = options.targetDirectory;
+  if (!targetDirectory) {
+    throw new DbrsError('INVALID_ARGUMENT', 'A physical backup restores into a directory: pass targetDirectory.');
+  }
+  if (options.restoreGlobals) {
+    throw new DbrsError('INVALID_ARGUMENT', 'restoreGlobals is for logical backups.', {
+      hint: 'A physical backup already holds the whole cluster, roles included.',
+    });
+  }
+  const existing = await readdir(targetDirectory).catch(() => [] as string[]);
+  if (existing.length > 0) {
+    throw new DbrsError('TARGET_NOT_EMPTY', `Target directory ${targetDirectory} is not empty.`, {
+      hint: 'Restore a physical backup into an empty directory, then start PostgreSQL on it.',
+    });
+  }
+  const auditTarget = `${manifest.database}/${backupId}`;
+  try {
+    await extractPhysical({ manifest, opener: run.opener, signal: options.signal }, targetDirectory);
+  } catch (err) {
+    await ctx.audit('backup.restore', auditTarget, 'failure', { message: (err as Error).message });
+    throw err;
+  }
+  const durationMs = Math.round(performance.now() - run.started);
+  await ctx.audit('backup.restore', auditTarget, 'success', { targetDirectory });
+  return { backupId, targetDatabase: targetDirectory, durationMs };
+}
+
+/** The target database: one on this server (created when missing) or the one a URL names. */
+async function openTarget(run: Restore): Promise<{ target: Database; targetName: string; env: NodeJS.ProcessEnv }> {
+  const { ctx, options } = run;
+  if (options.targetDatabase !== undefined) {
+    const targetName = options.targetDatabase;
+    if (typeof targetName !== 'string' || targetName === '' || targetName.length > 63) {
+      throw new DbrsError('INVALID_ARGUMENT', 'targetDatabase must be a database name of 1–63 characters.');
+    }
+    await createDatabaseIfMissing(ctx.db, targetName, options.signal);
+    return { target: siblingDatabase(ctx.db, targetName), targetName, env: connectionEnv(ctx.db, targetName) };
+  }
+  const url = String(options.targetUrl);
+  const targetName = parseDatabaseUrl(url).database;
+  const target = createDatabase(url, { poolMax: 2 });
+  return { target, targetName, env: connectionEnv(target, targetName) };
+}
+
+async function restoreLogical(run: Restore): Promise<RestoreResult> {
+  const { ctx, manifest, options, backupId, opener, toolPath } = run;
+  const { target, targetName, env } = await openTarget(run);
+  const auditTarget = `${manifest.database}/${backupId}`;
+  try {
+    await assertRestorable(target, options.clean ?? false, options.signal);
+    // Before pg_restore, so ownership and grants in the dump find their roles.
+    const globals = options.restoreGlobals
+      ? await restoreGlobals({ manifest, opener, env, targetDatabase: targetName, toolPath, signal: options.signal })
+      : undefined;
+    await logicalRestore({
+      manifest,
+      opener,
+      env,
+      targetDatabase: targetName,
+      toolPath,
+      jobs: options.jobs,
+      tables: options.tables,
+      schemaOnly: options.schemaOnly,
+      clean: options.clean,
+      owners: options.owners,
+      tempDir: ctx.settings.tempDir ?? tmpdir(),
+      signal: options.signal,
+      onSpawn: options.onSpawn,
+    });
+    const durationMs = Math.round(performance.now() - run.started);
+    run.report(manifest.sizes.rawBytes, true);
+    ctx.logger.info({ event: 'backup_restored', backupId, target: targetName, durationMs }, 'restore completed');
+    await ctx.audit('backup.restore', auditTarget, 'success', {
+      targetDatabase: targetName,
+      durationMs,
+      ...(globals ? { globals: true } : {}),
+    });
+    return { backupId, targetDatabase: targetName, durationMs, ...(globals ? { globals } : {}) };
+  } catch (err) {
+    const e = options.signal?.aborted ? abortError(options.signal, 'restore') : err;
+    await ctx.audit('backup.restore', auditTarget, 'failure', {
+      targetDatabase: targetName,
+      code: (e as DbrsError).code,
+      message: (e as Error).message,
+    });
+    throw e;
+  } finally {
+    await target.close().catch(() => {});
+  }
+}
