@@ -17,6 +17,7 @@ export { backtest } from './forecast/backtest.js';
 export type { CleanOptions, CleanResult, DropReason } from './forecast/clean.js';
 export { cleanSeries } from './forecast/clean.js';
 export type {
+  ChangePoint,
   DaysUntil,
   ForecastOptions,
   ForecastStatus,

@@ -63,7 +63,9 @@ describe('forecasts on synthetic series with a known truth (60 days, hourly)', (
 
   it('weekly seasonality is not tried before two weeks of history, and says so', () => {
     const s = syntheticSeries('weekly_seasonal', { days: 10 });
-    const f = forecastSeries(s.points, { now: s.points.at(-1)!.t, limit: 40 * GiB });
+    // Change detection off: with under two weeks the swing cannot be removed first, and the search may read
+    // it as trend changes and shorten the fitted regime further (see the README's limits).
+    const f = forecastSeries(s.points, { now: s.points.at(-1)!.t, limit: 40 * GiB, changePoints: false });
     const hw = f.models.find((m) => m.model === 'holt_winters')!;
     expect(hw.ok).toBe(false);
     expect(hw.reason).toMatch(/needs 2 weeks of history, has 1\.\d/);

@@ -14,7 +14,7 @@ export interface Choice {
   why: string;
 }
 
-const ORDER: ModelName[] = ['linear', 'holt_damped', 'holt_winters'];
+const ORDER: ModelName[] = ['linear', 'log_linear', 'holt_damped', 'holt_winters'];
 
 /**
  * The model with the lowest backtested error wins; simpler models win ties

@@ -1,12 +1,19 @@
-import { type BacktestResult, backtest } from './backtest.js';
-import { type Candidate, chooseModel } from './choose.js';
+import type { BacktestResult } from './backtest.js';
+import type { ChangePointOptions } from './changepoints.js';
+import { type Choice, chooseModel } from './choose.js';
 import { type CleanOptions, cleanSeries, type DropReason, toFiniteNumber } from './clean.js';
-import { fitHolt } from './holt.js';
-import { type PredictionInterval, standardErrorFn, zFor } from './intervals.js';
-import { fitLinear } from './linear.js';
-import { resample, TIME } from './resample.js';
-import { fitSeasonal } from './seasonal.js';
-import type { FitResult, FittedModel, ModelName, Point, RawPoint } from './types.js';
+import { compete, type ModelReport } from './compete.js';
+import { boundsFn, type PredictionInterval, standardErrorFn, zFor } from './intervals.js';
+import type { OutlierOptions } from './outliers.js';
+import { type ChangePoint, type Prepared, prepareSeries } from './prepare.js';
+import { firstCrossing, horizonGrid, trendTStat } from './project.js';
+import { TIME } from './resample.js';
+import { sanitize } from './sanitize.js';
+import type { ModelName, Point, RawPoint } from './types.js';
+
+export type { ModelReport } from './compete.js';
+export type { ChangePoint } from './prepare.js';
+export { sanitize } from './sanitize.js';
 
 export interface ForecastOptions {
   /** The capacity the series runs into, in the series' units. null/undefined/≤0: unknown (growth only). */
@@ -33,12 +40,16 @@ export interface ForecastOptions {
   intervalLevel?: number;
   /** Horizon for the reported interval, in days. Default 30. */
   intervalHorizonDays?: number;
-  /** Models allowed to compete. Default all three. */
+  /** Models allowed to compete. Default all four. */
   models?: readonly ModelName[];
   /** Grid size cap; long histories are averaged into coarser steps. Default 500. */
   maxPoints?: number;
   /** Extra cleaning rules (non-negative values, maximum age). */
   clean?: Omit<CleanOptions, 'now'>;
+  /** Change-point search tuning; false turns it off (one regime). */
+  changePoints?: ChangePointOptions | false;
+  /** Outlier (Hampel) filter tuning; false turns it off. */
+  outliers?: OutlierOptions | false;
 }
 
 export type ForecastStatus = 'ok' | 'no_growth' | 'insufficient_data' | 'no_model';
@@ -56,14 +67,6 @@ export interface ThresholdForecast extends DaysUntil {
   value: number;
 }
 
-export interface ModelReport {
-  model: ModelName;
-  ok: boolean;
-  reason?: string;
-  /** Mean backtested MAPE over the scored horizons, %. */
-  backtestMape?: number | null;
-}
-
 export interface SeriesForecast {
   status: ForecastStatus;
   /** Why there is no forecast, or why days-until are null. */
@@ -75,7 +78,14 @@ export interface SeriesForecast {
   growthPerDay: number | null;
   model: ModelName | null;
   modelReason?: string;
+  /** Every model that competed, with its own backtest (or why it could not fit). */
   models: ModelReport[];
+  /** Level shifts and trend changes found in the history, oldest first. Models fit only the regime after the last one. */
+  changePoints: ChangePoint[];
+  /** Why change detection did not run (too few points), when it did not. */
+  changePointsReason?: string;
+  /** Start of the history the models were fitted to (after the last trend change), ISO 8601. */
+  fittedFrom: string | null;
   rSquared: number | null;
   backtest: BacktestResult | null;
   daysUntilLimit: DaysUntil;
@@ -87,92 +97,21 @@ export interface SeriesForecast {
     reordered: boolean;
     stepMs: number;
     spanDays: number;
+    /** Grid points replaced as outliers (spikes that returned). */
+    outliers: number;
   };
 }
 
-const ALL_MODELS: ModelName[] = ['linear', 'holt_damped', 'holt_winters'];
+const ALL_MODELS: ModelName[] = ['linear', 'log_linear', 'holt_damped', 'holt_winters'];
 
 function num(x: number | null | undefined): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
 
-function fitter(
-  name: ModelName,
-  stepMs: number,
-  o: Required<Pick<ForecastOptions, 'linearWindowDays' | 'minRSquared' | 'seasonalMinWeeks'>>,
-) {
-  const seasonSteps = (7 * TIME.DAY) / stepMs;
-  return (values: readonly number[]): FitResult => {
-    if (name === 'linear') {
-      return fitLinear(values, {
-        windowSteps: Math.round((o.linearWindowDays * TIME.DAY) / stepMs),
-        minRSquared: o.minRSquared,
-      });
-    }
-    if (name === 'holt_damped') return fitHolt(values);
-    return fitSeasonal(values, seasonSteps, { minSeasons: o.seasonalMinWeeks });
-  };
-}
-
-/**
- * Slope t-statistic of a least-squares line through the trailing window. Even
- * a flat series has a non-zero fitted trend; without this test the widening
- * upper bound would eventually "reach" any limit.
- */
-function trendTStat(values: readonly number[]): number {
-  const n = values.length;
-  if (n < 3) return 0;
-  const xm = (n - 1) / 2;
-  let ym = 0;
-  for (const v of values) ym += v;
-  ym /= n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (i - xm) * (values[i]! - ym);
-    sxx += (i - xm) ** 2;
-  }
-  const slope = sxy / sxx;
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += (values[i]! - (ym + slope * (i - xm))) ** 2;
-  const se = Math.sqrt(sse / (n - 2) / sxx);
-  if (se === 0) return slope === 0 ? 0 : Math.sign(slope) * 1e9;
-  const t = slope / se;
-  return Number.isFinite(t) ? t : 0;
-}
-
-function horizonGrid(maxSteps: number): number[] {
-  const count = Math.min(maxSteps, 4000);
-  const out: number[] = [];
-  for (let i = 1; i <= count; i++) out.push(Math.max(1, Math.round((i * maxSteps) / count)));
-  return out;
-}
-
-function firstCrossing(
-  path: (h: number) => number,
-  current: number,
-  target: number,
-  grid: readonly number[],
-  stepMs: number,
-): number | null {
-  if (current >= target) return 0;
-  let prevH = 0;
-  let prevV = current;
-  for (const h of grid) {
-    const v = path(h);
-    if (!Number.isFinite(v)) return null;
-    if (v >= target) {
-      const frac = v === prevV ? 1 : (target - prevV) / (v - prevV);
-      return ((prevH + Math.min(1, Math.max(0, frac)) * (h - prevH)) * stepMs) / TIME.DAY;
-    }
-    prevH = h;
-    prevV = v;
-  }
-  return null;
-}
+type Samples = SeriesForecast['samples'];
 
 function emptyResult(status: ForecastStatus, reason: string, base: Partial<SeriesForecast>): SeriesForecast {
-  return {
+  return sanitize({
     status,
     reason,
     current: null,
@@ -181,17 +120,19 @@ function emptyResult(status: ForecastStatus, reason: string, base: Partial<Serie
     growthPerDay: null,
     model: null,
     models: [],
+    changePoints: [],
+    fittedFrom: null,
     rSquared: null,
     backtest: null,
     daysUntilLimit: { expected: null, pessimistic: null, reason },
     thresholds: [],
     interval: null,
-    samples: { used: 0, dropped: {}, reordered: false, stepMs: 0, spanDays: 0 },
+    samples: { used: 0, dropped: {}, reordered: false, stepMs: 0, spanDays: 0, outliers: 0 },
     ...base,
-  };
+  });
 }
 
-/** Cleans, resamples, fits every allowed model, backtests, picks the best and projects it onto the limit. */
+/** Cleans, resamples, removes outliers, finds change points, fits every allowed model to the current regime, backtests, picks the best and projects it onto the limit. */
 export function forecastSeries(
   raw: readonly RawPoint[] | readonly Point[],
   options: ForecastOptions = {},
@@ -204,144 +145,114 @@ export function forecastSeries(
   const current = points.length ? points[points.length - 1]!.v : null;
   const usagePercent = current !== null && limit !== null ? num((100 * current) / limit) : null;
   const spanDays = points.length > 1 ? (points[points.length - 1]!.t - points[0]!.t) / TIME.DAY : 0;
-  const thresholdsPercent = (options.thresholdsPercent ?? [80, 90]).filter((p) => Number.isFinite(p) && p > 0);
-  const samplesBase = {
+  const samples: Samples = {
     used: points.length,
     dropped: cleaned.dropped,
     reordered: cleaned.reordered,
     stepMs: 0,
     spanDays,
+    outliers: 0,
   };
-  const base = { current, limit, usagePercent, samples: samplesBase };
-
+  const base = { current, limit, usagePercent, samples };
   const minSamples = options.minSamples ?? 10;
   const minSpanHours = options.minSpanHours ?? 24;
   if (points.length < minSamples) {
     return emptyResult('insufficient_data', `needs at least ${minSamples} valid samples, has ${points.length}`, base);
   }
   if (spanDays * 24 < minSpanHours) {
-    return emptyResult(
-      'insufficient_data',
-      `history spans ${(spanDays * 24).toFixed(1)} h; needs at least ${minSpanHours} h`,
-      base,
-    );
+    const have = (spanDays * 24).toFixed(1);
+    return emptyResult('insufficient_data', `history spans ${have} h; needs at least ${minSpanHours} h`, base);
   }
-
-  const series = resample(points, { maxPoints: options.maxPoints ?? 500 });
-  const { values, stepMs } = series;
-  samplesBase.stepMs = stepMs;
-  const stepsPerDay = TIME.DAY / stepMs;
-  const fitOpts = {
-    linearWindowDays: options.linearWindowDays ?? 30,
+  const prep = prepareSeries(points, {
+    maxPoints: options.maxPoints ?? 500,
+    outliers: options.outliers,
+    changePoints: options.changePoints,
+  });
+  samples.stepMs = prep.series.stepMs;
+  samples.outliers = prep.outliers;
+  const changes = {
+    changePoints: prep.changePoints,
+    ...(prep.changePointsReason ? { changePointsReason: prep.changePointsReason } : {}),
+    fittedFrom: new Date(prep.fittedFrom).toISOString(),
+  };
+  const linearWindowDays = options.linearWindowDays ?? 30;
+  const { candidates, reports } = compete(prep.fitValues, options.models ?? ALL_MODELS, {
+    stepMs: prep.series.stepMs,
+    linearWindowDays,
     minRSquared: options.minRSquared ?? 0.7,
     seasonalMinWeeks: options.seasonalMinWeeks ?? 2,
-  };
-  const minTrain = Math.max(5, Math.ceil(values.length / 3));
-  const candidates: Candidate[] = [];
-  for (const name of options.models ?? ALL_MODELS) {
-    const fit = fitter(name, stepMs, fitOpts);
-    const final = fit(values);
-    // Seasonal models need two seasons in every training prefix, not just in the whole series.
-    const train =
-      name === 'holt_winters'
-        ? Math.max(minTrain, Math.ceil((fitOpts.seasonalMinWeeks * 7 + 0.5) * stepsPerDay))
-        : minTrain;
-    const bt = final.ok
-      ? backtest(values, stepMs, fit, { horizonsDays: options.backtestHorizonsDays, minTrain: train })
-      : null;
-    candidates.push({ name, fit: final, backtest: bt });
-  }
-  const level = values[values.length - 1]!;
-  const models: ModelReport[] = candidates.map((c) => ({
-    model: c.name,
-    ok: c.fit.ok,
-    ...(c.fit.ok ? {} : { reason: c.fit.reason }),
-    ...(c.backtest ? { backtestMape: num(mean(c.backtest.horizons.map((h) => h.mape))) } : {}),
-  }));
+    backtestHorizonsDays: options.backtestHorizonsDays,
+  });
   const linear = candidates.find((c) => c.name === 'linear');
   const rSquared = linear?.fit.ok ? num(linear.fit.model.rSquared) : null;
-  const choice = chooseModel(candidates, level);
+  const choice = chooseModel(candidates, prep.fitValues[prep.fitValues.length - 1]!);
   if (!choice) {
     const reasons = candidates.map((c) => (c.fit.ok ? '' : `${c.name}: ${c.fit.reason}`)).filter(Boolean);
-    return emptyResult('no_model', `no model could be fitted (${reasons.join('; ')})`, { ...base, models });
+    const why = `no model could be fitted (${reasons.join('; ')})`;
+    return emptyResult('no_model', why, { ...base, models: reports, ...changes });
   }
-  const model: FittedModel = choice.model;
-  const z = zFor(options.intervalLevel ?? 0.95);
-  const se = standardErrorFn(model, choice.backtest);
-  const growthPerDay = num(model.trendPerStep * stepsPerDay) ?? 0;
-  const intervalSteps = Math.max(1, Math.round((options.intervalHorizonDays ?? 30) * stepsPerDay));
-  const point = model.predict(intervalSteps);
-  const interval: PredictionInterval = {
-    horizonDays: (intervalSteps * stepMs) / TIME.DAY,
-    level: options.intervalLevel ?? 0.95,
-    point,
-    lower: point - z * se(intervalSteps),
-    upper: point + z * se(intervalSteps),
-  };
-
-  const tStat = trendTStat(values.slice(-Math.max(3, Math.round(fitOpts.linearWindowDays * stepsPerDay))));
-  const growing = tStat >= 3 && growthPerDay > 0;
-  const maxSteps = Math.max(1, Math.round((options.maxHorizonDays ?? 730) * stepsPerDay));
-  const grid = horizonGrid(maxSteps);
-  const cur = current!;
-  const until = (target: number): DaysUntil => {
-    if (cur >= target) return { expected: 0, pessimistic: 0 };
-    if (!growing) {
-      return {
-        expected: null,
-        pessimistic: null,
-        reason: growthPerDay <= 0 || tStat <= -3 ? 'not growing' : 'no significant growth',
-      };
-    }
-    const expected = firstCrossing((h) => model.predict(h), cur, target, grid, stepMs);
-    const pessimistic = firstCrossing((h) => model.predict(h) + z * se(h), cur, target, grid, stepMs);
-    return {
-      expected,
-      pessimistic,
-      ...(expected === null
-        ? { reason: `not reached within ${options.maxHorizonDays ?? 730} days by the point forecast` }
-        : {}),
-    };
-  };
-  const daysUntilLimit: DaysUntil =
-    limit === null ? { expected: null, pessimistic: null, reason: 'limit unknown' } : until(limit);
-  const thresholds: ThresholdForecast[] =
-    limit === null
-      ? []
-      : thresholdsPercent.map((p) => ({ percent: p, value: (limit * p) / 100, ...until((limit * p) / 100) }));
-  const result: SeriesForecast = {
-    status: growing ? 'ok' : 'no_growth',
-    ...(growing ? {} : { reason: tStat <= -3 || growthPerDay <= 0 ? 'not growing' : 'no significant growth' }),
+  const projected = project(choice, prep, { options, current: current!, limit, linearWindowDays });
+  return sanitize({
+    ...projected,
     current,
     limit,
     usagePercent,
-    growthPerDay,
-    model: model.name,
+    model: choice.model.name,
     modelReason: choice.why,
-    models,
+    models: reports,
+    ...changes,
     rSquared,
     backtest: choice.backtest,
-    daysUntilLimit,
-    thresholds,
-    interval,
-    samples: samplesBase,
+    samples,
+  });
+}
+
+interface ProjectInput {
+  options: ForecastOptions;
+  current: number;
+  limit: number | null;
+  linearWindowDays: number;
+}
+
+/** The chosen model's interval, growth, and days until the limit and each threshold (point and pessimistic bound). */
+function project(choice: Choice, prep: Prepared, input: ProjectInput) {
+  const { options, current: cur, limit } = input;
+  const { model } = choice;
+  const stepMs = prep.series.stepMs;
+  const stepsPerDay = TIME.DAY / stepMs;
+  const level = options.intervalLevel ?? 0.95;
+  const bounds = boundsFn(model, standardErrorFn(model, choice.backtest), zFor(level));
+  const growthPerDay = num(model.trendPerStep * stepsPerDay) ?? 0;
+  const intervalSteps = Math.max(1, Math.round((options.intervalHorizonDays ?? 30) * stepsPerDay));
+  const interval: PredictionInterval = {
+    horizonDays: (intervalSteps * stepMs) / TIME.DAY,
+    level,
+    point: model.predict(intervalSteps),
+    ...bounds(intervalSteps),
   };
-  return sanitize(result);
-}
-
-function mean(xs: readonly (number | null)[]): number | null {
-  const ok = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-  return ok.length > 0 && ok.length === xs.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
-}
-
-/** Last line of defence: a non-finite number anywhere becomes null, so NaN can never reach a dashboard or a gauge. */
-export function sanitize<T>(value: T): T {
-  if (typeof value === 'number') return (Number.isFinite(value) ? value : null) as T;
-  if (Array.isArray(value)) return value.map((v) => sanitize(v)) as T;
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = sanitize(v);
-    return out as T;
-  }
-  return value;
+  const tStat = trendTStat(prep.fitValues.slice(-Math.max(3, Math.round(input.linearWindowDays * stepsPerDay))));
+  const growing = tStat >= 3 && growthPerDay > 0;
+  const notGrowing = growthPerDay <= 0 || tStat <= -3 ? 'not growing' : 'no significant growth';
+  const maxHorizonDays = options.maxHorizonDays ?? 730;
+  const grid = horizonGrid(Math.max(1, Math.round(maxHorizonDays * stepsPerDay)));
+  const until = (target: number): DaysUntil => {
+    if (cur >= target) return { expected: 0, pessimistic: 0 };
+    if (!growing) return { expected: null, pessimistic: null, reason: notGrowing };
+    const expected = firstCrossing((h) => model.predict(h), cur, target, grid, stepMs);
+    const pessimistic = firstCrossing((h) => bounds(h).upper, cur, target, grid, stepMs);
+    const reason = `not reached within ${maxHorizonDays} days by the point forecast`;
+    return { expected, pessimistic, ...(expected === null ? { reason } : {}) };
+  };
+  const thresholdsPercent = (options.thresholdsPercent ?? [80, 90]).filter((p) => Number.isFinite(p) && p > 0);
+  return {
+    status: (growing ? 'ok' : 'no_growth') as ForecastStatus,
+    ...(growing ? {} : { reason: notGrowing }),
+    growthPerDay,
+    interval,
+    daysUntilLimit: limit === null ? { expected: null, pessimistic: null, reason: 'limit unknown' } : until(limit),
+    thresholds:
+      limit === null
+        ? []
+        : thresholdsPercent.map((p) => ({ percent: p, value: (limit * p) / 100, ...until((limit * p) / 100) })),
+  };
 }

@@ -11,7 +11,9 @@ export function zFor(level: number): number {
 /**
  * Forecast standard error at `h` steps: the model's own (residual-based, grows
  * with h) or what the backtest actually saw, whichever is larger. A model that fits its past too well
- * does not get to claim a narrow band it never earned.
+ * does not get to claim a narrow band it never earned. For a log-scale model
+ * the result is on the log scale, where a relative error is (to first order)
+ * an absolute one.
  */
 export function standardErrorFn(model: FittedModel, backtest: BacktestResult | null): (h: number) => number {
   // Errors are carried as a share of the value forecast (a growing series makes bigger absolute
@@ -30,7 +32,10 @@ export function standardErrorFn(model: FittedModel, backtest: BacktestResult | n
     let empirical = 0;
     if (knots.length > 0) {
       const scale = Math.abs(model.predict(h));
-      const at = (k: { rel: number; abs: number }) => Math.max(k.abs, k.rel * scale);
+      const at =
+        model.scale === 'log'
+          ? (k: { rel: number; abs: number }) => Math.max(k.rel, scale > 0 ? k.abs / scale : 0)
+          : (k: { rel: number; abs: number }) => Math.max(k.abs, k.rel * scale);
       const last = knots[knots.length - 1]!;
       if (h <= knots[0]!.steps) empirical = at(knots[0]!);
       else if (h >= last.steps) {
@@ -46,6 +51,25 @@ export function standardErrorFn(model: FittedModel, backtest: BacktestResult | n
     }
     const se = Math.max(own, empirical);
     return Number.isFinite(se) ? se : 0;
+  };
+}
+
+/** Lower and upper bound `h` steps ahead, on the model's scale and transformed back. */
+export function boundsFn(
+  model: FittedModel,
+  se: (h: number) => number,
+  z: number,
+): (h: number) => { lower: number; upper: number } {
+  if (model.scale === 'log') {
+    return (h) => {
+      const p = model.predict(h);
+      const k = Math.exp(Math.min(700, z * se(h)));
+      return { lower: p / k, upper: p * k };
+    };
+  }
+  return (h) => {
+    const p = model.predict(h);
+    return { lower: p - z * se(h), upper: p + z * se(h) };
   };
 }
 

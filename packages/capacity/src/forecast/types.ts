@@ -20,11 +20,16 @@ export interface RegularSeries {
   interpolated: number;
 }
 
-export type ModelName = 'linear' | 'holt_damped' | 'holt_winters';
+export type ModelName = 'linear' | 'log_linear' | 'holt_damped' | 'holt_winters';
 
 /** A fitted model, positioned at the last observation. `h` is in grid steps, h ≥ 1. */
 export interface FittedModel {
   name: ModelName;
+  /**
+   * `log`: the model works on ln(value); `standardError` is then on the log
+   * scale and intervals are exp(ln ŷ ± z·se). Default additive.
+   */
+  scale?: 'additive' | 'log';
   /** Point forecast `h` steps past the last observation. */
   predict(h: number): number;
   /** Standard error of the forecast `h` steps ahead, from the model's own residuals. */
