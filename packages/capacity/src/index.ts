@@ -47,4 +47,5 @@ export type {
   StoredSample,
 } from './store/sample-store.js';
 export { DEFAULT_RETENTION } from './store/sample-store.js';
+export type { TableOutlook } from './table-outlook.js';
 export type { CapacityDashboardData, CapacityForecast, CapacityResource, CapacityTrend } from './types.js';

@@ -9,6 +9,7 @@ import {
   silentLogger,
   throwIfAborted,
 } from '@voicehive/db-core';
+import { alertTransitions, readAlertKeys } from './alerts/alert-store.js';
 import { evaluateAlerts } from './alerts/evaluate.js';
 import { AlertState } from './alerts/hysteresis.js';
 import type { CapacityAlert } from './alerts/types.js';
@@ -20,6 +21,7 @@ import { forecastSeries, sanitize } from './forecast/forecast.js';
 import { CapacityMetrics } from './metrics.js';
 import { PostgresSampleStore } from './store/postgres-store.js';
 import type { SampleStore, StoredSample } from './store/sample-store.js';
+import { tableOutlook } from './table-outlook.js';
 import type { CapacityDashboardData, CapacityForecast, CapacityResource, CapacityTrend } from './types.js';
 
 /** PgHero's wraparound line: 2^31 minus the 1M-xid safety margin PostgreSQL stops at. */
@@ -168,8 +170,30 @@ export class DatabaseCapacityManager implements AsyncDisposable {
       groupByMetric(rows.filter((r) => trendMetrics.has(r.metric) && r.ts.getTime() >= trendSince)),
       now,
     );
+    const alerts = await this.#evaluateWithStoredState(current, forecasts, now, options.signal);
+    return { current, trends, forecasts, tables: tableOutlook(forecasts), alerts, generatedAt: new Date() };
+  }
+
+  /**
+   * Hysteresis with the state kept in the store: load the active keys, evaluate, store the transitions.
+   * A failed state write is logged, not thrown: the alerts computed are still right for this call.
+   */
+  async #evaluateWithStoredState(
+    current: CapacitySnapshot,
+    forecasts: readonly CapacityForecast[],
+    now: Date,
+    signal?: AbortSignal,
+  ): Promise<CapacityAlert[]> {
+    const before = await readAlertKeys(this.store, now, this.config.retention.retentionDays, signal ? { signal } : {});
+    this.#alertState.replace(before);
     const alerts = this.evaluateAlerts(current, forecasts);
-    return { current, trends, forecasts, alerts, generatedAt: new Date() };
+    const changes = alertTransitions(before, this.#alertState.activeKeys, now);
+    if (changes.length > 0) {
+      await this.store.write(changes, signal ? { signal } : {}).catch((err) => {
+        this.#logger.warn({ event: 'capacity_alert_state_write_failed', err }, 'alert state not stored');
+      });
+    }
+    return alerts;
   }
 
   /** Every series from `days` before `now` up to and including `now`. */
@@ -331,12 +355,15 @@ export class DatabaseCapacityManager implements AsyncDisposable {
       .map((m) => ({ m, v: latest(m) ?? 0 }))
       .sort((a, b) => b.v - a.v)
       .slice(0, this.config.topN);
-    for (const { m } of tables) {
+    // A table's "limit" is its size plus the free storage: its days-until is when its growth alone fills the disk.
+    const storageUsed = this.#latest?.storage.usedBytes ?? latest(SERIES.storageUsed);
+    const free = storageLimit !== null && storageUsed !== null ? Math.max(0, storageLimit - storageUsed) : null;
+    for (const { m, v } of tables) {
       specs.push({
         resource: `table:${m.slice(SERIES.tablePrefix.length)}`,
         metric: m,
         unit: 'bytes',
-        limit: null,
+        limit: free === null ? null : v + free,
         thresholdsPercent: [],
       });
     }

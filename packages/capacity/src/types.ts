@@ -1,6 +1,7 @@
 import type { CapacityAlert } from './alerts/types.js';
 import type { CapacitySnapshot } from './collect/types.js';
 import type { SeriesForecast } from './forecast/forecast.js';
+import type { TableOutlook } from './table-outlook.js';
 
 export type CapacityResource = 'storage' | 'database_size' | 'connections' | 'xid' | 'wal' | `table:${string}`;
 
@@ -26,6 +27,8 @@ export interface CapacityDashboardData {
   current: CapacitySnapshot;
   trends: CapacityTrend[];
   forecasts: CapacityForecast[];
+  /** The largest tables by how soon their own growth fills the free storage (first = fills the disk). */
+  tables: TableOutlook[];
   alerts: CapacityAlert[];
   generatedAt: Date;
 }

@@ -14,11 +14,18 @@ export interface Rule {
 /**
  * Remembers which alerts are active so that a value hovering at a threshold
  * fires once and stays fired until it is clearly back, instead of flapping on
- * every sample. Lives in the manager: one per process, not persisted (a
- * restart re-evaluates from the thresholds, which can only fire, not miss).
+ * every sample. The manager loads it from the sample store before each
+ * evaluation and stores the transitions after (`alert-store.ts`), so replicas
+ * and restarts agree.
  */
 export class AlertState {
   readonly #active = new Set<string>();
+
+  /** Replaces the state with these active keys (`<metric>:<level>`), e.g. as read back from the store. */
+  replace(keys: Iterable<string>): void {
+    this.#active.clear();
+    for (const k of keys) this.#active.add(k);
+  }
 
   /** `value` null means "no reading": an active alert stays as it was. */
   update(rule: Rule, value: number | null): boolean {

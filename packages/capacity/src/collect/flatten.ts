@@ -20,6 +20,8 @@ export const SERIES = {
   hostCpuPercent: 'host_cpu_percent',
   hostMemoryUsedPercent: 'host_memory_used_percent',
   tablePrefix: 'table_total_bytes:',
+  /** `alert_active:<metric>:<level>`, 1 when the alert turned on, 0 when it cleared: hysteresis state shared by replicas. */
+  alertPrefix: 'alert_active:',
 } as const;
 
 export function tableSeries(schema: string, name: string): string {
