@@ -9,7 +9,7 @@ import {
   silentLogger,
   throwIfAborted,
 } from '@voicehive/db-core';
-import { alertTransitions, readAlertKeys } from './alerts/alert-store.js';
+import { activeAlertKeys, alertTransitions } from './alerts/alert-store.js';
 import { evaluateAlerts } from './alerts/evaluate.js';
 import { AlertState } from './alerts/hysteresis.js';
 import type { CapacityAlert } from './alerts/types.js';
@@ -170,21 +170,21 @@ export class DatabaseCapacityManager implements AsyncDisposable {
       groupByMetric(rows.filter((r) => trendMetrics.has(r.metric) && r.ts.getTime() >= trendSince)),
       now,
     );
-    const alerts = await this.#evaluateWithStoredState(current, forecasts, now, options.signal);
+    const alerts = await this.#evaluateWithStoredState(current, forecasts, activeAlertKeys(rows), now, options.signal);
     return { current, trends, forecasts, tables: tableOutlook(forecasts), alerts, generatedAt: new Date() };
   }
 
   /**
-   * Hysteresis with the state kept in the store: load the active keys, evaluate, store the transitions.
+   * Hysteresis with the state kept in the store: start from the stored active keys, evaluate, store the transitions.
    * A failed state write is logged, not thrown: the alerts computed are still right for this call.
    */
   async #evaluateWithStoredState(
     current: CapacitySnapshot,
     forecasts: readonly CapacityForecast[],
+    before: ReadonlySet<string>,
     now: Date,
     signal?: AbortSignal,
   ): Promise<CapacityAlert[]> {
-    const before = await readAlertKeys(this.store, now, this.config.retention.retentionDays, signal ? { signal } : {});
     this.#alertState.replace(before);
     const alerts = this.evaluateAlerts(current, forecasts);
     const changes = alertTransitions(before, this.#alertState.activeKeys, now);

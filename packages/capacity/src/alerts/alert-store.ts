@@ -1,5 +1,5 @@
 import { SERIES } from '../collect/flatten.js';
-import type { SampleStore, StoreCallOptions, StoredSample } from '../store/sample-store.js';
+import type { StoredSample } from '../store/sample-store.js';
 
 /**
  * Hysteresis state kept with the samples: each transition is a sample
@@ -7,24 +7,15 @@ import type { SampleStore, StoreCallOptions, StoredSample } from '../store/sampl
  * latest row per key is the state, so a restarted manager or another replica
  * reading the same store continues where the last evaluation left off. No
  * extra table or grant is needed; downsampling may average a key's rows
- * within an hour, so a value ≥ 0.5 reads as active.
+ * within an hour, so a value ≥ 0.5 reads as active. The rows come from the
+ * dashboard's one history read (120 days by default): an alert whose last
+ * transition is older than that reads as inactive and is re-judged against
+ * its threshold.
  */
-export async function readAlertKeys(
-  store: SampleStore,
-  now: Date,
-  lookbackDays: number,
-  options: StoreCallOptions = {},
-): Promise<Set<string>> {
-  const rows = await store.read(
-    {
-      prefix: SERIES.alertPrefix,
-      since: new Date(now.getTime() - lookbackDays * 86_400_000),
-      until: new Date(now.getTime() + 1),
-    },
-    options,
-  );
+export function activeAlertKeys(rows: readonly StoredSample[]): Set<string> {
   const latest = new Map<string, StoredSample>();
   for (const r of rows) {
+    if (!r.metric.startsWith(SERIES.alertPrefix)) continue;
     const prev = latest.get(r.metric);
     if (!prev || r.ts.getTime() >= prev.ts.getTime()) latest.set(r.metric, r);
   }
