@@ -80,7 +80,10 @@ describe('deploy/Dockerfile (static checks; the image is not built here)', () =>
     expect(buildRun.some((r) => new RegExp(`--filter ${pkg.name} deploy --prod.*\\s/out\\b`).test(r))).toBe(true);
     // `pnpm deploy` copies the package's `files`; the bin and the build output must agree with the Dockerfile.
     expect(pkg.files).toContain('dist');
-    expect(pkg.bin['dbrs']).toBe(`./${relative}`);
+    expect(pkg.files).toContain('bin');
+    // The bin is a checked-in launcher (it exists before the build) that imports the same file.
+    expect(pkg.bin['dbrs']).toBe('./bin/dbrs.js');
+    expect(readFileSync(join(PKG, 'bin/dbrs.js'), 'utf8')).toContain(`import('../${relative}')`);
     // tsup names each output after its entry key; ESM in a `type: module` package gets `.js`.
     expect(readFileSync(join(PKG, 'tsup.config.ts'), 'utf8')).toMatch(/\bcli: 'src\/cli\.ts'/);
     expect(readFileSync(join(PKG, '../../tsup.config.base.ts'), 'utf8')).toMatch(/format: \['esm'\]/);

@@ -1,8 +1,6 @@
-import { createLogger, silentLogger } from '@voicehive/db-core';
-import { type FlatSuiteConfig, withOverrides } from '../config.js';
-import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type SuiteOptions } from '../suite.js';
-import { loadCliConfig } from './config.js';
-import { UsageError } from './errors.js';
+import type { FlatSuiteConfig } from '../config.js';
+import type { DatabaseReliabilitySuite, SuiteOptions } from '../suite.js';
+import { UsageError } from './usage.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -55,6 +53,14 @@ export function makeContext(
       io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
     },
     async openSuite(overrides = {}, options = {}) {
+      // Imported on first use so that help and usage errors never load the feature packages.
+      const [{ createLogger, silentLogger }, { withOverrides }, { createDatabaseReliabilitySuite }, { loadCliConfig }] =
+        await Promise.all([
+          import('@voicehive/db-core'),
+          import('../config.js'),
+          import('../suite.js'),
+          import('./config.js'),
+        ]);
       const { url, config } = loadCliConfig({ configFile: str('config'), url: str('url'), env: io.env, cwd: io.cwd });
       const verbose = values['verbose'] === true;
       return createDatabaseReliabilitySuite(url, withOverrides(config, overrides) as never, {

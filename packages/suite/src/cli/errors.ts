@@ -1,15 +1,12 @@
 import { isDbrsError, redactString } from '@voicehive/db-core';
 
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, UNHEALTHY: 3 } as const;
+import { EXIT, formatUsageError, UsageError } from './usage.js';
 
-/** Raised for bad command lines; exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { EXIT, UsageError };
 
 /** One line: what went wrong and (from the DbrsError hint) how to fix it; never a stack or a secret. */
 export function formatError(err: unknown): string {
-  if (err instanceof UsageError) return `dbrs: ${err.message} (see dbrs --help)`;
+  if (err instanceof UsageError) return formatUsageError(err);
   if (isDbrsError(err)) return `dbrs: error [${err.code}]: ${redactString(err.message).replace(/\s*\n\s*/g, ' ')}`;
   const message = err instanceof Error ? err.message : String(err);
   return `dbrs: error: ${redactString(message).replace(/\s*\n\s*/g, ' ')}`;

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { registerFeatureCommands } from './commands/features.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from './commands/index.js';
 import { type CliIO, makeContext } from './context.js';
-import { EXIT, exitCodeFor, formatError, UsageError } from './errors.js';
+import { EXIT, formatUsageError, UsageError } from './usage.js';
 
 registerFeatureCommands(COMMANDS);
 
@@ -90,6 +90,12 @@ export async function main(
     );
     return await found.spec.run(ctx);
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`${formatUsageError(err)}\n`);
+      return EXIT.USAGE;
+    }
+    // Loaded here: errors.ts needs db-core, which help and usage must not pay for.
+    const { exitCodeFor, formatError } = await import('./errors.js');
     io.stderr.write(`${formatError(err)}\n`);
     return exitCodeFor(err);
   }

@@ -1,17 +1,11 @@
-import { backupCleanup, backupCreate, backupList, backupRestore, backupVerify } from './backup.js';
-import { capacityForecast, capacityReport } from './capacity.js';
 import type { CommandSpec } from './index.js';
-import {
-  migrateDown,
-  migrateLint,
-  migratePlan,
-  migrateRepair,
-  migrateStatus,
-  migrateTest,
-  migrateUp,
-} from './migrate.js';
-import { performanceRecommend, performanceReport } from './performance.js';
-import { pgbouncerConfig } from './pgbouncer.js';
+import { lazy } from './lazy.js';
+
+const backup = () => import('./backup.js');
+const capacity = () => import('./capacity.js');
+const migrate = () => import('./migrate.js');
+const performance = () => import('./performance.js');
+const pgbouncer = () => import('./pgbouncer.js');
 
 const dir = { dir: { type: 'string' } } as const;
 
@@ -21,19 +15,19 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
     'backup create': {
       summary: 'Create a backup now (progress on stderr).',
       options: { database: { type: 'string' }, type: { type: 'string' } },
-      run: backupCreate,
+      run: lazy(backup, 'backupCreate'),
     },
     'backup list': {
       summary: 'List complete backups (from their manifests).',
       options: { database: { type: 'string' }, limit: { type: 'string' } },
-      run: backupList,
+      run: lazy(backup, 'backupList'),
     },
     'backup verify': {
       summary: 'Verify a backup: --level 1 checksums, 2 readable (default), 3 restore test.',
       usage: '<backup-id>',
       maxArgs: 1,
       options: { level: { type: 'string' }, 'restore-test': { type: 'boolean' } },
-      run: backupVerify,
+      run: lazy(backup, 'backupVerify'),
     },
     'backup restore': {
       summary: 'Restore a backup into --target-url or --target-database.',
@@ -46,18 +40,18 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
         'schema-only': { type: 'boolean' },
         jobs: { type: 'string' },
       },
-      run: backupRestore,
+      run: lazy(backup, 'backupRestore'),
     },
     'backup cleanup': {
       summary: 'Apply retention: delete expired backups (--dry-run to preview).',
       options: { 'dry-run': { type: 'boolean' } },
-      run: backupCleanup,
+      run: lazy(backup, 'backupCleanup'),
     },
-    'migrate status': { summary: 'Applied and pending migrations.', options: dir, run: migrateStatus },
+    'migrate status': { summary: 'Applied and pending migrations.', options: dir, run: lazy(migrate, 'migrateStatus') },
     'migrate plan': {
       summary: 'What `migrate up` would apply, in order.',
       options: { ...dir, to: { type: 'string' } },
-      run: migratePlan,
+      run: lazy(migrate, 'migratePlan'),
     },
     'migrate lint': {
       summary: 'Static safety lint of pending migrations (exit 1 on errors); --enable-rule/--disable-rule <id>.',
@@ -66,22 +60,22 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
         'enable-rule': { type: 'string', multiple: true },
         'disable-rule': { type: 'string', multiple: true },
       },
-      run: migrateLint,
+      run: lazy(migrate, 'migrateLint'),
     },
     'migrate test': {
       summary: 'Apply, roll back and re-apply pending migrations on a scratch copy.',
       options: dir,
-      run: migrateTest,
+      run: lazy(migrate, 'migrateTest'),
     },
     'migrate up': {
       summary: 'Apply pending migrations (--test-first to test on a copy first).',
       options: { ...dir, to: { type: 'string' }, 'test-first': { type: 'boolean' } },
-      run: migrateUp,
+      run: lazy(migrate, 'migrateUp'),
     },
     'migrate down': {
       summary: 'Roll back --step N (default 1) or --to <migration> (0 = all).',
       options: { ...dir, to: { type: 'string' }, step: { type: 'string' } },
-      run: migrateDown,
+      run: lazy(migrate, 'migrateDown'),
     },
     'migrate repair': {
       summary:
@@ -89,22 +83,22 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       usage: '[<migration>]',
       maxArgs: 1,
       options: { ...dir, yes: { type: 'boolean' } },
-      run: migrateRepair,
+      run: lazy(migrate, 'migrateRepair'),
     },
     'performance report': {
       summary: 'Slow queries, index health, cache hit ratio, connections.',
-      run: performanceReport,
+      run: lazy(performance, 'performanceReport'),
     },
     'performance recommend': {
       summary: 'Index recommendations with their CREATE statements.',
-      run: performanceRecommend,
+      run: lazy(performance, 'performanceRecommend'),
     },
     'capacity report': {
       summary: 'Current sizes, growth and alerts (takes a sample first; --no-sample to skip).',
       options: { 'no-sample': { type: 'boolean' } },
-      run: capacityReport,
+      run: lazy(capacity, 'capacityReport'),
     },
-    'capacity forecast': { summary: 'Forecasts of days until each limit.', run: capacityForecast },
+    'capacity forecast': { summary: 'Forecasts of days until each limit.', run: lazy(capacity, 'capacityForecast') },
     'pgbouncer config': {
       summary: 'Render pgbouncer.ini for a profile (--profile oltp|analytics); no connection needed.',
       options: {
@@ -114,7 +108,7 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
         'listen-addr': { type: 'string' },
         'userlist-out': { type: 'string' },
       },
-      run: pgbouncerConfig,
+      run: lazy(pgbouncer, 'pgbouncerConfig'),
     },
   } satisfies Record<string, CommandSpec>);
 }

@@ -1,8 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { CommandContext } from '../context.js';
-import { maintenanceRunCommand } from './maintenance.js';
-import { serveCommand } from './serve.js';
-import { statusCommand } from './status.js';
+import { lazy } from './lazy.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -27,7 +25,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
 export const COMMANDS: Record<string, CommandSpec> = {
   status: {
     summary: 'Comprehensive status of the database and every component (exit 3 when unhealthy).',
-    run: statusCommand,
+    run: lazy(() => import('./status.js'), 'statusCommand'),
   },
   serve: {
     summary:
@@ -38,11 +36,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'metrics-port': { type: 'string' },
       'no-scheduler': { type: 'boolean' },
     },
-    run: serveCommand,
+    run: lazy(() => import('./serve.js'), 'serveCommand'),
   },
   'maintenance run': {
     summary: 'Run one maintenance cycle now (under the leader lock).',
     options: { force: { type: 'boolean' }, 'wait-ms': { type: 'string' } },
-    run: maintenanceRunCommand,
+    run: lazy(() => import('./maintenance.js'), 'maintenanceRunCommand'),
   },
 };
