@@ -119,5 +119,8 @@ export async function capacityChart(
     ...(f?.growthPerDay != null ? { growthPerDay: f.growthPerDay / MB } : {}),
     ...(f?.model ? { model: f.model } : {}),
     ...(f && f.status !== 'ok' ? { note: `No forecast yet: ${f.reason ?? f.status}.` } : {}),
+    ...(f?.changePoints.length
+      ? { changePoints: f.changePoints.map((c) => ({ t: c.at, kind: c.kind, size: c.size / MB })) }
+      : {}),
   };
 }

@@ -10,8 +10,10 @@ export interface ChartOptions {
 
 /**
  * The capacity forecast as an inline SVG: measured history as a solid line,
- * the forecast dashed, its prediction interval as a shaded band, and the
- * limit as a red line. No script, so it works under a strict CSP.
+ * the forecast dashed, its prediction interval as a shaded band, the
+ * limit as a red line, and each change point the forecast found (a level
+ * shift or a trend change) as a dotted vertical marker with its size. No
+ * script, so it works under a strict CSP.
  */
 export function renderForecastChart(data: CapacityChartData, options: ChartOptions = {}): SafeHtml {
   const width = options.width ?? 720;
@@ -50,6 +52,12 @@ export function renderForecastChart(data: CapacityChartData, options: ChartOptio
   const xTicks = [0, 0.5, 1].map((f) => t0 + f * (t1 - t0));
   const fmtDate = (t: number) => new Date(t).toISOString().slice(0, 10);
   const fmtV = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+  const changes = (data.changePoints ?? []).filter((c) => {
+    const t = Date.parse(c.t);
+    return Number.isFinite(c.size) && t >= t0 && t <= t1;
+  });
+  const changeLabel = (c: { kind: 'level' | 'trend'; size: number }) =>
+    `${c.kind} ${c.size >= 0 ? '+' : '−'}${fmtV(Math.abs(c.size))} ${data.unit}${c.kind === 'trend' ? '/day' : ''}`;
 
   return html`<svg class="chart" role="img" data-chart="capacity" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
   <title>${data.metric}: history and forecast (${data.unit})</title>
@@ -58,6 +66,7 @@ export function renderForecastChart(data: CapacityChartData, options: ChartOptio
   ${band ? html`<polygon points="${band}" class="band" data-series="interval"/>` : ''}
   ${historyLine ? html`<polyline points="${historyLine}" class="history" data-series="history"/>` : ''}
   ${forecast.length > 0 ? html`<polyline points="${forecastLine}" class="forecast" data-series="forecast"/>` : ''}
+  ${changes.map((c) => html`<g class="change-point" data-series="change-point" data-kind="${c.kind}"><title>${changeLabel(c)} at ${c.t}</title><line x1="${x(Date.parse(c.t)).toFixed(1)}" x2="${x(Date.parse(c.t)).toFixed(1)}" y1="${pad.top}" y2="${height - pad.bottom}" class="change" stroke="currentColor" stroke-width="1" stroke-dasharray="2 3"/><text x="${(x(Date.parse(c.t)) + 3).toFixed(1)}" y="${pad.top + 10}" class="axis">${changeLabel(c)}</text></g>`)}
   ${data.limit !== undefined && Number.isFinite(data.limit) ? html`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(data.limit).toFixed(1)}" y2="${y(data.limit).toFixed(1)}" class="limit" data-series="limit"/><text x="${width - pad.right}" y="${(y(data.limit) - 4).toFixed(1)}" text-anchor="end" class="axis limit-label">limit ${fmtV(data.limit)} ${data.unit}</text>` : ''}
 </svg>`;
 }

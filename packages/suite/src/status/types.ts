@@ -84,6 +84,8 @@ export interface CapacityChartData {
   model?: string;
   /** Why there is no forecast, when there is none. */
   note?: string;
+  /** Level shifts and trend changes the forecast found; `size` in `unit` (level) or `unit` per day (trend). */
+  changePoints?: Array<{ t: string; kind: 'level' | 'trend'; size: number }>;
 }
 
 /** Everything the HTML status page shows. */

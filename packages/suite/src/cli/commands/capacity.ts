@@ -1,4 +1,4 @@
-import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
+import type { CapacityForecast, DatabaseCapacityManager } from '@voicehive/db-capacity';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { formatBytes } from '../progress.js';
@@ -36,6 +36,17 @@ export async function capacityReport(ctx: CommandContext): Promise<number> {
   return d.alerts.some((a) => a.type === 'critical') ? EXIT.UNHEALTHY : EXIT.OK;
 }
 
+/** Change points for a table cell: `level +2.0 GB @2026-01-13, trend +200.0 MB/day @2026-01-20` (formatBytes units). */
+export function describeChangePoints(f: Pick<CapacityForecast, 'unit' | 'changePoints'>): string {
+  const size = (n: number) => (f.unit === 'bytes' ? formatBytes(Math.abs(n)) : Math.abs(n).toFixed(1));
+  return f.changePoints
+    .map(
+      (c) =>
+        `${c.kind} ${c.size >= 0 ? '+' : '-'}${size(c.size)}${c.kind === 'trend' ? '/day' : ''} @${c.at.slice(0, 10)}`,
+    )
+    .join(', ');
+}
+
 export async function capacityForecast(ctx: CommandContext): Promise<number> {
   const { suite, capacity } = await open(ctx);
   await using _ = suite;
@@ -46,6 +57,7 @@ export async function capacityForecast(ctx: CommandContext): Promise<number> {
     model: f.model ?? '',
     growthPerDay: f.growthPerDay,
     daysUntilLimit: f.daysUntilLimit.pessimistic,
+    changes: describeChangePoints(f),
     reason: f.reason ?? '',
   }));
   ctx.print(formatTable(rows), forecasts);
