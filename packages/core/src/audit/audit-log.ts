@@ -67,7 +67,9 @@ export class AuditLog {
       throw new DbrsError('INVALID_ARGUMENT', 'An audit entry needs actor, action and target.');
     }
     const rec: AuditRecord = { ...redact(entry), time: new Date().toISOString() };
-    this.#logger.info({ event: 'audit', ...rec }, `${rec.action} ${rec.outcome}`);
+    // The line's own `timestamp` is the time; a second `time` key would make two clocks on one line.
+    const { time: _time, ...fields } = rec;
+    this.#logger.info({ event: 'audit', ...fields }, `${rec.action} ${rec.outcome}`);
     if (this.#db) {
       await this.ensureTable();
       await this.#db.query(

@@ -14,17 +14,42 @@ export interface CreateLoggerOptions {
   base?: Record<string, unknown>;
 }
 
+const BINDINGS = Symbol('dbrs.bindings');
+type WithBindings = Logger & { [BINDINGS]?: Record<string, unknown> };
+
+/**
+ * pino writes a child's bindings after its parent's, so `child({ component })`
+ * three levels deep put `component` on the line three times. Here bindings live
+ * in one object per logger, merged (a child's `component` joins its parent's
+ * with a dot: `dbrs.suite.migrations`), and reach the line through `mixin`,
+ * where the call's own fields win: every key appears once.
+ */
+function joinedChild(pinoChild: Logger['child']) {
+  return function child(this: WithBindings, bindings: Record<string, unknown>, options?: object): Logger {
+    const parent = this[BINDINGS] ?? {};
+    const { component, ...rest } = bindings ?? {};
+    const merged: Record<string, unknown> = { ...parent, ...rest };
+    if (component !== undefined) {
+      merged['component'] = parent['component'] ? `${parent['component']}.${component}` : component;
+    }
+    const created = pinoChild.call(this, {}, options as never) as unknown as WithBindings;
+    created[BINDINGS] = merged;
+    return created;
+  };
+}
+
 /**
  * A pino logger writing one JSON object per line with `timestamp`, `level`
- * (as a word), `component` and, by convention, `event`. Every object and
- * message is scrubbed of secrets before it is serialised, so a connection
- * URL or an error carrying a password cannot leak through a log line.
+ * (as a word), `component` and, by convention, `event`, each key once. Every
+ * object and message is scrubbed of secrets before it is serialised, so a
+ * connection URL or an error carrying a password cannot leak through a log line.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  return pino(
+  const root = pino(
     {
       level: (options.level ?? 'info').toLowerCase(),
-      base: { component: options.component ?? 'dbrs', ...(options.base ?? {}) },
+      base: null,
+      mixin: (_obj, _level, logger) => ({ ...((logger as WithBindings)[BINDINGS] ?? {}) }),
       messageKey: 'message',
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: {
@@ -42,7 +67,16 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       },
     },
     options.destination,
-  );
+  ) as unknown as WithBindings;
+  root[BINDINGS] = { component: options.component ?? 'dbrs', ...(options.base ?? {}) };
+  // Children are created with Object.create(parent), so they inherit these two.
+  Object.assign(root, {
+    child: joinedChild(root.child),
+    bindings(this: WithBindings) {
+      return { ...(this[BINDINGS] ?? {}) };
+    },
+  });
+  return root as Logger;
 }
 
 /** A logger that drops everything: the default when none is injected. */
