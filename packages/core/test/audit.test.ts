@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog, createDatabase, createLogger, type Database } from '../src/index.js';
+import { AuditLog, createDatabase, createLogger, createMetrics, type Database } from '../src/index.js';
 
 let server: PostgresServer;
 let db: Database;
@@ -49,5 +49,36 @@ describe('AuditLog', () => {
     await expect(audit.record({ actor: '', action: 'x', target: 'y', outcome: 'success' })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
+  });
+});
+
+describe('audit policy: a failed audit write never changes the outcome', () => {
+  it('with the audit table unwritable, record() resolves (stored: false), logs audit_write_failed and counts it', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const metrics = createMetrics();
+    const audit = new AuditLog({
+      database: db,
+      table: 'audit_unwritable',
+      logger: createLogger({ destination }),
+      metrics,
+    });
+    await audit.ensureTable();
+    // A CHECK that no row passes, NOT VALID so it applies to new rows only: every INSERT now fails on the server.
+    await db.query('ALTER TABLE audit_unwritable ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
+    const rec = await audit.record({ actor: 'cli', action: 'backup.create', target: 'hotels', outcome: 'success' });
+    expect(rec).toMatchObject({ action: 'backup.create', outcome: 'success', stored: false });
+    expect(lines.some((l) => l.includes('"event":"audit_write_failed"') && l.includes('no_writes'))).toBe(true);
+    expect(await metrics.text()).toMatch(/voicehive_audit_write_failures_total\{action="backup.create"\} 1/);
+    expect(await audit.list()).toEqual([]);
+    await db.query('ALTER TABLE audit_unwritable DROP CONSTRAINT no_writes');
+    expect(
+      await audit.record({ actor: 'cli', action: 'backup.create', target: 'hotels', outcome: 'success' }),
+    ).toMatchObject({ stored: true });
   });
 });

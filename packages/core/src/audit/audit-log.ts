@@ -1,6 +1,7 @@
 import type { Database } from '../database/database.js';
 import { DbrsError } from '../errors.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { redact } from '../util/redact.js';
 import { quoteIdent } from '../util/sql.js';
 
@@ -19,6 +20,8 @@ export interface AuditEntry {
 
 export interface AuditRecord extends AuditEntry {
   time: string;
+  /** From `record()`: false when the table write failed (logged and counted; the action's outcome stands). */
+  stored?: boolean;
 }
 
 export interface AuditLogOptions {
@@ -29,6 +32,8 @@ export interface AuditLogOptions {
   schema?: string;
   /** Default `'dbrs_audit_log'`. */
   table?: string;
+  /** Counts failed table writes as `audit_write_failures_total{action}`. */
+  metrics?: Metrics;
 }
 
 /**
@@ -36,16 +41,27 @@ export interface AuditLogOptions {
  * with a database it is also inserted into a table whose trigger refuses
  * UPDATE and DELETE, so the history cannot be rewritten through the suite's
  * own role by accident. Details are scrubbed of secrets before either write.
+ *
+ * The policy, one sentence: an audit write that fails after the action has
+ * happened is logged (`audit_write_failed`) and counted
+ * (`audit_write_failures_total`), and never changes the action's outcome —
+ * `record()` does not throw for it.
  */
 export class AuditLog {
   readonly #logger: Logger;
   readonly #db: Database<any> | undefined;
   readonly #table: string;
   readonly #qualified: string;
+  readonly #failures: { inc(labels: { action: string }): void } | undefined;
   #ready: Promise<void> | undefined;
 
   constructor(options: AuditLogOptions = {}) {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'audit' });
+    this.#failures = options.metrics?.counter({
+      name: 'audit_write_failures_total',
+      help: 'Audit entries that could not be written to the audit table (the action itself stood).',
+      labelNames: ['action'],
+    });
     this.#db = options.database;
     const schema = options.schema ?? 'public';
     this.#table = options.table ?? 'dbrs_audit_log';
@@ -70,14 +86,22 @@ export class AuditLog {
     // The line's own `timestamp` is the time; a second `time` key would make two clocks on one line.
     const { time: _time, ...fields } = rec;
     this.#logger.info({ event: 'audit', ...fields }, `${rec.action} ${rec.outcome}`);
-    if (this.#db) {
+    if (!this.#db) return rec;
+    try {
       await this.ensureTable();
       await this.#db.query(
         `INSERT INTO ${this.#qualified} (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)`,
         [rec.time, rec.actor, rec.action, rec.target, rec.outcome, JSON.stringify(rec.details ?? {})],
       );
+      return { ...rec, stored: true };
+    } catch (err) {
+      this.#logger.error(
+        { event: 'audit_write_failed', action: rec.action, target: rec.target, outcome: rec.outcome, err },
+        `audit entry ${rec.action} ${rec.outcome} not stored`,
+      );
+      this.#failures?.inc({ action: rec.action });
+      return { ...rec, stored: false };
     }
-    return rec;
   }
 
   /** Newest first. */
