@@ -13,6 +13,7 @@ export type DbrsErrorCode =
   // database
   | 'DATABASE_URL_INVALID'
   | 'CONNECTION_FAILED'
+  | 'DATABASE_TLS'
   | 'AUTHENTICATION_FAILED'
   | 'QUERY_FAILED'
   | 'PERMISSION_DENIED'

@@ -9,6 +9,9 @@ export { ENV_BINDINGS } from './config/env.js';
 export type { ConfigProblem } from './config/issues.js';
 export type { LoadConfigOptions } from './config/load-config.js';
 export { loadConfig } from './config/load-config.js';
+export { ORIGINAL_LAYOUT } from './config/original-layout.js';
+export type { PlainObject } from './config/plain-object.js';
+export { isPlainObject } from './config/plain-object.js';
 export { redactConfig } from './config/redact-config.js';
 export type {
   AuditConfig,
@@ -25,6 +28,7 @@ export type {
   ServerConfig,
 } from './config/schema.js';
 export { configSchema } from './config/schema.js';
+export { validateConfig } from './config/validate-config.js';
 export type { AcquireOptions, LeaderLockOptions } from './coordination/leader-lock.js';
 export { createLeaderLock, LeaderLock } from './coordination/leader-lock.js';
 export { advisoryLockKey } from './coordination/lock-key.js';
@@ -37,11 +41,15 @@ export type {
   Queryable,
   QueryOptions,
 } from './database/database.js';
-export { createDatabase, Database, resolveDatabase } from './database/database.js';
+export { createDatabase, Database, resolveDatabase, siblingDatabase } from './database/database.js';
+export type { ConnectionCredentials, LibpqEnvOptions } from './database/libpq-env.js';
+export { connectionCredentials, libpqEnv } from './database/libpq-env.js';
 export { mapDatabaseError } from './database/map-error.js';
 export type { GetServerVersionOptions, ServerVersion } from './database/server-version.js';
 export { getServerVersion } from './database/server-version.js';
 export { DBRS_TAG, isSuiteStatement, tagSql } from './database/statement-tag.js';
+export type { TlsInput, TlsSettings } from './database/tls.js';
+export { libpqTlsEnv, nodeTlsOptions, resolveTls } from './database/tls.js';
 export type { DbrsErrorCode, DbrsErrorOptions } from './errors.js';
 export { abortError, DbrsError, isDbrsError, throwIfAborted } from './errors.js';
 export type { DatabaseCheckOptions } from './health/database-check.js';

@@ -14,7 +14,6 @@ describe('defaults', () => {
       port: 5432,
       name: 'postgres',
       user: 'postgres',
-      sslMode: 'disable',
       poolMinSize: 5,
       poolMaxSize: 20,
       connectionTimeoutMs: 10_000,

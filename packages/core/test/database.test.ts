@@ -187,7 +187,7 @@ describe('createDatabase', () => {
     expect(() => createDatabase(url, { poolMin: 5, poolMax: 2 })).toThrowError(/Invalid pool size/);
     expect(() => createDatabase(url, { sslMode: 'verify-full' })).toThrowError(/needs a CA certificate/);
     expect(() => createDatabase(url, { sslMode: 'verify-ca', sslCaFile: '/nonexistent/ca.pem' })).toThrowError(
-      /Cannot read the SSL CA file/,
+      /Cannot read the CA certificate file/,
     );
   });
 });

@@ -455,7 +455,8 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     let dropAnalysis: AdvisorSummary['dropAnalysis'] = 'not-run';
     let dropAnalysisMethod: AdvisorSummary['dropAnalysisMethod'] = null;
     let dropAnalysisFailed: AdvisorSummary['dropAnalysisFailed'] = [];
-    if (statements.length > 0) {
+    // advisor.enabled false (the original's indexing.auto_recommendations): no planning session, no advice.
+    if (opts.advisor.enabled && statements.length > 0) {
       try {
         session = await PlanSession.open(this.#db, {
           serverMajor: caps.serverMajor,

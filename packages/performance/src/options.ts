@@ -2,6 +2,12 @@ import { DbrsError, type Logger, type Metrics } from '@voicehive/db-core';
 
 /** Index advisor settings. Every field has a default (shown). */
 export interface AdvisorOptions {
+  /**
+   * Run the index advisor in reports (the original's
+   * `performance.indexing.auto_recommendations`). When false, reports carry
+   * no index recommendations and plan nothing. Default true.
+   */
+  enabled?: boolean;
   /** Most indexes recommended per report. Default 10. */
   maxIndexes?: number;
   /** Total size budget of recommended indexes, bytes. Default 10 GiB. */
@@ -162,6 +168,7 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_ADVISOR: Req<AdvisorOptions> = {
+  enabled: true,
   maxIndexes: 10,
   maxTotalBytes: 10 * 1024 ** 3,
   minTableRows: 1000,

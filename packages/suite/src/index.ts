@@ -1,8 +1,8 @@
 // Public surface of @voicehive/db-reliability-suite. Nothing else is API.
 
 export type { FeatureName, MaintenanceTask } from './components/feature.js';
-export type { FlatSuiteConfig, SuiteConfig } from './config.js';
-export { defaultSuiteConfig, resolveSuiteConfig } from './config.js';
+export type { FlatSuiteConfig, SuiteConfigInput } from './config.js';
+export { FLAT_KEYS, resolveSuiteConfig } from './config.js';
 export type { Role, RoleKeys } from './http/auth.js';
 export type { TrustProxy } from './http/client-address.js';
 export type { SuiteHandler, SuiteHandlerOptions, SuiteHandlerTarget, SuiteRoute } from './http/handler.js';

@@ -6,6 +6,7 @@ import {
   createMetrics,
   type Database,
   type DatabaseInput,
+  type DbrsConfig,
   DbrsError,
   databasePingCheck,
   HealthRegistry,
@@ -21,7 +22,7 @@ import {
 } from '@voicehive/db-core';
 import type { FeatureComponent, FeatureName, MaintenanceTask } from './components/feature.js';
 import { FEATURE_FACTORIES, NOT_WIRED_REASON } from './components/index.js';
-import { type FlatSuiteConfig, resolveSuiteConfig, type SuiteConfig } from './config.js';
+import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
 import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
@@ -67,7 +68,8 @@ export interface MaintenanceCycleOptions {
 }
 
 export interface DatabaseReliabilitySuite extends SuiteHandlerTarget, AsyncDisposable {
-  readonly config: SuiteConfig;
+  /** The validated configuration (core's model), whatever spelling it was given in. */
+  readonly config: DbrsConfig;
   readonly database: Database;
   readonly metrics: Metrics;
   readonly registry: Metrics['registry'];
@@ -101,12 +103,14 @@ export interface DatabaseReliabilitySuite extends SuiteHandlerTarget, AsyncDispo
 /**
  * One call that wires core and every enabled feature package against one
  * database. `config` takes the original system's flat keys in camelCase
- * (`poolMaxSize`, `backupType`, `backupS3Bucket`, …) or a `loadConfig()`
- * result; it is validated whole before anything connects.
+ * (`poolMaxSize`, `backupType`, `backupS3Bucket`, …), sections of core's
+ * model, or a `loadConfig()` result; it is validated whole, by core's schema,
+ * before anything connects. TLS settings (`sslMode`, `sslCaFile`, …) apply to
+ * a URL given here too; they must agree with the URL's own `sslmode`.
  */
 export async function createDatabaseReliabilitySuite(
   databaseUrl: DatabaseInput | undefined,
-  config: FlatSuiteConfig | Partial<Record<keyof SuiteConfig, object>> = {},
+  config: SuiteConfigInput = {},
   options: SuiteOptions = {},
 ): Promise<DatabaseReliabilitySuite> {
   const cfg = resolveSuiteConfig(config);
@@ -114,29 +118,7 @@ export async function createDatabaseReliabilitySuite(
     options.logger ??
     (cfg.logging.level === 'silent' ? silentLogger() : createLogger({ level: cfg.logging.level, component: 'dbrs' }));
   const metrics = createMetrics({ registry: options.registry, prefix: cfg.metrics.prefix });
-  const dbOptions = {
-    poolMin: cfg.database.poolMinSize,
-    poolMax: cfg.database.poolMaxSize,
-    statementTimeoutMs: cfg.database.statementTimeoutMs,
-    connectionTimeoutMs: cfg.database.connectionTimeoutMs,
-    applicationName: cfg.database.applicationName,
-    logger,
-  };
-  let database: Database;
-  let ownsDatabase: boolean;
-  if (databaseUrl !== undefined) {
-    ({ database, owned: ownsDatabase } = resolveDatabase(databaseUrl, dbOptions));
-  } else if (cfg.database.url) {
-    database = createDatabase(cfg.database.url, dbOptions);
-    ownsDatabase = true;
-  } else {
-    const d = cfg.database;
-    database = createDatabase(
-      { host: d.host, port: d.port, name: d.name, user: d.user, password: d.password },
-      dbOptions,
-    );
-    ownsDatabase = true;
-  }
+  const { database, owned: ownsDatabase } = openDatabase(databaseUrl, cfg.database, logger);
   const suite = new Suite(cfg, database, ownsDatabase, metrics, logger, options);
   try {
     if (options.connectOnStart ?? true) await database.ping();
@@ -149,10 +131,57 @@ export async function createDatabaseReliabilitySuite(
   return suite;
 }
 
+/**
+ * The database from the argument, else `database.url`, else the fields.
+ * Every pool setting and the TLS fields come from the model (exhaustively:
+ * an unconsumed key of `database` is a compile error). A Database or pg.Pool
+ * passed in is used as it is, with its own settings.
+ */
+function openDatabase(
+  input: DatabaseInput | undefined,
+  section: DbrsConfig['database'],
+  logger: Logger,
+): { database: Database; owned: boolean } {
+  const {
+    url,
+    host,
+    port,
+    name,
+    user,
+    password,
+    sslMode,
+    sslCaFile,
+    sslCertFile,
+    sslKeyFile,
+    poolMinSize,
+    poolMaxSize,
+    statementTimeoutMs,
+    connectionTimeoutMs,
+    applicationName,
+    ...unconsumed
+  } = section;
+  unconsumed satisfies Record<string, never>;
+  const options = {
+    poolMin: poolMinSize,
+    poolMax: poolMaxSize,
+    statementTimeoutMs,
+    connectionTimeoutMs,
+    applicationName,
+    sslMode,
+    sslCaFile,
+    sslCertFile,
+    sslKeyFile,
+    logger,
+  };
+  if (input !== undefined) return resolveDatabase(input, options);
+  if (url) return { database: createDatabase(url, options), owned: true };
+  return { database: createDatabase({ host, port, name, user, password }, options), owned: true };
+}
+
 const HEALTH_VALUE: Record<HealthStatus, number> = { healthy: 1, degraded: 0.5, unhealthy: 0 };
 
 class Suite implements DatabaseReliabilitySuite {
-  readonly config: SuiteConfig;
+  readonly config: DbrsConfig;
   readonly database: Database;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -173,7 +202,7 @@ class Suite implements DatabaseReliabilitySuite {
   #shutdown: Promise<void> | undefined;
 
   constructor(
-    config: SuiteConfig,
+    config: DbrsConfig,
     database: Database,
     ownsDatabase: boolean,
     metrics: Metrics,

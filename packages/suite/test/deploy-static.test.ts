@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { configSchema } from '@voicehive/db-core';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { COMMANDS, GLOBAL_OPTIONS } from '../src/cli/commands/index.js';
 import { main } from '../src/cli/main.js';
-import { defaultSuiteConfig } from '../src/config.js';
 import { staleBuildReason } from './support/run-cli.js';
 import { scratchDir } from './support/suite-helpers.js';
 
@@ -134,7 +134,7 @@ describe('deploy/Dockerfile (static checks; the image is not built here)', () =>
     for (const flag of cmd.filter((a) => a.startsWith('--'))) expect(Object.keys(known), flag).toContain(flag.slice(2));
     expect(one(runtime, 'USER')).toBe('node');
     expect(one(runtime, 'HEALTHCHECK')).toContain('http://127.0.0.1:8080/health');
-    const defaults = defaultSuiteConfig();
+    const defaults = configSchema.parse({});
     expect([String(defaults.server.port), String(defaults.metrics.port)]).toEqual(['8080', '9090']);
   });
 });

@@ -31,6 +31,8 @@ export type { CreateTestDatabaseOptions, TestDatabase } from './postgres/fresh-d
 export { createTestDatabase } from './postgres/fresh-database.js';
 export { getSharedPostgres } from './postgres/shared-postgres.js';
 export { startPostgres } from './postgres/start-postgres.js';
+export type { StartTlsPostgresOptions, TlsPostgres } from './postgres/tls-cluster.js';
+export { startTlsPostgres } from './postgres/tls-cluster.js';
 export type { PasswordRole, PostgresServer, PostgresSource, StartPostgresOptions } from './postgres/types.js';
 export type { SuiteHooks, TestDatabaseHandle, UseTestDatabaseOptions } from './postgres/use-test-database.js';
 export { useTestDatabase } from './postgres/use-test-database.js';

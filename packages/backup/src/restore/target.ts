@@ -1,14 +1,9 @@
-import { createDatabase, type Database, DbrsError, quoteIdent } from '@voicehive/db-core';
+import { siblingDatabase as coreSibling, type Database, DbrsError, quoteIdent } from '@voicehive/db-core';
 import { listUserTables } from '../dump/snapshot.js';
-import { credentials } from '../tools/connection-env.js';
 
-/** Connection to another database on the same server, reusing the credentials of `db`. */
+/** Connection to another database on the same server, with the credentials and TLS of `db`. */
 export function siblingDatabase(db: Database, name: string): Database {
-  const c = credentials(db);
-  return createDatabase(
-    { host: c.host, port: c.port, name, user: c.user, password: c.password },
-    { poolMax: 2, applicationName: 'voicehive-dbrs-backup' },
-  );
+  return coreSibling(db, name, { poolMax: 2, applicationName: 'voicehive-dbrs-backup' });
 }
 
 export async function databaseExists(db: Database, name: string, signal?: AbortSignal): Promise<boolean> {

@@ -1,13 +1,12 @@
 import { DbrsError } from '../errors.js';
 import { configFromEnv, type EnvSource, readFileSecrets } from './env.js';
 import { chooseEnvironment, ENVIRONMENTS_KEY, splitEnvironments } from './environment.js';
-import { deepFreeze } from './freeze.js';
-import { configInvalidError } from './issues.js';
-import { camelCaseKeys, camelToSnake } from './keys.js';
-import { type ConfigLayer, mergeLayers } from './merge.js';
+import { camelToSnake } from './keys.js';
+import type { ConfigLayer } from './merge.js';
 import { isPlainObject, type PlainObject } from './plain-object.js';
-import { configSchema, type DbrsConfig, type DbrsConfigInput } from './schema.js';
+import type { DbrsConfig, DbrsConfigInput } from './schema.js';
 import { substituteVariables } from './substitute.js';
+import { toLayerData, validateLayers } from './validate-config.js';
 import { type ConfigDocument, chooseConfigFile, documentToObject, readConfigDocument } from './yaml.js';
 
 export interface LoadConfigOptions {
@@ -62,7 +61,7 @@ export function loadConfig(options: LoadConfigOptions = {}): DbrsConfig {
       resolvedEnv.env,
     );
     const { [ENVIRONMENTS_KEY]: environments, ...base } = documentToObject(doc);
-    layers.push({ source: yamlSource(doc, ''), data: toLayerData(base) });
+    layers.push({ source: yamlSource(doc, ''), data: toLayerData(base, doc.path) });
     if (parts.section !== undefined && environment.name !== undefined) {
       const section = (environments as PlainObject)[environment.name];
       if (section !== null && section !== undefined) {
@@ -73,7 +72,10 @@ export function loadConfig(options: LoadConfigOptions = {}): DbrsConfig {
             { details: { file: doc.path, path: sectionPath } },
           );
         }
-        layers.push({ source: yamlSource(doc, `${sectionPath}.`), data: toLayerData(section) });
+        layers.push({
+          source: yamlSource(doc, `${sectionPath}.`),
+          data: toLayerData(section, `${doc.path}, ${sectionPath}`),
+        });
       }
     }
   }
@@ -85,27 +87,10 @@ export function loadConfig(options: LoadConfigOptions = {}): DbrsConfig {
     if (!isPlainObject(options.overrides)) {
       throw new DbrsError('INVALID_ARGUMENT', 'loadConfig: `overrides` must be a plain object.');
     }
-    layers.push({ source: 'overrides', data: toLayerData(options.overrides) });
+    layers.push({ source: 'overrides', data: toLayerData(options.overrides, 'overrides') });
   }
 
-  const merged = mergeLayers(layers);
-  if (Object.hasOwn(merged.value, 'environment')) {
-    // Accepting it would make the reported environment disagree with the section actually applied.
-    throw new DbrsError(
-      'CONFIG_INVALID',
-      `Invalid configuration: "environment" cannot be set (from ${merged.sources.get('environment') ?? 'a layer'}).`,
-      { hint: 'Choose the environment with the environment option, DBRS_ENV or NODE_ENV.' },
-    );
-  }
-  merged.value['environment'] = environment.name ?? 'default';
-
-  const parsed = configSchema.safeParse(merged.value);
-  if (!parsed.success) throw configInvalidError(parsed.error.issues, merged.value, merged.sources);
-  return deepFreeze(parsed.data);
-}
-
-function toLayerData(value: PlainObject): PlainObject {
-  return camelCaseKeys(value) as PlainObject;
+  return validateLayers(layers, environment.name ?? 'default');
 }
 
 /** `/etc/dbrs/database_config.yaml, database.pool_min_size`: the key in the file's snake_case spelling. */

@@ -84,10 +84,18 @@ export const databaseSchema = z
     user: text().default('postgres'),
     /** Default: none (trust, peer or a `.pgpass` file). */
     password: z.string().optional(),
-    /** Default `'disable'`. */
-    sslMode: z.enum(SSL_MODES).default('disable'),
-    /** CA certificate file; required for `verify-ca` and `verify-full`. Default: none. */
+    /**
+     * TLS for every connection and child tool. The same setting as `sslmode`
+     * in `url`: either may give it, and when both do they must agree. Default:
+     * the URL's, else `disable`.
+     */
+    sslMode: z.enum(SSL_MODES).optional(),
+    /** CA certificate (PEM); required for `verify-ca` and `verify-full`. Default: none. */
     sslCaFile: text().optional(),
+    /** Client certificate (PEM), for servers that demand one (`clientcert=`); needs `sslKeyFile`. Default: none. */
+    sslCertFile: text().optional(),
+    /** Key of the client certificate (PEM). Default: none. */
+    sslKeyFile: text().optional(),
     /** Connections kept open when idle. Default 5. */
     poolMinSize: integer(0).default(5),
     /** Most connections the pool opens. Default 20. */
@@ -112,6 +120,15 @@ export const databaseSchema = z
         code: 'custom',
         path: ['sslCaFile'],
         message: `is required when database.sslMode is "${db.sslMode}"; set DB_SSL_CA_FILE or database.ssl_ca_file`,
+      });
+    }
+    if ((db.sslCertFile === undefined) !== (db.sslKeyFile === undefined)) {
+      const missing = db.sslCertFile === undefined ? 'sslCertFile' : 'sslKeyFile';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message:
+          'is required with a client certificate: set both database.ssl_cert_file and database.ssl_key_file (DB_SSL_CERT_FILE, DB_SSL_KEY_FILE)',
       });
     }
   });
@@ -172,6 +189,13 @@ export const pgbouncerSchema = z.strictObject({
   configPath: text().optional(),
   /** Executable name or path. Default `'pgbouncer'`. */
   binary: text().default('pgbouncer'),
+  /**
+   * TLS to the admin console. Default: unset, which uses database.sslMode and
+   * its CA; set `disable` for a pgBouncer without TLS on loopback.
+   */
+  sslMode: z.enum(SSL_MODES).optional(),
+  /** CA certificate (PEM) for the admin console. Default: database.sslCaFile. */
+  sslCaFile: text().optional(),
 });
 
 export const gfsSchema = z.strictObject({
@@ -203,6 +227,10 @@ export const backupSchema = z
     s3Prefix: z.string().default(''),
     /** Needed by most S3-compatible servers. Default false. */
     s3ForcePathStyle: boolean().default(false),
+    /** Static credentials. Default: the AWS SDK's chain (environment, profile, instance role). */
+    s3AccessKeyId: text().optional(),
+    /** Secret of `s3AccessKeyId`. Default: the AWS SDK's chain. */
+    s3SecretAccessKey: text().optional(),
     /** Required for `azure`. Default: none. */
     azureContainer: text().optional(),
     /** Required for `azure`. Default: none. */
@@ -234,9 +262,9 @@ export const backupSchema = z
     encryptionEnabled: boolean().optional(),
     /** Passphrase. Default: none. */
     encryptionKey: text().optional(),
-    /** age recipients (`age1…`); YAML list or comma-separated text. Default `[]`. */
+    /** Public keys (`vhbk-pub-…`, from `generateRecipientKeyPair`) a backup is encrypted to; YAML list or comma-separated text. Default `[]`. */
     encryptionRecipients: stringList().default([]),
-    /** age identities or passphrases tried on restore. Default `[]`. */
+    /** Private keys (`vhbk-sec-…`) or passphrases tried on restore. Default `[]`. */
     decryptionKeys: stringList().default([]),
     /** Parallel pg_dump/pg_restore jobs. Default 1. */
     jobs: integer(1).default(1),
@@ -268,7 +296,7 @@ export const backupSchema = z
         code: 'custom',
         path: ['encryptionKey'],
         message:
-          'is required when backup.encryptionEnabled is true; set BACKUP_ENCRYPTION_KEY (a passphrase) or BACKUP_ENCRYPTION_RECIPIENTS (age recipients)',
+          'is required when backup.encryptionEnabled is true; set BACKUP_ENCRYPTION_KEY (a passphrase) or BACKUP_ENCRYPTION_RECIPIENTS (vhbk-pub-… public keys)',
       });
     }
   });

@@ -8,6 +8,8 @@ export interface ConnectionInfo {
   port: number;
   database: string;
   user: string;
+  /** TLS mode in use, when known (named in connection errors). */
+  sslMode?: SslMode;
 }
 
 export interface ParsedUrl extends ConnectionInfo {

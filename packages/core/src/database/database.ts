@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { abortError, DbrsError, throwIfAborted } from '../errors.js';
@@ -8,6 +6,7 @@ import { guardPoolClients } from './client-errors.js';
 import { type ConnectionInfo, parseDatabaseUrl, type SslMode } from './connection-info.js';
 import { mapDatabaseError } from './map-error.js';
 import { tagSql } from './statement-tag.js';
+import { nodeTlsOptions, resolveTls, type TlsInput, type TlsSettings, tlsFromUrlParams } from './tls.js';
 
 /** Connection settings as separate fields (what `loadConfig()` produces under `database`). */
 export interface DatabaseConnectionConfig {
@@ -18,6 +17,8 @@ export interface DatabaseConnectionConfig {
   password?: string;
   sslMode?: SslMode;
   sslCaFile?: string;
+  sslCertFile?: string;
+  sslKeyFile?: string;
 }
 
 export interface DatabaseOptions {
@@ -33,10 +34,18 @@ export interface DatabaseOptions {
   idleTimeoutMs?: number;
   /** `application_name`, shown in pg_stat_activity. Default `'voicehive-dbrs'`. */
   applicationName?: string;
-  /** SSL mode; overrides `sslmode` in the URL. Default: the URL's, else `disable`. */
+  /**
+   * TLS mode. The URL's `sslmode` and this are one setting: either may give
+   * it, both must agree (CONFIG_INVALID otherwise). Default `disable`. The
+   * same holds for `sslCaFile`/`sslrootcert`, `sslCertFile`/`sslcert` and
+   * `sslKeyFile`/`sslkey`. See `resolveTls`.
+   */
   sslMode?: SslMode;
-  /** CA certificate file for `verify-ca` / `verify-full`. */
+  /** CA certificate (PEM) for `verify-ca` / `verify-full` (and checked under `require` too, as libpq does). */
   sslCaFile?: string;
+  /** Client certificate (PEM); needs `sslKeyFile`. */
+  sslCertFile?: string;
+  sslKeyFile?: string;
   logger?: Logger;
 }
 
@@ -56,8 +65,10 @@ export interface Queryable {
 export class Database<DB = any> implements AsyncDisposable {
   readonly pool: pg.Pool;
   readonly kysely: Kysely<DB>;
-  /** Host, port, database and user; never the password. */
+  /** Host, port, database, user and TLS mode; never the password. */
   readonly info: ConnectionInfo;
+  /** TLS in libpq's terms: child tools get the same through `libpqEnv`. */
+  readonly tls: TlsSettings;
   readonly #logger: Logger;
   readonly #ownsPool: boolean;
   readonly #clientConfig: pg.ClientConfig;
@@ -65,10 +76,17 @@ export class Database<DB = any> implements AsyncDisposable {
 
   constructor(
     pool: pg.Pool,
-    options: { info: ConnectionInfo; logger?: Logger; ownsPool?: boolean; clientConfig?: pg.ClientConfig },
+    options: {
+      info: ConnectionInfo;
+      tls?: TlsSettings;
+      logger?: Logger;
+      ownsPool?: boolean;
+      clientConfig?: pg.ClientConfig;
+    },
   ) {
     this.pool = pool;
-    this.info = Object.freeze({ ...options.info });
+    this.tls = Object.freeze({ ...(options.tls ?? { mode: options.info.sslMode ?? 'disable' }) });
+    this.info = Object.freeze({ ...options.info, sslMode: this.tls.mode });
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'database' });
     this.#ownsPool = options.ownsPool ?? true;
     this.#clientConfig = options.clientConfig ?? (pool.options as pg.ClientConfig);
@@ -208,29 +226,6 @@ async function runCancellable<R extends pg.QueryResultRow>(
   }
 }
 
-function sslOptions(mode: SslMode | undefined, caFile: string | undefined, host: string): false | ConnectionOptions {
-  if (!mode || mode === 'disable') return false;
-  let ca: string | undefined;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-    } catch (cause) {
-      throw new DbrsError('CONFIG_INVALID', `Cannot read the SSL CA file ${caFile}.`, {
-        cause,
-        hint: 'Set DB_SSL_CA_FILE to a readable PEM file.',
-      });
-    }
-  }
-  if (mode === 'require') return { rejectUnauthorized: false };
-  if ((mode === 'verify-ca' || mode === 'verify-full') && !ca) {
-    throw new DbrsError('CONFIG_INVALID', `SSL mode ${mode} needs a CA certificate.`, {
-      hint: 'Set sslCaFile (DB_SSL_CA_FILE) to the server CA in PEM form.',
-    });
-  }
-  if (mode === 'verify-ca') return { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  return { ca, rejectUnauthorized: true, servername: host };
-}
-
 /** Opens a pool (lazily: no connection is made until the first query). */
 export function createDatabase<DB = any>(
   urlOrConfig: string | DatabaseConnectionConfig,
@@ -245,18 +240,23 @@ export function createDatabase<DB = any>(
           database: urlOrConfig.name,
           user: urlOrConfig.user,
           password: urlOrConfig.password,
-          sslMode: urlOrConfig.sslMode,
+          sslMode: undefined,
           params: {} as Record<string, string>,
         };
-  const caFile =
-    options.sslCaFile ?? (typeof urlOrConfig === 'string' ? conn.params['sslrootcert'] : urlOrConfig.sslCaFile);
+  const fields: TlsInput = typeof urlOrConfig === 'string' ? {} : urlOrConfig;
+  const tls = resolveTls(tlsFromUrlParams(conn.params, conn.sslMode), {
+    sslMode: options.sslMode ?? fields.sslMode,
+    sslCaFile: options.sslCaFile ?? fields.sslCaFile,
+    sslCertFile: options.sslCertFile ?? fields.sslCertFile,
+    sslKeyFile: options.sslKeyFile ?? fields.sslKeyFile,
+  });
   const clientConfig: pg.ClientConfig = {
     host: conn.host,
     port: conn.port,
     database: conn.database,
     user: conn.user,
     password: conn.password,
-    ssl: sslOptions(options.sslMode ?? conn.sslMode, caFile, conn.host),
+    ssl: nodeTlsOptions(tls, conn.host),
     application_name: options.applicationName ?? 'voicehive-dbrs',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
@@ -274,13 +274,19 @@ export function createDatabase<DB = any>(
     min: poolMin,
     idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
   });
-  const info = { host: conn.host, port: conn.port, database: conn.database, user: conn.user };
+  const info: ConnectionInfo = {
+    host: conn.host,
+    port: conn.port,
+    database: conn.database,
+    user: conn.user,
+    sslMode: tls.mode,
+  };
   const logger = options.logger ?? silentLogger();
   // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (err) =>
     logger.warn({ event: 'pool_client_error', err: mapDatabaseError(err, info) }, 'idle client error'),
   );
-  return new Database<DB>(pool, { info, logger, clientConfig });
+  return new Database<DB>(pool, { info, tls, logger, clientConfig });
 }
 
 export type DatabaseInput = Database<any> | pg.Pool | string;
@@ -315,10 +321,67 @@ export function resolveDatabase(
           database: String(o.database ?? ''),
           user: String(o.user ?? ''),
         };
-    return { database: new Database(pool, { info, logger: options.logger, ownsPool: false }), owned: true };
+    return {
+      database: new Database(pool, { info, tls: tlsOfPool(o, fromUrl), logger: options.logger, ownsPool: false }),
+      owned: true,
+    };
   }
   throw new DbrsError(
     'INVALID_ARGUMENT',
     'Expected a Database from createDatabase(), a pg.Pool, or a postgres:// URL.',
   );
+}
+
+/**
+ * A caller's own pg.Pool, read in libpq's terms for child tools. pg itself
+ * reads `sslmode=require` in a connection string as verify-full, so that is
+ * what the pool does and what the tools are told. An `ssl` object with
+ * `rejectUnauthorized: false` is `require`; any other TLS is `verify-full`
+ * (its CA is in memory, so a tool falls back to libpq's default root
+ * certificate and fails rather than connecting unverified).
+ */
+function tlsOfPool(o: pg.PoolConfig, fromUrl: ReturnType<typeof parseDatabaseUrl> | undefined): TlsSettings {
+  const ssl = o.ssl as unknown;
+  if (ssl && typeof ssl === 'object') {
+    return { mode: (ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized === false ? 'require' : 'verify-full' };
+  }
+  if (ssl === true) return { mode: 'verify-full' };
+  const mode = fromUrl?.sslMode;
+  if (mode === undefined || mode === 'disable') return { mode: 'disable' };
+  const fileTls = tlsFromUrlParams(fromUrl?.params ?? {}, undefined);
+  return {
+    mode: mode === 'require' && !fromUrl?.params['sslrootcert'] ? 'verify-full' : mode,
+    ...(fileTls.sslCaFile ? { caFile: fileTls.sslCaFile } : {}),
+    ...(fileTls.sslCertFile ? { certFile: fileTls.sslCertFile } : {}),
+    ...(fileTls.sslKeyFile ? { keyFile: fileTls.sslKeyFile } : {}),
+  };
+}
+
+/**
+ * Another database on the same server as `db`, with its credentials and TLS
+ * unchanged (scratch databases, restore-test targets, restores by name).
+ * Owns a small pool of its own: close it.
+ */
+export function siblingDatabase<DB = any>(
+  db: Database<any>,
+  name: string,
+  options: { poolMax?: number; applicationName?: string; logger?: Logger } = {},
+): Database<DB> {
+  const clientConfig: pg.ClientConfig = {
+    ...db.clientConfig(),
+    connectionString: undefined,
+    database: name,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
+  };
+  if (db.clientConfig().connectionString) {
+    const u = parseDatabaseUrl(String(db.clientConfig().connectionString));
+    Object.assign(clientConfig, { host: u.host, port: u.port, user: u.user, password: u.password });
+  }
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolMax ?? 2, idleTimeoutMillis: 30_000 });
+  const info: ConnectionInfo = { ...db.info, database: name };
+  const logger = options.logger ?? silentLogger();
+  pool.on('error', (err) =>
+    logger.warn({ event: 'pool_client_error', err: mapDatabaseError(err, info) }, 'idle client error'),
+  );
+  return new Database<DB>(pool, { info, tls: db.tls, logger, clientConfig });
 }

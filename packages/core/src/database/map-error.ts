@@ -1,6 +1,7 @@
 import { DbrsError, isDbrsError } from '../errors.js';
 import { redactString } from '../util/redact.js';
 import type { ConnectionInfo } from './connection-info.js';
+import { isTlsFailure, tlsHint } from './tls.js';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -30,6 +31,14 @@ export function mapDatabaseError(err: unknown, where: ConnectionInfo, context = 
     database: where.database,
     serverMessage: message,
   };
+  if (isTlsFailure(err) && !/^[0-9A-Z]{5}$/.test(code ?? '')) {
+    // Named by mode so the reader knows which promise failed; never downgraded to plain text.
+    return new DbrsError(
+      'DATABASE_TLS',
+      `TLS to PostgreSQL at ${server} failed (sslmode ${where.sslMode ?? 'unknown'}): ${message}`,
+      { cause: err, details: { ...details, sslMode: where.sslMode }, hint: tlsHint(err, where.sslMode) },
+    );
+  }
   if (code && CONNECTION_CODES.has(code)) {
     return new DbrsError('CONNECTION_FAILED', `Cannot connect to PostgreSQL at ${server} (${code}).`, {
       cause: err,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { type Database, DbrsError, quoteIdent } from '@voicehive/db-core';
+import { type Database, DbrsError, libpqEnv, quoteIdent } from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface ScratchDatabase {
@@ -20,17 +20,6 @@ export interface ScratchOptions {
   signal?: AbortSignal;
 }
 
-function toolEnv(config: pg.ClientConfig, database: string): NodeJS.ProcessEnv {
-  // Credentials go through the environment, never argv (visible in ps).
-  const env: NodeJS.ProcessEnv = { ...process.env, PGDATABASE: database, PGCONNECT_TIMEOUT: '10' };
-  if (config.host) env['PGHOST'] = String(config.host);
-  if (config.port) env['PGPORT'] = String(config.port);
-  if (config.user) env['PGUSER'] = String(config.user);
-  if (typeof config.password === 'string') env['PGPASSWORD'] = config.password;
-  if (config.ssl) env['PGSSLMODE'] = 'require';
-  return env;
-}
-
 /**
  * A scratch copy of the target made with `pg_dump | psql` into a new database.
  * Not `CREATE DATABASE ... TEMPLATE target`: that needs the target to have no
@@ -47,7 +36,7 @@ export async function createScratchDatabase(db: Database, options: ScratchOption
     await db.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
   };
   try {
-    await copySchema(source, String(source.database), name, options);
+    await copySchema(db, db.info.database, name, options);
     if (typeof options.data === 'object') await copySample(db, { ...source, database: name }, options.data.sampleRows);
   } catch (err) {
     await drop().catch(() => {});
@@ -56,7 +45,9 @@ export async function createScratchDatabase(db: Database, options: ScratchOption
   return { name, config: { ...source, database: name }, drop };
 }
 
-function copySchema(config: pg.ClientConfig, from: string, to: string, options: ScratchOptions): Promise<void> {
+/** pg_dump | psql with core's libpq environment: credentials never in argv, the same TLS as the pool. */
+function copySchema(db: Database, from: string, to: string, options: ScratchOptions): Promise<void> {
+  const toolEnv = (database: string) => libpqEnv(db, { database, applicationName: 'voicehive-dbrs-migrate' });
   const bin = (tool: string) => (options.binDir ? `${options.binDir}/${tool}` : tool);
   const dumpArgs = [
     '--no-owner',
@@ -67,12 +58,12 @@ function copySchema(config: pg.ClientConfig, from: string, to: string, options: 
   ];
   return new Promise((resolve, reject) => {
     const dump = spawn(bin('pg_dump'), dumpArgs, {
-      env: toolEnv(config, from),
+      env: toolEnv(from),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     });
     const restore = spawn(bin('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null'], {
-      env: toolEnv(config, to),
+      env: toolEnv(to),
       stdio: ['pipe', 'ignore', 'pipe'],
       signal: options.signal,
     });

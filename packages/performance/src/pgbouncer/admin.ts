@@ -1,5 +1,39 @@
-import { DbrsError, redactUrl } from '@voicehive/db-core';
+import {
+  DbrsError,
+  nodeTlsOptions,
+  parseDatabaseUrl,
+  redactUrl,
+  resolveTls,
+  type TlsSettings,
+} from '@voicehive/db-core';
 import pg from 'pg';
+
+/**
+ * Client settings for the admin console, with TLS in libpq's terms: `tls`
+ * when given, else the URL's `sslmode` (pg itself would read
+ * `sslmode=require` as verify-full, so it never sees the connection string).
+ */
+function adminClientConfig(adminUrl: string, tls: TlsSettings | undefined, timeoutMs: number): pg.ClientConfig {
+  const u = parseDatabaseUrl(adminUrl);
+  const settings =
+    tls ??
+    resolveTls(
+      {
+        ...(u.sslMode ? { sslMode: u.sslMode } : {}),
+        ...(u.params['sslrootcert'] ? { sslCaFile: u.params['sslrootcert'] } : {}),
+      },
+      {},
+    );
+  return {
+    host: u.host,
+    port: u.port,
+    user: u.user,
+    password: u.password,
+    database: u.database,
+    ssl: nodeTlsOptions(settings, u.host),
+    connectionTimeoutMillis: timeoutMs,
+  };
+}
 
 export interface PgBouncerPool {
   database: string;
@@ -46,9 +80,9 @@ const num = (v: unknown): number => (v === null || v === undefined || v === '' ?
  */
 export async function readPgBouncerAdmin(
   adminUrl: string,
-  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  options: { signal?: AbortSignal; timeoutMs?: number; tls?: TlsSettings } = {},
 ): Promise<PgBouncerSnapshot> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: options.timeoutMs ?? 5000 });
+  const client = new pg.Client(adminClientConfig(adminUrl, options.tls, options.timeoutMs ?? 5000));
   client.on('error', () => {});
   const onAbort = () => void client.end().catch(() => {});
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -108,8 +142,8 @@ export async function readPgBouncerAdmin(
 }
 
 /** Sends RELOAD on the admin console (re-reads pgbouncer.ini). */
-export async function reloadViaAdmin(adminUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+export async function reloadViaAdmin(adminUrl: string, options: { tls?: TlsSettings } = {}): Promise<void> {
+  const client = new pg.Client(adminClientConfig(adminUrl, options.tls, 5000));
   client.on('error', () => {});
   try {
     await client.connect();

@@ -3,8 +3,15 @@ import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { chmod, chown, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DbrsError, type Logger, type Metrics, silentLogger, throwIfAborted } from '@voicehive/db-core';
+import { dirname, join } from 'node:path';
+import {
+  DbrsError,
+  type Logger,
+  type Metrics,
+  silentLogger,
+  type TlsSettings,
+  throwIfAborted,
+} from '@voicehive/db-core';
 import { type PgBouncerSnapshot, readPgBouncerAdmin, reloadViaAdmin } from './admin.js';
 import { advisePoolSizes, type PoolAdvice, type PoolAdviceOptions } from './advice.js';
 import { type PgBouncerConfigInput, type RenderedPgBouncerConfig, renderPgBouncerConfig } from './config.js';
@@ -22,6 +29,10 @@ export interface PgBouncerManagerOptions {
   workDir?: string;
   /** Admin console URL (`postgres://admin@127.0.0.1:6432/pgbouncer`). Default: built from the config's first admin user. */
   adminUrl?: string;
+  /** TLS to the admin console (libpq's modes). Default: the admin URL's `sslmode`, else none. */
+  adminTls?: TlsSettings;
+  /** Where pgbouncer.ini is written (userlist.txt beside it). Default: `pgbouncer.ini` in `workDir`. */
+  configPath?: string;
   /** PgBouncer refuses to run as root: when root, it is started with `-u <runAsUser>`. Default `'postgres'`. */
   runAsUser?: string;
   logger?: Logger;
@@ -82,7 +93,9 @@ export class PgBouncerManager implements AsyncDisposable {
     this.#options = options;
     this.#config = options.config;
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'pgbouncer' });
-    this.#workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'dbrs-pgbouncer-'));
+    this.#workDir =
+      options.workDir ??
+      (options.configPath ? dirname(options.configPath) : mkdtempSync(join(tmpdir(), 'dbrs-pgbouncer-')));
     renderPgBouncerConfig(this.#config);
     if (options.metrics) this.#gauges = createPgBouncerGauges(options.metrics);
   }
@@ -98,7 +111,7 @@ export class PgBouncerManager implements AsyncDisposable {
   }
 
   get configPath(): string {
-    return join(this.#workDir, 'pgbouncer.ini');
+    return this.#options.configPath ?? join(this.#workDir, 'pgbouncer.ini');
   }
 
   get adminUrl(): string {
@@ -191,7 +204,7 @@ export class PgBouncerManager implements AsyncDisposable {
   async reload(): Promise<void> {
     await this.writeConfig();
     if (this.running) this.#child!.kill('SIGHUP');
-    else await reloadViaAdmin(this.adminUrl);
+    else await reloadViaAdmin(this.adminUrl, this.#options.adminTls ? { tls: this.#options.adminTls } : {});
     this.#logger.info({ event: 'pgbouncer_reloaded' }, 'pgbouncer reloaded');
   }
 
@@ -210,7 +223,10 @@ export class PgBouncerManager implements AsyncDisposable {
 
   /** SHOW POOLS / STATS / CLIENTS / CONFIG / DATABASES, recorded as metrics. */
   async readStats(options: { signal?: AbortSignal } = {}): Promise<PgBouncerSnapshot> {
-    const snapshot = await readPgBouncerAdmin(this.adminUrl, options);
+    const snapshot = await readPgBouncerAdmin(this.adminUrl, {
+      ...options,
+      ...(this.#options.adminTls ? { tls: this.#options.adminTls } : {}),
+    });
     if (this.#gauges) recordPgBouncerMetrics(this.#gauges, snapshot);
     return snapshot;
   }

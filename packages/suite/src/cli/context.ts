@@ -54,7 +54,7 @@ export function makeContext(
     },
     async openSuite(overrides = {}, options = {}) {
       // Imported on first use so that help and usage errors never load the feature packages.
-      const [{ createLogger, silentLogger }, { withOverrides }, { createDatabaseReliabilitySuite }, { loadCliConfig }] =
+      const [{ createLogger, silentLogger }, { withFlatOverrides }, { createDatabaseReliabilitySuite }, { loadCliConfig }] =
         await Promise.all([
           import('@voicehive/db-core'),
           import('../config.js'),
@@ -63,7 +63,7 @@ export function makeContext(
         ]);
       const { url, config } = loadCliConfig({ configFile: str('config'), url: str('url'), env: io.env, cwd: io.cwd });
       const verbose = values['verbose'] === true;
-      return createDatabaseReliabilitySuite(url, withOverrides(config, overrides) as never, {
+      return createDatabaseReliabilitySuite(url, withFlatOverrides(config, overrides), {
         // Logs go to stderr so stdout stays parseable (--json).
         logger: verbose ? createLogger({ level: 'debug', destination: process.stderr as never }) : silentLogger(),
         actor: 'cli',

@@ -12,39 +12,108 @@ import { lastScheduledRun, scheduleIntervalMs } from './schedule.js';
 /** Level of the maintenance cycle's verification of the newest backup: 3 is a real restore test. */
 const VERIFY_LEVEL = 3;
 
-export function backupManagerConfig(
-  ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics' | 'audit'>,
-): BackupConfig {
-  const b = ctx.config.backup;
-  return {
-    backupType: b.backupType,
-    storageType: b.storageType,
-    localPath: b.localPath,
-    s3Bucket: b.s3Bucket,
-    s3Region: b.s3Region,
-    s3Endpoint: b.s3Endpoint,
-    s3Prefix: b.s3Prefix,
-    s3ForcePathStyle: b.s3ForcePathStyle,
-    ...(b.s3AccessKeyId ? { s3AccessKeyId: b.s3AccessKeyId } : {}),
-    ...(b.s3SecretAccessKey ? { s3SecretAccessKey: b.s3SecretAccessKey } : {}),
-    azureContainer: b.azureContainer,
-    azureConnectionString: b.azureConnectionString,
-    gcsBucket: b.gcsBucket,
-    gcsPrefix: b.gcsPrefix,
-    gcsProjectId: b.gcsProjectId,
-    gcsApiEndpoint: b.gcsApiEndpoint,
-    retentionDays: b.retentionDays,
-    keepLast: b.keepLast,
-    compression: b.compression,
-    ...(b.encryptionEnabled !== undefined ? { encryption: b.encryptionEnabled } : {}),
-    ...(b.encryptionKey ? { encryptionKey: b.encryptionKey } : {}),
-    ...(b.encryptionRecipients.length ? { encryptionRecipients: b.encryptionRecipients } : {}),
-    ...(b.decryptionKeys.length ? { decryptionKeys: b.decryptionKeys } : {}),
+/** What the suite runs with, from the `backup` section. */
+export interface BackupPlan {
+  manager: BackupConfig;
+  /** pg_dump / pg_restore jobs for scheduled backups and restore tests. */
+  jobs: number;
+  /** Cron: when a new backup is due. */
+  schedule: string;
+  /** Cron: when the newest backup's restore test is due. */
+  verifySchedule: string;
+}
+
+/**
+ * The backup manager's options and the suite's schedule from the `backup`
+ * section. Every key is destructured and consumed; `unconsumed` must be
+ * empty, so a key added to the schema without a use here is a compile error.
+ */
+export function backupPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics' | 'audit'>): BackupPlan {
+  const {
+    enabled: _builtWhenEnabled,
+    backupType,
+    storageType,
+    localPath,
+    s3Bucket,
+    s3Region,
+    s3Endpoint,
+    s3Prefix,
+    s3ForcePathStyle,
+    s3AccessKeyId,
+    s3SecretAccessKey,
+    azureContainer,
+    azureConnectionString,
+    gcsBucket,
+    gcsPrefix,
+    gcsProjectId,
+    gcsApiEndpoint,
+    retentionDays,
+    keepLast,
+    gfs,
+    schedule,
+    verifySchedule,
+    compression,
+    encryptionEnabled,
+    encryptionKey,
+    encryptionRecipients,
+    decryptionKeys,
+    jobs,
+    ...unconsumed
+  } = ctx.config.backup;
+  unconsumed satisfies Record<string, never>;
+  const manager: BackupConfig = {
+    backupType,
+    storageType,
+    localPath,
+    s3Bucket,
+    s3Region,
+    s3Endpoint,
+    s3Prefix,
+    s3ForcePathStyle,
+    ...(s3AccessKeyId ? { s3AccessKeyId } : {}),
+    ...(s3SecretAccessKey ? { s3SecretAccessKey } : {}),
+    azureContainer,
+    azureConnectionString,
+    gcsBucket,
+    gcsPrefix,
+    gcsProjectId,
+    gcsApiEndpoint,
+    retentionDays,
+    keepLast,
+    ...(gfs ? { gfs: { ...gfs } } : {}),
+    compression,
+    ...(encryptionEnabled !== undefined ? { encryption: encryptionEnabled } : {}),
+    ...(encryptionKey ? { encryptionKey } : {}),
+    ...(encryptionRecipients.length ? { encryptionRecipients: [...encryptionRecipients] } : {}),
+    ...(decryptionKeys.length ? { decryptionKeys: [...decryptionKeys] } : {}),
     logger: ctx.logger,
     metrics: ctx.metrics,
     audit: ctx.audit,
     actor: 'suite',
   };
+  return { manager, jobs, schedule, verifySchedule };
+}
+
+/**
+ * `backup.verifySchedule` decides when a restore test runs: the newest backup
+ * lacks one, and no restore test has run since the schedule last fired (one
+ * per period; the first ever runs at once). `backups` are newest first.
+ */
+export function verifyDue(backups: readonly BackupInfo[], verifySchedule: string, now = new Date()): boolean {
+  const newest = backups[0];
+  if (!newest) return false;
+  const v = newest.manifest.verification;
+  if (v !== undefined && v.level >= VERIFY_LEVEL) return false;
+  const lastTest = Math.max(
+    0,
+    ...backups.flatMap((b) => {
+      const bv = b.manifest.verification;
+      return bv && bv.level >= VERIFY_LEVEL ? [Date.parse(bv.at)] : [];
+    }),
+  );
+  if (lastTest === 0) return true;
+  const fired = lastScheduledRun(verifySchedule, now);
+  return fired !== undefined && lastTest < fired.getTime();
 }
 
 export function verificationOf(b: BackupInfo): BackupRow['verification'] {
@@ -54,9 +123,10 @@ export function verificationOf(b: BackupInfo): BackupRow['verification'] {
 }
 
 export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
-  const manager = new DatabaseBackupManager(ctx.database, backupManagerConfig(ctx));
+  const plan = backupPlan(ctx);
+  const manager = new DatabaseBackupManager(ctx.database, plan.manager);
   const database = ctx.database.info.database;
-  const schedule = ctx.config.backup.schedule;
+  const { schedule, verifySchedule, jobs } = plan;
   const latest = async (signal?: AbortSignal) => (await manager.listBackups({ database, limit: 1, signal }))[0];
 
   const component: FeatureComponent = {
@@ -130,7 +200,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
             return !newest || (fired !== undefined && newest.finishedAt < fired);
           },
           async run(signal) {
-            const r = await manager.createBackup(database, { signal });
+            const r = await manager.createBackup(database, { signal, jobs });
             return { backupId: r.backupId, storedBytes: r.storedBytes };
           },
         },
@@ -138,16 +208,12 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
           name: 'backup.verify-latest',
           minIntervalMs: 0,
           async isDue(signal) {
-            const newest = await latest(signal);
-            return (
-              newest !== undefined &&
-              (newest.manifest.verification === undefined || newest.manifest.verification.level < VERIFY_LEVEL)
-            );
+            return verifyDue(await manager.listBackups({ database, limit: 20, signal }), verifySchedule);
           },
           async run(signal) {
             const newest = await latest(signal);
             if (!newest) return { skipped: 'no backup' };
-            const r = await manager.verifyBackup(newest.backupId, { level: VERIFY_LEVEL, signal });
+            const r = await manager.verifyBackup(newest.backupId, { level: VERIFY_LEVEL, signal, jobs });
             if (!r.ok) throw new Error(`Backup ${r.backupId} failed verification: ${r.error?.message ?? 'unknown'}`);
             return { backupId: r.backupId, level: r.level, restoreDurationMs: r.restoreDurationMs };
           },
@@ -180,7 +246,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
       return {
         backup: {
           label: 'Back up now',
-          run: ({ signal }) => manager.createBackup(database, { signal }).then((r) => ({ backupId: r.backupId })),
+          run: ({ signal }) => manager.createBackup(database, { signal, jobs }).then((r) => ({ backupId: r.backupId })),
         },
       };
     },

@@ -1,23 +1,68 @@
-import { type CapacityForecast, DatabaseCapacityManager, SERIES } from '@voicehive/db-capacity';
+import {
+  type CapacityForecast,
+  type CapacityManagerConfig,
+  DatabaseCapacityManager,
+  DEFAULT_ALERT_THRESHOLDS,
+  SERIES,
+} from '@voicehive/db-capacity';
 import type { CapacityChartData, ForecastPoint, StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
 
+/**
+ * The capacity manager's options and the sampling interval from the
+ * `capacity` section. Every key is destructured and consumed; an unconsumed
+ * one is a compile error.
+ */
+export function capacityPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics'>): {
+  manager: CapacityManagerConfig;
+  sampleIntervalMs: number;
+} {
+  const {
+    enabled: _builtWhenEnabled,
+    sampleIntervalMs,
+    schema,
+    retentionDays,
+    storageLimitBytes,
+    warningPercent,
+    criticalPercent,
+    daysWarning,
+    daysCritical,
+    connectionsWarningPercent,
+    xidAgeWarning,
+    ...unconsumed
+  } = ctx.config.capacity;
+  unconsumed satisfies Record<string, never>;
+  return {
+    manager: {
+      schema,
+      retentionDays,
+      ...(storageLimitBytes !== undefined ? { storageLimitBytes } : {}),
+      warningPercent,
+      criticalPercent,
+      daysWarning,
+      daysCritical,
+      connectionsWarningPercent,
+      // The critical levels are not configurable; keep them above a raised warning level.
+      connectionsCriticalPercent: Math.max(
+        DEFAULT_ALERT_THRESHOLDS.connectionsCriticalPercent,
+        connectionsWarningPercent,
+      ),
+      xidAgeWarning,
+      xidAgeCritical: Math.max(DEFAULT_ALERT_THRESHOLDS.xidAgeCritical, xidAgeWarning),
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+    },
+    sampleIntervalMs,
+  };
+}
+
 export const capacityFeature = (ctx: FeatureContext): FeatureFactoryResult => {
-  const c = ctx.config.capacity;
-  const manager = new DatabaseCapacityManager(ctx.database, {
-    schema: c.schema,
-    retentionDays: c.retentionDays,
-    ...(c.storageLimitBytes !== undefined ? { storageLimitBytes: c.storageLimitBytes } : {}),
-    warningPercent: c.warningPercent,
-    criticalPercent: c.criticalPercent,
-    daysWarning: c.daysWarning,
-    daysCritical: c.daysCritical,
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-  });
+  const plan = capacityPlan(ctx);
+  const manager = new DatabaseCapacityManager(ctx.database, plan.manager);
+  const c = { sampleIntervalMs: plan.sampleIntervalMs };
 
   const component: FeatureComponent = {
     name: 'capacity',

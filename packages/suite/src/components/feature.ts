@@ -1,5 +1,4 @@
-import type { AuditLog, Database, Logger, Metrics } from '@voicehive/db-core';
-import type { SuiteConfig } from '../config.js';
+import type { AuditLog, Database, DbrsConfig, Logger, Metrics } from '@voicehive/db-core';
 import type {
   BackupRow,
   CapacityChartData,
@@ -51,7 +50,7 @@ export interface FeatureComponent {
 
 export interface FeatureContext {
   database: Database;
-  config: SuiteConfig;
+  config: DbrsConfig;
   metrics: Metrics;
   logger: Logger;
   audit: AuditLog;

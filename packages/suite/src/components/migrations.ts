@@ -5,6 +5,47 @@ import { DatabaseMigrationManager, type DatabaseMigrationManagerOptions } from '
 import type { StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
+/**
+ * The migration manager's options from the `migrations` section. Every key
+ * is destructured and consumed; an unconsumed one is a compile error.
+ */
+export function migrationsManagerOptions(
+  ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics' | 'audit'>,
+): DatabaseMigrationManagerOptions {
+  const {
+    enabled: _builtWhenEnabled,
+    migrationsDir,
+    tableName,
+    schema,
+    lockTimeoutMs,
+    statementTimeoutMs,
+    testFirst,
+    allowOutOfOrder,
+    lint,
+    ...unconsumed
+  } = ctx.config.migrations;
+  unconsumed satisfies Record<string, never>;
+  const { enabledRules, disabledRules, namingPattern, ...lintUnconsumed } = lint;
+  lintUnconsumed satisfies Record<string, never>;
+  return {
+    migrationsDir: resolve(migrationsDir),
+    tableName,
+    schema,
+    lockTimeoutMs,
+    statementTimeoutMs,
+    testFirst,
+    allowOutOfOrder,
+    lint: {
+      enabledRules: [...enabledRules],
+      disabledRules: [...disabledRules],
+      ...(namingPattern ? { namingPattern } : {}),
+    },
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    audit: ctx.audit,
+  };
+}
+
 /** Migrations are applied by deploys (`dbrs migrate up`), not by the maintenance cycle; the suite reports their state. */
 export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => {
   const m = ctx.config.migrations;
@@ -13,23 +54,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
     return {
       unavailable: `No migrations directory at ${dir}; set migrationsDir (MIGRATIONS_DIR) to enable migration status.`,
     };
-  const manager = newManager(ctx.database, {
-    migrationsDir: dir,
-    tableName: m.tableName,
-    schema: m.schema,
-    lockTimeoutMs: m.lockTimeoutMs,
-    statementTimeoutMs: m.statementTimeoutMs,
-    testFirst: m.testFirst,
-    allowOutOfOrder: m.allowOutOfOrder,
-    lint: {
-      enabledRules: m.lint.enabledRules ?? [],
-      disabledRules: m.lint.disabledRules ?? [],
-      ...(m.lint.namingPattern ? { namingPattern: m.lint.namingPattern } : {}),
-    },
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    audit: ctx.audit,
-  });
+  const manager = newManager(ctx.database, migrationsManagerOptions(ctx));
   const component: FeatureComponent = {
     name: 'migrations',
     instance: manager,

@@ -1,18 +1,59 @@
-import { DatabasePerformanceOptimizer, type PerformanceReport } from '@voicehive/db-performance';
+import {
+  DatabasePerformanceOptimizer,
+  type PerformanceOptimizerOptions,
+  type PerformanceReport,
+} from '@voicehive/db-performance';
 import type { SlowQueryRow, StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
 /** A report older than this is recomputed for the status and the page. */
 const REPORT_MAX_AGE_MS = 5 * 60_000;
 
+/**
+ * The optimizer's options and the snapshot interval from the `performance`
+ * section. Every key is destructured and consumed; an unconsumed one is a
+ * compile error.
+ */
+export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics'>): {
+  optimizer: PerformanceOptimizerOptions;
+  snapshotIntervalMs: number;
+} {
+  const {
+    enabled: _builtWhenEnabled,
+    slowQueryThresholdMs,
+    warningMs,
+    criticalMs,
+    snapshotIntervalMs,
+    topQueries,
+    indexAdvisor,
+    allowExplainAnalyze,
+    ...unconsumed
+  } = ctx.config.performance;
+  unconsumed satisfies Record<string, never>;
+  const { enabled, maxIndexes, maxIndexSizeBytes, minTableRows, ...advisorUnconsumed } = indexAdvisor;
+  advisorUnconsumed satisfies Record<string, never>;
+  return {
+    optimizer: {
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+      slowQueries: { warningMs, criticalMs, slowQueryThresholdMs },
+      topQueries,
+      advisor: {
+        enabled,
+        maxIndexes,
+        minTableRows,
+        ...(maxIndexSizeBytes !== undefined ? { maxTotalBytes: maxIndexSizeBytes } : {}),
+      },
+      analysis: { allowExplainAnalyze },
+    },
+    snapshotIntervalMs,
+  };
+}
+
 export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult => {
-  const p = ctx.config.performance;
-  const optimizer = new DatabasePerformanceOptimizer(ctx.database, {
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    slowQueries: { warningMs: p.warningMs, criticalMs: p.criticalMs, slowQueryThresholdMs: p.slowQueryThresholdMs },
-    topQueries: p.topQueries,
-  });
+  const plan = performancePlan(ctx);
+  const optimizer = new DatabasePerformanceOptimizer(ctx.database, plan.optimizer);
+  const p = { snapshotIntervalMs: plan.snapshotIntervalMs };
   let cached: { at: number; report: PerformanceReport } | undefined;
   let running: Promise<PerformanceReport> | undefined;
   // One report at a time: status, page and the maintenance cycle share it.

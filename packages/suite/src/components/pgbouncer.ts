@@ -1,5 +1,5 @@
-import { isDbrsError, redactString } from '@voicehive/db-core';
-import { PgBouncerManager } from '@voicehive/db-performance';
+import { isDbrsError, redactString, type TlsSettings } from '@voicehive/db-core';
+import { PgBouncerManager, type PgBouncerManagerOptions } from '@voicehive/db-performance';
 import type { StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
@@ -8,24 +8,60 @@ import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureSta
  * status and metrics. The suite never starts pgBouncer itself; use
  * PgBouncerManager from @voicehive/db-performance (or `dbrs pgbouncer config`) for that.
  */
-export const pgbouncerFeature = (ctx: FeatureContext): FeatureFactoryResult => {
-  const b = ctx.config.pgbouncer;
-  const auth = b.adminPassword
-    ? `${encodeURIComponent(b.adminUser)}:${encodeURIComponent(b.adminPassword)}`
-    : encodeURIComponent(b.adminUser);
-  const manager = new PgBouncerManager({
+/**
+ * PgBouncerManager options from the `pgbouncer` section: every key is
+ * consumed here (an unconsumed one is a compile error). `enabled` chooses
+ * whether the feature is built at all (suite.ts).
+ */
+export function pgbouncerManagerOptions(ctx: Pick<FeatureContext, 'config' | 'database' | 'logger' | 'metrics'>) {
+  const {
+    enabled: _builtWhenEnabled,
+    host,
+    port,
+    poolMode,
+    maxClientConn,
+    defaultPoolSize,
+    adminUser,
+    adminPassword,
+    configPath,
+    binary,
+    sslMode,
+    sslCaFile,
+    ...unconsumed
+  } = ctx.config.pgbouncer;
+  unconsumed satisfies Record<string, never>;
+  const auth = adminPassword
+    ? `${encodeURIComponent(adminUser)}:${encodeURIComponent(adminPassword)}`
+    : encodeURIComponent(adminUser);
+  // Unset: the database's own TLS, so the admin password never crosses in plain text where the database would not.
+  const adminTls: TlsSettings =
+    sslMode === undefined
+      ? { mode: ctx.database.tls.mode, ...(ctx.database.tls.caFile ? { caFile: ctx.database.tls.caFile } : {}) }
+      : {
+          mode: sslMode,
+          ...((sslCaFile ?? ctx.database.tls.caFile) ? { caFile: sslCaFile ?? ctx.database.tls.caFile } : {}),
+        };
+  return {
     config: {
       databases: [{ name: ctx.database.info.database, host: ctx.database.info.host, port: ctx.database.info.port }],
-      users: [{ name: b.adminUser, ...(b.adminPassword ? { password: b.adminPassword } : {}) }],
-      listenAddr: b.host,
-      listenPort: b.port,
-      overrides: { poolMode: b.poolMode, defaultPoolSize: b.defaultPoolSize, maxClientConn: b.maxClientConn },
+      users: [{ name: adminUser, ...(adminPassword ? { password: adminPassword } : {}) }],
+      listenAddr: host,
+      listenPort: port,
+      overrides: { poolMode, defaultPoolSize, maxClientConn },
     },
     enabled: false,
-    adminUrl: `postgres://${auth}@${b.host}:${b.port}/pgbouncer`,
+    adminUrl: `postgres://${auth}@${host}:${port}/pgbouncer`,
+    adminTls,
+    ...(configPath ? { configPath } : {}),
+    binary,
     logger: ctx.logger,
     metrics: ctx.metrics,
-  });
+  } satisfies PgBouncerManagerOptions;
+}
+
+export const pgbouncerFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+  const b = ctx.config.pgbouncer;
+  const manager = new PgBouncerManager(pgbouncerManagerOptions(ctx));
   const component: FeatureComponent = {
     name: 'pgbouncer',
     instance: manager,
