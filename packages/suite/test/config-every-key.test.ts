@@ -261,7 +261,7 @@ const ARRIVES: Record<string, (w: World) => unknown> = {
   'metrics.prefix': (w) =>
     (w.suite.registry.getSingleMetric('everykey_dbrs_component_health') ? 'everykey_' : undefined) as unknown,
   'logging.level': (w) => w.suite.logger.level,
-  'environment': (w) => w.suite.config.environment,
+  environment: (w) => w.suite.config.environment,
 };
 
 /** Observed at run time by other tests (file named), because they need a listening server or the CLI. */
@@ -274,9 +274,12 @@ const ELSEWHERE: Record<string, string> = {
   'server.apiKey': 'this file, "server keys" test below (suite.serve() requires it)',
   'server.metricsRequireApiKey': 'this file, "server keys" test below (/metrics answers 401 without the key)',
   'server.trustProxy': 'suite-facade.test.ts "serves with the configured trustProxy"',
-  'audit.enabled': 'NOT observed end-to-end: suite.ts gives AuditLog a database only when true (AuditLog has no accessor)',
-  'audit.table': 'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a table',
-  'audit.schema': 'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a schema',
+  'audit.enabled':
+    'NOT observed end-to-end: suite.ts gives AuditLog a database only when true (AuditLog has no accessor)',
+  'audit.table':
+    'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a table',
+  'audit.schema':
+    'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a schema',
 };
 
 /** Validated but deliberately without effect, and why. */
@@ -292,13 +295,22 @@ describe('every configuration key reaches what uses it', () => {
       if (value === undefined || path === 'environment') continue;
       const parts = path.split('.');
       let node = input as Record<string, unknown>;
-      for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+      for (const part of parts.slice(0, -1)) {
+        node[part] ??= {};
+        node = node[part] as Record<string, unknown>;
+      }
       node[parts.at(-1)!] = value;
     }
     const config = resolveSuiteConfig({ ...input, environment: 'every-key' });
     // Features off (they would connect); the feature toggles are checked from suite.features, the rest from the mappers.
     const suite = await createDatabaseReliabilitySuite(undefined, config, { connectOnStart: false });
-    const ctx = { config, database: suite.database, logger: silentLogger(), metrics: suite.metrics, audit: suite.audit };
+    const ctx = {
+      config,
+      database: suite.database,
+      logger: silentLogger(),
+      metrics: suite.metrics,
+      audit: suite.audit,
+    };
     world = {
       config,
       suite,

@@ -54,13 +54,17 @@ export function makeContext(
     },
     async openSuite(overrides = {}, options = {}) {
       // Imported on first use so that help and usage errors never load the feature packages.
-      const [{ createLogger, silentLogger }, { withFlatOverrides }, { createDatabaseReliabilitySuite }, { loadCliConfig }] =
-        await Promise.all([
-          import('@voicehive/db-core'),
-          import('../config.js'),
-          import('../suite.js'),
-          import('./config.js'),
-        ]);
+      const [
+        { createLogger, silentLogger },
+        { withFlatOverrides },
+        { createDatabaseReliabilitySuite },
+        { loadCliConfig },
+      ] = await Promise.all([
+        import('@voicehive/db-core'),
+        import('../config.js'),
+        import('../suite.js'),
+        import('./config.js'),
+      ]);
       const { url, config } = loadCliConfig({ configFile: str('config'), url: str('url'), env: io.env, cwd: io.cwd });
       const verbose = values['verbose'] === true;
       return createDatabaseReliabilitySuite(url, withFlatOverrides(config, overrides), {
