@@ -56,12 +56,16 @@ export type { DatabaseCheckOptions } from './health/database-check.js';
 export { databasePingCheck } from './health/database-check.js';
 export type { CheckOutcome, CheckResult, HealthCheck, HealthReport, HealthStatus } from './health/health-registry.js';
 export { aggregate as aggregateHealth, HealthRegistry } from './health/health-registry.js';
+export type { LifecycleOptions } from './lifecycle/lifecycle.js';
+export { Lifecycle } from './lifecycle/lifecycle.js';
 export type { CreateLoggerOptions, Logger } from './observability/logger.js';
 export { createLogger, silentLogger } from './observability/logger.js';
 export type { CreateMetricsOptions } from './observability/metrics.js';
 export { createMetrics, Metrics } from './observability/metrics.js';
 export type { SchedulerOptions, TaskContext, TaskDefinition, TaskOutcome, TaskRun } from './scheduling/scheduler.js';
 export { createScheduler, Scheduler } from './scheduling/scheduler.js';
-
+export { errorMessage } from './util/error-message.js';
 export { isSecretKey, REDACTED, redact, redactString, redactUrl } from './util/redact.js';
 export { quoteIdent, quoteLiteral, quoteQualified } from './util/sql.js';
+export type { WithTimeoutOptions } from './util/with-timeout.js';
+export { withTimeout } from './util/with-timeout.js';

@@ -19,6 +19,7 @@ import {
   resolveDatabase,
   Scheduler,
   silentLogger,
+  withTimeout,
 } from '@voicehive/db-core';
 import type { FeatureComponent, FeatureName, MaintenanceTask } from './components/feature.js';
 import { FEATURE_FACTORIES, NOT_WIRED_REASON } from './components/index.js';
@@ -28,7 +29,6 @@ import { type RunningServer, type StartServerOptions, startServer } from './http
 import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
 import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
 import { MaintenanceState } from './maintenance/state.js';
-import { withTimeout } from './status/timeout.js';
 import {
   COMPONENT_NAMES,
   type ComponentName,
@@ -401,11 +401,8 @@ class Suite implements DatabaseReliabilitySuite {
         }
         const t0 = performance.now();
         try {
-          const s = await withTimeout(
-            `The ${name} status`,
-            timeoutMs,
-            (signal) => component.status(signal),
-            options.signal,
+          const s = await withTimeout({ what: `The ${name} status`, timeoutMs, signal: options.signal }, (signal) =>
+            component.status(signal),
           );
           components[name] = {
             status: s.status,
@@ -458,7 +455,9 @@ class Suite implements DatabaseReliabilitySuite {
         return fallback;
       }
       try {
-        return await withTimeout(`The ${key} section`, timeoutMs, (signal) => get(c, signal), options.signal);
+        return await withTimeout({ what: `The ${key} section`, timeoutMs, signal: options.signal }, (signal) =>
+          get(c, signal),
+        );
       } catch (err) {
         unavailable[key] = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
         return fallback;

@@ -289,7 +289,7 @@ export function createDatabase<DB = any>(
   return new Database<DB>(pool, { info, tls, logger, clientConfig });
 }
 
-export type DatabaseInput = Database<any> | pg.Pool | string;
+export type DatabaseInput = Database<any> | pg.Pool | string | URL;
 
 /**
  * Accepts what every component takes (a Database, a pg.Pool, or a URL) and
@@ -305,7 +305,9 @@ export function resolveDatabase(
   ) {
     return { database: input as Database<any>, owned: false };
   }
-  if (typeof input === 'string') return { database: createDatabase(input, options), owned: true };
+  if (typeof input === 'string' || input instanceof URL) {
+    return { database: createDatabase(input.toString(), options), owned: true };
+  }
   if (
     input instanceof pg.Pool ||
     (typeof input === 'object' && input !== null && 'connect' in input && 'totalCount' in input)

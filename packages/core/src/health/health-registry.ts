@@ -1,5 +1,7 @@
-import { DbrsError, isDbrsError } from '../errors.js';
+import { DbrsError } from '../errors.js';
+import { errorMessage } from '../util/error-message.js';
 import { redactString } from '../util/redact.js';
+import { withTimeout } from '../util/with-timeout.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -73,20 +75,12 @@ export function aggregate(checks: ReadonlyArray<Pick<CheckResult, 'status' | 'cr
 async function runOne(check: HealthCheck, outer: AbortSignal | undefined): Promise<CheckResult> {
   const critical = check.critical ?? true;
   const timeoutMs = check.timeoutMs ?? 5_000;
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new DbrsError('TIMEOUT', `Health check "${check.name}" took longer than ${timeoutMs} ms.`);
-        controller.abort(err);
-        reject(err);
-      }, timeoutMs);
-    });
-    const outcome = (await Promise.race([check.check(controller.signal), timeout])) ?? {};
+    const outcome =
+      (await withTimeout({ what: `Health check "${check.name}"`, timeoutMs, signal: outer }, (signal) =>
+        check.check(signal),
+      )) ?? {};
     return {
       name: check.name,
       status: outcome.status ?? 'healthy',
@@ -96,16 +90,12 @@ async function runOne(check: HealthCheck, outer: AbortSignal | undefined): Promi
       ...(outcome.details ? { details: outcome.details } : {}),
     };
   } catch (err) {
-    const message = isDbrsError(err) || err instanceof Error ? err.message : String(err);
     return {
       name: check.name,
       status: 'unhealthy',
       critical,
       durationMs: performance.now() - started,
-      message: redactString(message),
+      message: redactString(errorMessage(err)),
     };
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
   }
 }

@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDbrsError, type Logger, type Metrics, redact, redactString, silentLogger } from '@voicehive/db-core';
+import {
+  isDbrsError,
+  type Logger,
+  type Metrics,
+  redact,
+  redactString,
+  silentLogger,
+  withTimeout,
+} from '@voicehive/db-core';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
-import { withTimeout } from '../status/timeout.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
 import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
@@ -194,7 +201,9 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       if (!isRead) return methodNotAllowed(res);
       try {
         const r = await sharedReady('ready', () =>
-          withTimeout('Readiness check', Math.min(timeoutMs, 3_000), (signal) => target.checkReady({ signal })),
+          withTimeout({ what: 'Readiness check', timeoutMs: Math.min(timeoutMs, 3_000) }, (signal) =>
+            target.checkReady({ signal }),
+          ),
         );
         return json(res, r.ready ? 200 : 503, {
           status: r.ready ? 'ready' : 'not_ready',
@@ -215,7 +224,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       if (!role) return refuse();
       try {
         const status = await sharedStatus('status', () =>
-          withTimeout('Status', timeoutMs, (signal) => target.getComprehensiveStatus({ signal })),
+          withTimeout({ what: 'Status', timeoutMs }, (signal) => target.getComprehensiveStatus({ signal })),
         );
         return json(res, status.overallHealth === 'unhealthy' ? 503 : 200, status);
       } catch (err) {
@@ -304,7 +313,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     notice?: string,
   ): Promise<void> {
     try {
-      const data = await withTimeout('Status page', timeoutMs, async (signal) =>
+      const data = await withTimeout({ what: 'Status page', timeoutMs }, async (signal) =>
         target.getStatusPageData
           ? target.getStatusPageData({ signal })
           : {
