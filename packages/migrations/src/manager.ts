@@ -683,8 +683,13 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     rules: NormalizedLintRuleOptions = this.#lintRules,
   ): Promise<LintReport> {
     throwIfAborted(signal, 'lint');
-    const [version, catalog, { migrations: captured, capture }] = await Promise.all([
+    const [version, timeZone, catalog, { migrations: captured, capture }] = await Promise.all([
       getServerVersion(this.#db),
+      // The migrating session connects with the same settings, so it sees the same TimeZone (timestamp ↔ timestamptz).
+      this.#db
+        .query<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`, [], signal ? { signal } : {})
+        .then((r) => r.rows[0]?.tz)
+        .catch(() => undefined),
       loadLintCatalog(this.#db, signal ? { signal } : {}).catch((err): LintCatalog => {
         this.#logger.warn({ event: 'lint_catalog_unavailable', err }, 'linting without the live catalog');
         return { notNullChecks: [] };
@@ -705,6 +710,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       serverVersion: version.num,
       catalog,
       lockTimeoutManaged: true,
+      statementTimeoutManaged: (this.#opts.statementTimeoutMs ?? 0) > 0,
+      ...(timeZone ? { timeZone } : {}),
       defaultSchema: this.#opts.schema,
       ...rules,
     });

@@ -48,8 +48,9 @@ describe('server-version awareness', () => {
     const cur = (await lintSql('ALTER TABLE p DETACH PARTITION p1;', { serverVersion: 14 })).find(
       (x) => x.rule === 'require-concurrent-partition-detach',
     );
-    expect(old?.severity).toBe('info');
-    expect(cur?.severity).toBe('warning');
+    // #14: an error from 14 on (a CONCURRENTLY form exists); before, a catalog-only change with no alternative.
+    expect(old?.severity).toBe('warning');
+    expect(cur?.severity).toBe('error');
   });
 
   it('binary-coercible type changes are accepted when the old type is known', async () => {
@@ -161,7 +162,7 @@ describe('suppression and output', () => {
       'CREATE INDEX a_i ON a (x);',
       'CREATE INDEX b_i ON b (x);',
     ].join('\n');
-    const f = await lintSql(sql, { lockTimeoutManaged: true });
+    const f = await lintSql(sql, { lockTimeoutManaged: true, statementTimeoutManaged: true });
     expect(f.map((x) => [x.rule, x.line])).toEqual([['require-concurrent-index-creation', 3]]);
   });
 

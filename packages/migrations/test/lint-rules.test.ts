@@ -76,6 +76,10 @@ const CASES: Record<string, Case> = {
   'adding-primary-key': {
     unsafe: 'ALTER TABLE t ADD PRIMARY KEY (id);',
     safe: 'ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_idx;',
+    // USING INDEX is safe once the key columns are NOT NULL (else PostgreSQL sets NOT NULL with a scan).
+    safeOptions: {
+      catalog: { notNullChecks: [], indexColumns: { 'public.t_id_idx': ['id'] }, notNullColumns: ['public.t.id'] },
+    },
   },
   'adding-exclusion-constraint': {
     unsafe: 'ALTER TABLE t ADD CONSTRAINT ex EXCLUDE USING gist (r WITH &&);',
@@ -85,6 +89,10 @@ const CASES: Record<string, Case> = {
     unsafe: 'ALTER TABLE p DETACH PARTITION p1;',
     safe: 'ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;',
     options: { transactional: false },
+  },
+  'require-statement-timeout': {
+    unsafe: 'ALTER TABLE t ALTER COLUMN c TYPE bigint;',
+    safe: "SET LOCAL statement_timeout = '30s'; ALTER TABLE t ALTER COLUMN c TYPE bigint;",
   },
   'prefer-repack': { unsafe: 'VACUUM FULL t;', safe: 'VACUUM t;', options: { transactional: false } },
   'require-lock-timeout': {

@@ -75,59 +75,93 @@ export function constraintsOf(colDef: Node | undefined): Node[] {
   return (colDef?.constraints ?? []).map((c: Node) => c.Constraint).filter(Boolean);
 }
 
+/**
+ * The boolean value of option `name` in a DefElem list (`VACUUM (FULL FALSE)`,
+ * `REINDEX (CONCURRENTLY false)`): absent → false, named without a value →
+ * true, else the value read as PostgreSQL's defGetBoolean does (true/false,
+ * on/off, 1/0). The last occurrence wins, as in the server.
+ */
 export function hasDefElem(list: Node[] | undefined, name: string): boolean {
-  return (list ?? []).some((d) => d.DefElem?.defname === name);
+  let on = false;
+  for (const d of list ?? []) {
+    if (d.DefElem?.defname !== name) continue;
+    on = defElemBool(d.DefElem.arg);
+  }
+  return on;
 }
 
-/** Functions known not to be volatile: a default using only these is stored in the catalog (PG11+). */
-const NON_VOLATILE_FUNCTIONS = new Set([
-  'now',
-  'statement_timestamp',
-  'transaction_timestamp',
-  'current_date',
-  'lower',
-  'upper',
-  'btrim',
-  'trim',
-  'ltrim',
-  'rtrim',
-  'concat',
-  'concat_ws',
-  'length',
-  'to_char',
-  'to_timestamp',
-  'to_date',
-  'to_number',
-  'make_interval',
-  'make_date',
-  'make_timestamp',
-  'make_timestamptz',
-  'date_trunc',
-  'timezone',
-  'abs',
-  'round',
-  'floor',
-  'ceil',
-  'jsonb_build_object',
-  'json_build_object',
-  'jsonb_build_array',
-  'json_build_array',
-  'array_length',
-  'md5',
-  'replace',
-  'substring',
-  'left',
-  'right',
-]);
+function defElemBool(arg: Node | undefined): boolean {
+  if (!arg) return true;
+  if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+  if (arg.Boolean) return !!arg.Boolean.boolval;
+  const v = String(arg.String?.sval ?? '').toLowerCase();
+  return !(v === 'false' || v === 'off' || v === '0' || v === 'no');
+}
+
+/**
+ * Built-in functions known not to be volatile, with the argument counts of
+ * their built-in signatures: a default using only these is stored in the
+ * catalog (PG11+). Matching the name alone would accept `now(123)` (no such
+ * built-in: it resolves to a user function, or fails) and `app.now()`.
+ */
+const NON_VOLATILE_FUNCTIONS: Record<string, readonly number[]> = {
+  now: [0],
+  statement_timestamp: [0],
+  transaction_timestamp: [0],
+  current_date: [0],
+  lower: [1],
+  upper: [1],
+  btrim: [1, 2],
+  trim: [1, 2],
+  ltrim: [1, 2],
+  rtrim: [1, 2],
+  concat: [-1],
+  concat_ws: [-1],
+  length: [1, 2],
+  to_char: [1, 2],
+  to_timestamp: [1, 2],
+  to_date: [2],
+  to_number: [2],
+  make_interval: [-1],
+  make_date: [3],
+  make_timestamp: [6],
+  make_timestamptz: [6, 7],
+  date_trunc: [2, 3],
+  timezone: [2],
+  abs: [1],
+  round: [1, 2],
+  floor: [1],
+  ceil: [1],
+  jsonb_build_object: [-1],
+  json_build_object: [-1],
+  jsonb_build_array: [-1],
+  json_build_array: [-1],
+  array_length: [2],
+  md5: [1],
+  replace: [3],
+  substring: [2, 3],
+  left: [2],
+  right: [2],
+};
+
+function isKnownStable(call: Node): boolean {
+  const parts = (call.funcname ?? []).map(str).filter(Boolean) as string[];
+  const name = parts[parts.length - 1]?.toLowerCase();
+  // Only the built-in: unqualified (pg_catalog comes first on search_path) or pg_catalog.f.
+  if (!name || parts.length > 2 || (parts.length === 2 && parts[0]!.toLowerCase() !== 'pg_catalog')) return false;
+  const arities = NON_VOLATILE_FUNCTIONS[name];
+  if (!arities || call.agg_star || call.over) return false;
+  const n = (call.args ?? []).length;
+  return arities.includes(-1) || arities.includes(n);
+}
 
 /** Returns the name of the first function in `expr` that may be volatile, or undefined. */
 export function volatileFunctionIn(expr: Node | undefined): string | undefined {
   let found: string | undefined;
   walk(expr, (n) => {
     if (found) return;
-    if (n.FuncCall) {
-      const name = (n.FuncCall.funcname ?? []).map(str).filter(Boolean).pop() as string | undefined;
-      if (name && !NON_VOLATILE_FUNCTIONS.has(name.toLowerCase())) found = name;
+    if (n.FuncCall && !isKnownStable(n.FuncCall)) {
+      found = (n.FuncCall.funcname ?? []).map(str).filter(Boolean).join('.') || 'a function';
     }
     if (n.SubLink) found = 'a subquery';
   });
@@ -298,4 +332,51 @@ export function columnTypeUses(type: string, node: Node): ColumnTypeUse[] {
     }
   }
   return out;
+}
+
+const SCANNING_ALTERS = new Set([
+  'AT_AlterColumnType',
+  'AT_SetNotNull',
+  'AT_SetLogged',
+  'AT_SetUnLogged',
+  'AT_SetTableSpace',
+  'AT_SetAccessMethod',
+]);
+
+/**
+ * Statements that read or rewrite a whole existing table while holding a
+ * lock of SHARE or stronger: they last as long as the table is big, which is
+ * what statement_timeout bounds (require-statement-timeout). Catalog-only
+ * changes are not included.
+ */
+export function scansOrRewrites(type: string, node: Node): boolean {
+  switch (type) {
+    case 'IndexStmt':
+      return !node.concurrent;
+    case 'ReindexStmt':
+      return !hasDefElem(node.params, 'concurrently');
+    case 'VacuumStmt':
+      return !!node.is_vacuumcmd && hasDefElem(node.options, 'full');
+    case 'ClusterStmt':
+      return true;
+    case 'RefreshMatViewStmt':
+      return true;
+    case 'AlterDomainStmt':
+      return (node.subtype === 'C' && !node.def?.Constraint?.skip_validation) || node.subtype === 'O';
+    case 'AlterTableStmt':
+      return alterCmds(node).some((c) => {
+        if (SCANNING_ALTERS.has(c.subtype)) return true;
+        const k = c.def?.Constraint;
+        if (c.subtype === 'AT_AddConstraint') return !k?.skip_validation && !k?.indexname;
+        if (c.subtype !== 'AT_AddColumn') return false;
+        return constraintsOf(c.def?.ColumnDef).some(
+          (x) =>
+            ['CONSTR_CHECK', 'CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_IDENTITY'].includes(x.contype) ||
+            (x.contype === 'CONSTR_GENERATED' && x.generated_kind !== 'v') ||
+            (x.contype === 'CONSTR_DEFAULT' && volatileFunctionIn(x.raw_expr) !== undefined),
+        );
+      });
+    default:
+      return false;
+  }
 }

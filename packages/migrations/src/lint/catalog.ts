@@ -7,7 +7,8 @@ import type { LintCatalog } from './types.js';
  * Reads what the linter needs from the live database: validated NOT NULL
  * checks, column types, index key columns (foreign-key-without-index on
  * existing tables), columns under CHECK constraints (alter-type-with-check-
- * constraint) and constraint kinds (dropping-foreign-key).
+ * constraint), constraint kinds (dropping-foreign-key), and each index's key
+ * columns with the NOT NULL columns (ADD PRIMARY KEY USING INDEX).
  */
 export async function loadLintCatalog(db: Database, options: { signal?: AbortSignal } = {}): Promise<LintCatalog> {
   await loadParser();
@@ -69,5 +70,27 @@ export async function loadLintCatalog(db: Database, options: { signal?: AbortSig
     constraints[`${r.tbl}.${r.name}`] = r.contype;
     for (const col of r.checked ?? []) checkedColumns.push(`${r.tbl}.${col}`);
   }
-  return { notNullChecks, columnTypes, indexes, checkedColumns, constraints };
+  const keyed = await db.query<{ idx: string; cols: string[] }>(
+    `SELECT n.nspname || '.' || ic.relname AS idx,
+            ARRAY(SELECT coalesce(a.attname::text, '')
+                    FROM unnest((i.indkey::int2[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+                    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+                   ORDER BY k.ord) AS cols
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+    [],
+    options,
+  );
+  const indexColumns: Record<string, string[]> = {};
+  for (const r of keyed.rows) indexColumns[r.idx] = r.cols;
+  const notNull = await db.query<{ key: string }>(
+    `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS key
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND c.relkind IN ('r', 'p')
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+    [],
+    options,
+  );
+  const notNullColumns = notNull.rows.map((r) => r.key);
+  return { notNullChecks, columnTypes, indexes, checkedColumns, constraints, indexColumns, notNullColumns };
 }

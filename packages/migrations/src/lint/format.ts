@@ -29,3 +29,14 @@ export function formatFindingsHuman(findings: LintFinding[]): string {
 export function formatFindingsJson(findings: LintFinding[]): string {
   return `${JSON.stringify({ summary: summarize(findings), findings }, null, 2)}\n`;
 }
+
+/** `a, b, c and 7 more`: a message names a few tables, not thousands. */
+export function listSome(items: ReadonlySet<string> | readonly string[], max = 5): string {
+  const size = 'size' in items ? items.size : items.length;
+  const head: string[] = [];
+  for (const x of items) {
+    if (head.length === max) break;
+    head.push(x);
+  }
+  return size <= max ? head.join(', ') : `${head.join(', ')} and ${size - max} more`;
+}

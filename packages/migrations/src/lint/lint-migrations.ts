@@ -1,4 +1,5 @@
 import { DbrsError } from '@voicehive/db-core';
+import { readLintInput } from './directives.js';
 import { createLintState, finishLint, lintText, resolveLintOptions } from './lint-sql.js';
 import { loadParser } from './parse.js';
 import type { LintFinding, LintOptions, MigrationSqlInput } from './types.js';
@@ -23,7 +24,9 @@ export async function lintMigrations(
     if (!m || typeof m.name !== 'string' || typeof m.sql !== 'string') {
       throw new DbrsError('INVALID_ARGUMENT', 'Each migration to lint needs a string name and a string sql.');
     }
-    for (const f of lintText(m.sql, m.transactional ?? options.transactional ?? true, state, opts, m.name)) {
+    const input = readLintInput(m.sql, m.transactional ?? options.transactional);
+    if (input.problem) out.push({ ...input.problem, migration: m.name });
+    for (const f of lintText(input.sql, input.transactional, state, opts, m.name)) {
       out.push({ ...f, migration: m.name });
     }
   }

@@ -1,5 +1,6 @@
 import { DbrsError } from '@voicehive/db-core';
 import { relName } from './ast.js';
+import { readLintInput } from './directives.js';
 import { loadParser, parseSqlSync, SqlSyntaxError } from './parse.js';
 import type { RuleContext, RuleHit } from './rule.js';
 import { normalizeLintRuleOptions } from './rule-selection.js';
@@ -13,6 +14,8 @@ import { toVersionNum } from './version.js';
 export interface ResolvedLintOptions {
   version: number;
   lockTimeoutManaged: boolean;
+  statementTimeoutManaged: boolean;
+  timeZone: string | undefined;
   disabled: Set<string>;
   enabled: Set<string>;
   namingPattern: RegExp;
@@ -32,6 +35,8 @@ export function resolveLintOptions(options: LintOptions): ResolvedLintOptions {
   return {
     version: toVersionNum(options.serverVersion),
     lockTimeoutManaged: options.lockTimeoutManaged ?? false,
+    statementTimeoutManaged: options.statementTimeoutManaged ?? false,
+    timeZone: options.timeZone,
     disabled: new Set(rules.disabledRules),
     enabled: new Set(rules.enabledRules),
     namingPattern: rules.namingPattern ?? DEFAULT_NAMING_PATTERN,
@@ -92,6 +97,8 @@ export function lintText(
       inTransaction: transactional || explicitTx,
       runnerTransaction: transactional,
       lockTimeoutManaged: opts.lockTimeoutManaged,
+      statementTimeoutManaged: opts.statementTimeoutManaged,
+      timeZone: opts.timeZone,
       namingPattern: opts.namingPattern,
       state,
       rel: (rv) => relName(rv, state.defaultSchema),
@@ -132,7 +139,9 @@ export function lintText(
 }
 
 /**
- * Lints one SQL text with the real PostgreSQL parser.
+ * Lints one SQL text with the real PostgreSQL parser. The text is read like a
+ * .sql migration file (`-- dbrs:no-transaction`, `-- migrate:up/down`); an
+ * explicit `transactional` wins over the directive.
  * Defaults: serverVersion 15, transactional true, lockTimeoutManaged false.
  */
 export async function lintSql(sql: string, options: LintOptions = {}): Promise<LintFinding[]> {
@@ -140,7 +149,12 @@ export async function lintSql(sql: string, options: LintOptions = {}): Promise<L
   const opts = resolveLintOptions(options);
   await loadParser();
   const state = createLintState(options);
-  return [...lintText(sql, options.transactional ?? true, state, opts), ...finishLint(state, opts)];
+  const input = readLintInput(sql, options.transactional);
+  return [
+    ...(input.problem ? [input.problem] : []),
+    ...lintText(input.sql, input.transactional, state, opts),
+    ...finishLint(state, opts),
+  ];
 }
 
 /** Findings of rules that need the whole text or sequence first. */

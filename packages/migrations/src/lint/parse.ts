@@ -77,35 +77,40 @@ function lineCounter(sql: string): (index: number) => number {
 
 /** Parses with the real PostgreSQL grammar. Call `await loadParser()` first. Throws SqlSyntaxError. */
 export function parseSqlSync(sql: string): ParsedSql {
-  const toChar = byteToCharMapper(sql);
+  // An empty text is an empty migration, not the parser's "Query cannot be empty".
+  if (sql.trim() === '') return { statements: [], comments: [] };
   const lineOf = lineCounter(sql);
+  const nul = sql.indexOf('\0');
+  if (nul >= 0) {
+    // PostgreSQL refuses NUL in query text (and the WASM parser cannot even report it).
+    const lineStart = sql.lastIndexOf('\n', nul - 1) + 1;
+    throw new SqlSyntaxError(
+      'The text contains a NUL byte, which PostgreSQL never accepts in SQL',
+      lineOf(nul),
+      nul - lineStart + 1,
+    );
+  }
+  const toChar = byteToCharMapper(sql);
   // biome-ignore lint/suspicious/noExplicitAny: see Node
   let result: any;
   try {
     result = parseSync(sql);
   } catch (err) {
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
+    // Errors without position (the parser's own failures on odd input) are reported at the start.
     const pos = toChar(Math.max(0, details?.cursorPosition ?? 0));
     const line = lineOf(pos);
     const lineStart = sql.lastIndexOf('\n', pos - 1) + 1;
     throw new SqlSyntaxError((err as Error).message, line, pos - lineStart + 1);
   }
-  const tokens = scanSync(sql).tokens.map((t) => ({
-    start: toChar(t.start),
-    end: toChar(t.end),
-    comment: t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
-    text: t.text,
-  }));
-  const comments: ParsedComment[] = tokens
-    .filter((t) => t.comment)
-    .map((t) => ({ text: t.text, start: t.start, line: lineOf(t.start) }));
+  const comments: ParsedComment[] = [];
   const statements: ParsedStatement[] = [];
-  let ti = 0;
-  for (const raw of result.stmts ?? []) {
-    const from = toChar(raw.stmt_location ?? 0);
+  const raws: Node[] = result.stmts ?? [];
+  let covered = 0;
+  for (const raw of raws) {
     const to = raw.stmt_len ? toChar((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
-    while (ti < tokens.length && (tokens[ti]!.start < from || tokens[ti]!.comment)) ti++;
-    const start = ti < tokens.length ? Math.min(tokens[ti]!.start, to) : from;
+    // From the end of the previous statement: the parser's stmt_location may already skip leading comments.
+    const start = statementStart(sql, covered, to, comments, lineOf);
     const type = Object.keys(raw.stmt)[0]!;
     statements.push({
       type,
@@ -115,7 +120,39 @@ export function parseSqlSync(sql: string): ParsedSql {
       end: to,
       line: lineOf(start),
     });
-    while (ti < tokens.length && tokens[ti]!.start < to) ti++;
+    covered = to;
   }
+  // Comments after the last statement (or in a comment-only text).
+  if (covered < sql.length) statementStart(sql, covered, sql.length, comments, lineOf);
   return { statements, comments };
+}
+
+/**
+ * Where the statement in sql[from, to) really starts (after leading comments
+ * and blanks), collecting its comments. The lexer runs only on a region that
+ * can hold a comment at all: scanning every token of a 10 MB INSERT to find
+ * none was most of the lint time.
+ */
+function statementStart(
+  sql: string,
+  from: number,
+  to: number,
+  comments: ParsedComment[],
+  lineOf: (i: number) => number,
+): number {
+  const region = sql.slice(from, to);
+  if (!region.includes('--') && !region.includes('/*')) {
+    // The region begins with the previous statement's semicolon.
+    const lead = region.search(/[^\s;]/);
+    return lead < 0 ? to : from + lead;
+  }
+  const toChar = byteToCharMapper(region);
+  let start: number | undefined;
+  for (const t of scanSync(region).tokens) {
+    const at = from + toChar(t.start);
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') {
+      comments.push({ text: t.text, start: at, line: lineOf(at) });
+    } else if (t.text !== ';') start ??= at;
+  }
+  return start ?? to;
 }

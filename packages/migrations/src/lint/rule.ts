@@ -13,6 +13,10 @@ export interface RuleContext {
   /** The runner wraps the whole migration in a transaction. */
   runnerTransaction: boolean;
   lockTimeoutManaged: boolean;
+  /** See LintOptions.statementTimeoutManaged. */
+  statementTimeoutManaged: boolean;
+  /** See LintOptions.timeZone (undefined: unknown). */
+  timeZone: string | undefined;
   /** See LintOptions.namingPattern. */
   namingPattern: RegExp;
   /** State before this statement. */

@@ -40,8 +40,16 @@ export class LintState {
    * table created in this run.
    */
   readonly indexesKnown: boolean;
+  /** `schema.index` → table and key columns: created in this run, or from the catalog (table unknown, ''). */
+  readonly indexes = new Map<string, { table: string; columns: string[] }>();
+  /** `schema.table.column` known NOT NULL (catalog attnotnull, or set in this run). */
+  readonly notNullColumns = new Set<string>();
+  /** `schema.table.column` known nullable: added in this run without NOT NULL, or missing from a listed catalog. */
+  readonly #nullableColumns = new Set<string>();
+  readonly #notNullListed: boolean;
   tx = new TxState();
   lockTimeoutSet = false;
+  statementTimeoutSet = false;
   /** Migration being linted (for findings reported at the end). */
   currentMigration: string | undefined;
   /** Foreign keys added in this run, checked for a supporting index at the end. */
@@ -66,6 +74,29 @@ export class LintState {
     this.indexesKnown = options.catalog?.indexes !== undefined;
     for (const c of options.catalog?.checkedColumns ?? []) this.checkedColumns.add(c);
     for (const [k, v] of Object.entries(options.catalog?.constraints ?? {})) this.constraintTypes.set(k, v);
+    for (const [k, columns] of Object.entries(options.catalog?.indexColumns ?? {}))
+      this.indexes.set(this.qualify(k), { table: '', columns });
+    for (const c of options.catalog?.notNullColumns ?? []) this.notNullColumns.add(c);
+    this.#notNullListed = options.catalog?.notNullColumns !== undefined;
+  }
+
+  /** true: NOT NULL; false: known nullable; undefined: unknown. A validated CHECK (col IS NOT NULL) counts (PG12+ skips the scan). */
+  columnNotNull(key: string): boolean | undefined {
+    if (this.notNullColumns.has(key) || this.notNullChecks.has(key)) return true;
+    if (this.#nullableColumns.has(key)) return false;
+    return this.#notNullListed ? false : undefined;
+  }
+
+  #noteColumn(table: string, colDef: Node): void {
+    const key = `${table}.${colDef.colname}`;
+    const notNull = constraintsOf(colDef).some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+    if (notNull) {
+      this.notNullColumns.add(key);
+      this.#nullableColumns.delete(key);
+    } else {
+      this.#nullableColumns.add(key);
+      this.notNullColumns.delete(key);
+    }
   }
 
   qualify(name: string): string {
@@ -80,6 +111,7 @@ export class LintState {
   beginMigration(): void {
     this.tx = new TxState();
     this.lockTimeoutSet = false;
+    this.statementTimeoutSet = false;
   }
 
   /** Records the effects of a statement after the rules have seen it. */
@@ -88,6 +120,7 @@ export class LintState {
     const { type, node } = stmt;
     const s = this.defaultSchema;
     if (type === 'VariableSetStmt' && node.name === 'lock_timeout') this.lockTimeoutSet = true;
+    if (type === 'VariableSetStmt' && node.name === 'statement_timeout') this.statementTimeoutSet = !setsZero(node);
     if (type === 'CreateStmt' || type === 'CreateTableAsStmt') {
       const table = relName(type === 'CreateStmt' ? node.relation : node.into?.rel, s);
       this.newTables.add(table);
@@ -96,6 +129,7 @@ export class LintState {
           const col = e.ColumnDef.colname;
           const ti = typeInfo(e.ColumnDef.typeName);
           if (ti) this.columnTypes.set(`${table}.${col}`, ti);
+          this.#noteColumn(table, e.ColumnDef);
           for (const c of constraintsOf(e.ColumnDef)) this.#noteConstraint(table, c, col, stmt);
         } else if (e.Constraint) this.#noteConstraint(table, e.Constraint, undefined, stmt);
       }
@@ -104,6 +138,8 @@ export class LintState {
       const table = relName(node.relation, s);
       const lead = (node.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? '');
       this.indexLeads.set(table, [...(this.indexLeads.get(table) ?? []), lead]);
+      // An index lives in its table's schema.
+      if (node.idxname) this.indexes.set(`${table.split('.')[0]}.${node.idxname}`, { table, columns: lead });
     }
     if (type === 'AlterTableStmt') {
       const table = relName(node.relation, s);
@@ -111,8 +147,14 @@ export class LintState {
         if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
           const ti = typeInfo(cmd.def.ColumnDef.typeName);
           if (ti) this.columnTypes.set(`${table}.${cmd.def.ColumnDef.colname}`, ti);
+          this.#noteColumn(table, cmd.def.ColumnDef);
           for (const c of constraintsOf(cmd.def.ColumnDef))
             this.#noteConstraint(table, c, cmd.def.ColumnDef.colname, stmt);
+        }
+        if (cmd.subtype === 'AT_SetNotNull') this.notNullColumns.add(`${table}.${cmd.name}`);
+        if (cmd.subtype === 'AT_DropNotNull') {
+          this.notNullColumns.delete(`${table}.${cmd.name}`);
+          this.#nullableColumns.add(`${table}.${cmd.name}`);
         }
         if (cmd.subtype === 'AT_AlterColumnType') {
           const ti = typeInfo(cmd.def?.ColumnDef?.typeName);
@@ -146,7 +188,9 @@ export class LintState {
     if (lock) {
       for (const t of lock.tables) {
         if (!t || this.isNew(t)) continue;
-        this.tx.locks.set(t, maxLock(this.tx.locks.get(t), lock.mode)!);
+        const mode = maxLock(this.tx.locks.get(t), lock.mode)!;
+        this.tx.locks.set(t, mode);
+        if (mode === 'AccessExclusiveLock') this.tx.accessExclusive.add(t);
         if (type !== 'UpdateStmt' && type !== 'DeleteStmt' && type !== 'InsertStmt') this.tx.ddlOnExisting = true;
       }
     }
@@ -199,10 +243,20 @@ export class LintState {
   }
 }
 
+/** `SET statement_timeout = 0` (or '0') turns the timeout off. */
+function setsZero(node: Node): boolean {
+  const a = node.args?.[0]?.A_Const;
+  if (!a) return node.kind === 'VAR_SET_DEFAULT' || node.kind === 'VAR_RESET';
+  if (a.ival !== undefined) return (a.ival.ival ?? 0) === 0;
+  return /^\s*0+\s*(ms|s|min|h|d)?\s*$/i.test(String(a.sval?.sval ?? ''));
+}
+
 /** Per-transaction facts, for rules about what else runs while a strong lock is held. */
 export class TxState {
   /** Existing tables locked so far in this transaction, with the strongest mode. */
   readonly locks = new Map<string, LockMode>();
+  /** The tables of `locks` held in ACCESS EXCLUSIVE mode. */
+  readonly accessExclusive = new Set<string>();
   /** `schema.table.constraint` added NOT VALID in this transaction. */
   readonly notValid = new Set<string>();
   ddlOnExisting = false;

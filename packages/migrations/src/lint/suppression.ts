@@ -41,9 +41,21 @@ export function collectSuppressions(
       });
       continue;
     }
-    const idx = statements.findIndex((s) => s.start >= c.start);
+    const idx = firstStartingAtOrAfter(statements, c.start);
     if (idx < 0) continue;
     byStatement.set(idx, [...(byStatement.get(idx) ?? []), { rules, reason, line: c.line }]);
   }
   return { byStatement, problems };
+}
+
+/** Binary search (statements are in text order): a linear scan per comment made commented files quadratic. */
+function firstStartingAtOrAfter(statements: ParsedStatement[], at: number): number {
+  let lo = 0;
+  let hi = statements.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (statements[mid]!.start >= at) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < statements.length ? lo : -1;
 }

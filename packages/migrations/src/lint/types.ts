@@ -33,6 +33,14 @@ export interface LintCatalog {
   checkedColumns?: string[];
   /** `schema.table.constraint` → pg_constraint.contype ('f' foreign key, 'c' check, 'p', 'u', 'x'). */
   constraints?: Record<string, string>;
+  /** `schema.index` → its key columns ('' for an expression), for ADD PRIMARY KEY USING INDEX. */
+  indexColumns?: Record<string, string[]>;
+  /**
+   * `schema.table.column` of every column with `attnotnull`. When present, a
+   * column missing from it is known to be nullable (ADD PRIMARY KEY USING
+   * INDEX then sets NOT NULL with a scan).
+   */
+  notNullColumns?: string[];
 }
 
 /**
@@ -63,7 +71,11 @@ export interface LintOptions extends LintRuleOptions {
    * from 11, SET NOT NULL via CHECK from 12, DETACH CONCURRENTLY from 14).
    */
   serverVersion?: number | string;
-  /** Whether the runner wraps the text in one transaction. Default true. */
+  /**
+   * Whether the runner wraps the text in one transaction. When absent, the
+   * text's own `-- dbrs:no-transaction` first line decides (as in a .sql
+   * file), else true.
+   */
   transactional?: boolean;
   /** Tables (`table` or `schema.table`) created earlier in the same run: they count as new. */
   knownNewTables?: Iterable<string>;
@@ -74,6 +86,20 @@ export interface LintOptions extends LintRuleOptions {
    * are reported (require-lock-timeout). Default false.
    */
   lockTimeoutManaged?: boolean;
+  /**
+   * The runner sets `statement_timeout` itself (the manager does when
+   * `statementTimeoutMs` > 0). When false, statements that scan or rewrite an
+   * existing table under a strong lock without a prior `SET statement_timeout`
+   * are reported (require-statement-timeout). Default false.
+   */
+  statementTimeoutManaged?: boolean;
+  /**
+   * The session TimeZone the migration runs with. timestamp ↔ timestamptz is
+   * a relabel (no rewrite) on PostgreSQL 12+ only when it is UTC; with any
+   * other zone, or when it is not given (the default: unknown), the change is
+   * reported — a warning when unknown, an error for a non-UTC zone.
+   */
+  timeZone?: string;
   /** Schema that unqualified names resolve to. Default 'public'. */
   defaultSchema?: string;
 }
@@ -81,6 +107,10 @@ export interface LintOptions extends LintRuleOptions {
 export interface MigrationSqlInput {
   name: string;
   sql: string;
-  /** Default true. */
+  /**
+   * Whether the runner wraps it in a transaction. When absent:
+   * LintOptions.transactional, else the text's own `-- dbrs:no-transaction`
+   * first line (as in a .sql file), else true.
+   */
   transactional?: boolean;
 }

@@ -1,23 +1,52 @@
 import { alterCmds, constraintsOf } from '../ast.js';
-import { defineRule } from '../rule.js';
+import type { Node } from '../parse.js';
+import { defineRule, type RuleHit } from '../rule.js';
+import type { LintState } from '../state.js';
+
+/** ADD PRIMARY KEY USING INDEX: PostgreSQL first sets NOT NULL on each key column, scanning for NULLs. */
+function usingIndex(c: Node, table: string, state: LintState): RuleHit | undefined {
+  const schema = table.split('.')[0];
+  const index = state.indexes.get(`${schema}.${c.indexname}`);
+  const verdicts = (index?.columns ?? []).map((col) => [col, state.columnNotNull(`${table}.${col}`)] as const);
+  const nullable = verdicts.filter(([, v]) => v === false).map(([col]) => col);
+  if (nullable.length > 0) {
+    return `ADD PRIMARY KEY USING INDEX ${c.indexname} first sets NOT NULL on ${nullable.map((x) => `"${x}"`).join(', ')}, which scans all of ${table} under an ACCESS EXCLUSIVE lock. Make the columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL on PostgreSQL 12+), then add the primary key.`;
+  }
+  if (!index || verdicts.some(([col, v]) => v === undefined || col === '')) {
+    return {
+      severity: 'info',
+      message: `ADD PRIMARY KEY USING INDEX ${c.indexname}: if a key column of ${table} is nullable, PostgreSQL sets NOT NULL with a full scan under ACCESS EXCLUSIVE. The linter does not know the columns' nullability (lint with the live catalog).`,
+    };
+  }
+  return undefined;
+}
 
 export default defineRule({
   id: 'adding-primary-key',
   severity: 'error',
   anchor: 'L15',
-  summary: 'ADD PRIMARY KEY that builds its index under ACCESS EXCLUSIVE',
+  summary: 'ADD PRIMARY KEY that builds its index or sets NOT NULL under ACCESS EXCLUSIVE',
   check({ type, node, state, rel }) {
     if (type !== 'AlterTableStmt') return;
     const table = rel(node.relation);
     if (state.isNew(table)) return;
-    const found = alterCmds(node).some(
-      (c) =>
-        (c.subtype === 'AT_AddConstraint' &&
-          c.def?.Constraint?.contype === 'CONSTR_PRIMARY' &&
-          !c.def.Constraint.indexname) ||
-        (c.subtype === 'AT_AddColumn' && constraintsOf(c.def?.ColumnDef).some((k) => k.contype === 'CONSTR_PRIMARY')),
-    );
-    if (!found) return;
-    return `Adding a PRIMARY KEY builds a unique index (and checks NOT NULL) while holding an ACCESS EXCLUSIVE lock on ${table}. Create a unique index CONCURRENTLY on NOT NULL columns, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.`;
+    const hits: RuleHit[] = [];
+    for (const c of alterCmds(node)) {
+      const k = c.def?.Constraint;
+      if (c.subtype === 'AT_AddConstraint' && k?.contype === 'CONSTR_PRIMARY' && k.indexname) {
+        const hit = usingIndex(k, table, state);
+        if (hit) hits.push(hit);
+        continue;
+      }
+      if (
+        (c.subtype === 'AT_AddConstraint' && k?.contype === 'CONSTR_PRIMARY') ||
+        (c.subtype === 'AT_AddColumn' && constraintsOf(c.def?.ColumnDef).some((x) => x.contype === 'CONSTR_PRIMARY'))
+      ) {
+        hits.push(
+          `Adding a PRIMARY KEY builds a unique index (and checks NOT NULL) while holding an ACCESS EXCLUSIVE lock on ${table}. Create a unique index CONCURRENTLY on NOT NULL columns, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.`,
+        );
+      }
+    }
+    return hits;
   },
 });

@@ -3,7 +3,7 @@ import { defineRule } from '../rule.js';
 
 export default defineRule({
   id: 'alter-type-with-check-constraint',
-  severity: 'warning',
+  severity: 'error',
   anchor: 'L9',
   summary: 'ALTER COLUMN TYPE on a column that has CHECK constraints',
   check({ type, node, state, rel }) {

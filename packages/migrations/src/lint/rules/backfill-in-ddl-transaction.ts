@@ -1,4 +1,8 @@
+import { LOCK_ORDER, lockLabel } from '../ast.js';
+import { listSome } from '../format.js';
 import { defineRule } from '../rule.js';
+
+const SHARE = LOCK_ORDER.indexOf('ShareLock');
 
 export default defineRule({
   id: 'backfill-in-ddl-transaction',
@@ -9,9 +13,13 @@ export default defineRule({
     if (!inTransaction || (type !== 'UpdateStmt' && type !== 'DeleteStmt')) return;
     const table = rel(node.relation);
     if (state.isNew(table) || !state.tx.ddlOnExisting) return;
-    const held = [...state.tx.locks.entries()]
-      .filter(([, m]) => m !== 'RowExclusiveLock')
-      .map(([t, m]) => `${t} (${m})`);
-    return `A backfill on ${table} runs inside the same transaction as DDL, so the DDL locks${held.length ? ` on ${held.join(', ')}` : ''} are held for the whole backfill. Commit the DDL first and backfill in small batches outside the DDL transaction.`;
+    const held = [...state.tx.locks.entries()].filter(([, m]) => m !== 'RowExclusiveLock');
+    const strong = held.some(([, m]) => LOCK_ORDER.indexOf(m) >= SHARE);
+    const list = listSome(
+      held.map(([t, m]) => `${t} (${lockLabel(m)}${t === table ? ', the table being updated' : ''})`),
+    );
+    const message = `A backfill on ${table} runs inside the same transaction as DDL, so the DDL locks${list ? ` on ${list}` : ''} are held for the whole backfill. Commit the DDL first and backfill in small batches outside the DDL transaction.`;
+    // The principle: ACCESS EXCLUSIVE or SHARE on an existing table held for longer than a catalog update is an error.
+    return strong ? { severity: 'error', message } : message;
   },
 });

@@ -4,10 +4,22 @@ export default defineRule({
   id: 'ban-domain-constraint',
   severity: 'warning',
   anchor: 'L23',
-  summary: 'CHECK constraints on domains',
+  summary: 'CHECK / NOT NULL constraints on domains',
   check({ type, node }) {
-    if (type === 'AlterDomainStmt' && node.subtype === 'C') {
-      return 'ALTER DOMAIN ... ADD CONSTRAINT re-checks every column of every table that uses the domain, under locks on each of them. Put the constraint on the columns (NOT VALID + VALIDATE) instead.';
+    // ALTER DOMAIN ADD CONSTRAINT (subtype C) and SET NOT NULL (O) check every column using the domain under a SHARE lock per table.
+    if (type === 'AlterDomainStmt' && node.subtype === 'C' && !node.def?.Constraint?.skip_validation) {
+      return {
+        severity: 'error',
+        message:
+          'ALTER DOMAIN ... ADD CONSTRAINT re-checks every column of every table that uses the domain, holding a SHARE lock (writes blocked) on each of them during the scan. Add it NOT VALID, then ALTER DOMAIN ... VALIDATE CONSTRAINT separately (it does not block writes), or put the constraint on the columns.',
+      };
+    }
+    if (type === 'AlterDomainStmt' && node.subtype === 'O') {
+      return {
+        severity: 'error',
+        message:
+          'ALTER DOMAIN ... SET NOT NULL scans every column of every table that uses the domain under a SHARE lock (writes blocked). Use a CHECK (VALUE IS NOT NULL) NOT VALID domain constraint and validate it separately.',
+      };
     }
     if (
       type === 'CreateDomainStmt' &&
@@ -15,11 +27,7 @@ export default defineRule({
         (c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_CHECK',
       )
     ) {
-      return {
-        severity: 'info',
-        message:
-          'A domain with a CHECK cannot later be changed without re-checking every column that uses it, and converting a column to it rewrites the table. Prefer column constraints.',
-      };
+      return 'A domain with a CHECK cannot later be changed without re-checking every column that uses it, and converting a column to it rewrites the table. Prefer column constraints.';
     }
     return;
   },

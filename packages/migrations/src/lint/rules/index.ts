@@ -48,6 +48,7 @@ import r37 from './require-concurrent-partition-detach.js';
 import r38 from './require-concurrent-reindex.js';
 import r39 from './require-enum-value-ordering.js';
 import r40 from './require-lock-timeout.js';
+import r54 from './require-statement-timeout.js';
 import r53 from './require-table-schema.js';
 import r41 from './setting-not-null.js';
 import r42 from './statements-after-access-exclusive.js';
@@ -110,4 +111,5 @@ export const ALL_RULES: readonly LintRule[] = [
   r51,
   r52,
   r53,
+  r54,
 ];

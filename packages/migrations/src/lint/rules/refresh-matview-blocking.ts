@@ -2,7 +2,7 @@ import { defineRule } from '../rule.js';
 
 export default defineRule({
   id: 'refresh-matview-blocking',
-  severity: 'warning',
+  severity: 'error',
   anchor: 'H',
   summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY',
   check({ type, node, state, rel }) {

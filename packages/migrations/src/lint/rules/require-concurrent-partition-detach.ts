@@ -3,7 +3,7 @@ import { defineRule } from '../rule.js';
 
 export default defineRule({
   id: 'require-concurrent-partition-detach',
-  severity: 'warning',
+  severity: 'error',
   anchor: 'L17',
   summary: 'DETACH PARTITION without CONCURRENTLY',
   check({ type, node, rel, version }) {
@@ -12,7 +12,8 @@ export default defineRule({
     const table = rel(node.relation);
     if (version < 140000) {
       return {
-        severity: 'info',
+        // Only a catalog update under ACCESS EXCLUSIVE, and no CONCURRENTLY form yet: a warning.
+        severity: 'warning',
         message: `DETACH PARTITION takes an ACCESS EXCLUSIVE lock on ${table}; DETACH ... CONCURRENTLY needs PostgreSQL 14.`,
       };
     }

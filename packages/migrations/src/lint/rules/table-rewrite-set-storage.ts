@@ -10,7 +10,7 @@ const REWRITING: Record<string, string> = {
 
 export default defineRule({
   id: 'table-rewrite-set-storage',
-  severity: 'warning',
+  severity: 'error',
   anchor: 'H',
   summary: 'SET LOGGED/UNLOGGED/TABLESPACE/ACCESS METHOD',
   check({ type, node, state, rel }) {

@@ -3,7 +3,7 @@ import { defineRule } from '../rule.js';
 
 export default defineRule({
   id: 'validate-in-same-transaction',
-  severity: 'warning',
+  severity: 'error',
   anchor: 'L13',
   summary: 'VALIDATE CONSTRAINT in the transaction that took a strong lock',
   check({ type, node, state, rel, inTransaction }) {
