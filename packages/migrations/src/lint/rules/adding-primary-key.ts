@@ -12,12 +12,7 @@ function usingIndex(c: Node, table: string, state: LintState): RuleHit | undefin
   if (nullable.length > 0) {
     return `ADD PRIMARY KEY USING INDEX ${c.indexname} first sets NOT NULL on ${nullable.map((x) => `"${x}"`).join(', ')}, which scans all of ${table} under an ACCESS EXCLUSIVE lock. Make the columns NOT NULL first (CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL on PostgreSQL 12+), then add the primary key.`;
   }
-  if (!index || verdicts.some(([col, v]) => v === undefined || col === '')) {
-    return {
-      severity: 'info',
-      message: `ADD PRIMARY KEY USING INDEX ${c.indexname}: if a key column of ${table} is nullable, PostgreSQL sets NOT NULL with a full scan under ACCESS EXCLUSIVE. The linter does not know the columns' nullability (lint with the live catalog).`,
-    };
-  }
+  // Unknown nullability (no catalog, index from elsewhere): the recommended pattern, not reported.
   return undefined;
 }
 

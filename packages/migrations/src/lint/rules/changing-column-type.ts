@@ -94,6 +94,16 @@ export function isSafeTypeChange(fromRaw: TypeInfo, toRaw: TypeInfo): boolean | 
   return false;
 }
 
+/** citext compares case-insensitively: an index on the column (text_ops ↔ citext_ops) is not equivalent and is rebuilt. */
+function rebuildsIndex(fromRaw: TypeInfo, toRaw: TypeInfo): boolean {
+  return (norm(fromRaw).name === 'citext') !== (norm(toRaw).name === 'citext');
+}
+
+/** The column is a key of an index of the table, or the table has an expression index (which may use it). */
+function indexed(indexes: string[][] | undefined, col: string): boolean {
+  return (indexes ?? []).some((cols) => cols.includes(col) || cols.includes(''));
+}
+
 const UTC_ZONES = new Set(['utc', 'etc/utc', 'etc/universal', 'universal', 'zulu', 'etc/zulu', 'gmt', 'etc/gmt', 'z']);
 
 /** What the linter assumes about the session TimeZone: 'utc', 'other' or 'unknown' (not given). */
@@ -123,6 +133,12 @@ export default defineRule({
       const rewrite = `rewrites ${table} and rebuilds its indexes under an ACCESS EXCLUSIVE lock. Add a new column, dual-write (trigger), backfill in batches, then swap in a later deploy.`;
       if (from && !usingChangesData) {
         const safe = isSafeTypeChange(from, to);
+        if (safe === true && rebuildsIndex(from, to) && indexed(state.indexLeads.get(table), col)) {
+          hits.push(
+            `Changing "${col}" from ${typeLabel(from)} to ${typeLabel(to)} keeps the rows, but the column's indexes use another operator class and are rebuilt under the ACCESS EXCLUSIVE lock (PostgreSQL keeps an index only when it is logically equivalent). Add a new column with its own index built CONCURRENTLY, backfill, then swap.`,
+          );
+          continue;
+        }
         if (safe === true) continue;
         if (safe === 'timezone') {
           const zone = timeZoneKind(timeZone);

@@ -10,7 +10,8 @@ export default defineRule({
     if (inTransaction) return;
     const fragile =
       (type === 'IndexStmt' && !node.if_not_exists) ||
-      (type === 'CreateStmt' && !node.if_not_exists) ||
+      // A temporary table is gone when the session (or, ON COMMIT DROP, the transaction) ends: a re-run recreates it.
+      (type === 'CreateStmt' && !node.if_not_exists && node.relation?.relpersistence !== 't') ||
       (type === 'DropStmt' && !node.missing_ok) ||
       (type === 'AlterTableStmt' &&
         alterCmds(node).some(
