@@ -76,7 +76,9 @@ saveResult('lintThroughput', result);
 // Issue #14: one migration of 1,000 … 10,000 statements (lint time must stay linear), and a 10 MB migration.
 const scaling: Array<{ statements: number; ms: number; perSecond: number; squawkMs: number }> = [];
 for (const n of [1000, 2500, 5000, 10000]) {
-  const big = Array.from({ length: n }, (_, i) => `${statements[i % statements.length]!.replace(/;$/, '')};`).join('\n');
+  const big = Array.from({ length: n }, (_, i) => `${statements[i % statements.length]!.replace(/;$/, '')};`).join(
+    '\n',
+  );
   const t0 = performance.now();
   await lintSql(big, { transactional: true });
   const ms = performance.now() - t0;
@@ -84,11 +86,19 @@ for (const n of [1000, 2500, 5000, 10000]) {
   writeFileSync(p, big);
   const s0 = performance.now();
   try {
-    execFileSync('taskset', ['-c', '0', squawk, '--reporter', 'json', p], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    execFileSync('taskset', ['-c', '0', squawk, '--reporter', 'json', p], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 28,
+    });
   } catch {
     // exit 1 on violations
   }
-  scaling.push({ statements: n, ms: Math.round(ms), perSecond: Math.round(n / (ms / 1000)), squawkMs: Math.round(performance.now() - s0) });
+  scaling.push({
+    statements: n,
+    ms: Math.round(ms),
+    perSecond: Math.round(n / (ms / 1000)),
+    squawkMs: Math.round(performance.now() - s0),
+  });
 }
 const row = "(1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')";
 const rows = Math.ceil((10 * 1024 * 1024) / (row.length + 2));
