@@ -173,11 +173,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
     outcome: AuditOutcome,
     details: Record<string, unknown>,
   ): Promise<void> {
-    if (!this.#audit) return;
-    try {
-      await this.#audit.record({ actor: this.#settings.actor, action, target, outcome, details });
-    } catch (err) {
-      this.#logger.warn({ event: 'audit_failed', action, err }, 'could not write the audit entry');
-    }
+    // Core's audit policy: a failed write is logged and counted by AuditLog and never thrown into the operation.
+    await this.#audit?.record({ actor: this.#settings.actor, action, target, outcome, details });
   }
 }

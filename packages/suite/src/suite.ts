@@ -217,6 +217,7 @@ class Suite implements DatabaseReliabilitySuite {
     this.#options = options;
     this.audit = new AuditLog({
       logger,
+      metrics,
       ...(config.audit.enabled ? { database, schema: config.audit.schema, table: config.audit.table } : {}),
     });
     // Per database: two databases on one server must not exclude each other's maintenance.

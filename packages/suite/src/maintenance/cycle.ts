@@ -42,6 +42,8 @@ export interface RunCycleOptions {
  * One maintenance cycle: under the leader lock, each due task runs in turn,
  * isolated (a failure is recorded and the next task still runs), audited,
  * and its completion time stored so no replica repeats it within its interval.
+ * Audit writes follow core's policy: a failed one is logged and counted by
+ * AuditLog and never turns a completed task into a failed one.
  */
 export async function runCycle(options: RunCycleOptions): Promise<MaintenanceCycleResult> {
   const started = performance.now();
@@ -59,7 +61,6 @@ export async function runCycle(options: RunCycleOptions): Promise<MaintenanceCyc
   }
   const results: MaintenanceTaskResult[] = [];
   try {
-    await options.audit.ensureTable();
     const last = await options.state.lastCompleted(options.signal);
     for (const task of options.tasks) {
       const t0 = performance.now();
@@ -106,15 +107,13 @@ export async function runCycle(options: RunCycleOptions): Promise<MaintenanceCyc
           { event: 'maintenance_task_failed', task: task.name, err },
           `maintenance task ${task.name} ${r.outcome}`,
         );
-        await options.audit
-          .record({
-            actor: options.actor,
-            action: `maintenance.${task.name}`,
-            target: task.name,
-            outcome: 'failure',
-            details: { error: message },
-          })
-          .catch((auditErr) => options.logger.warn({ event: 'audit_failed', err: auditErr }, 'audit write failed'));
+        await options.audit.record({
+          actor: options.actor,
+          action: `maintenance.${task.name}`,
+          target: task.name,
+          outcome: 'failure',
+          details: { error: message },
+        });
       } finally {
         options.onTask?.(results.at(-1)!);
       }
