@@ -593,6 +593,11 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       appliedBy: this.#opts.actor,
       snapshot: (client: pg.ClientBase) => this.#snapshot(client),
       cancel: (pid: number) => this.#db.cancelBackend(pid),
+      // Sampled well inside lock_timeout, so a timed-out wait has been seen (and its blocker named) at least once.
+      watch: {
+        db: this.#db,
+        intervalMs: Math.max(100, Math.min(1000, Math.floor((this.#opts.lockTimeoutMs ?? 5000) / 3))),
+      },
       logger: this.#logger,
       ...(signal ? { signal } : {}),
     };

@@ -14,6 +14,7 @@ import {
   isConcurrentStatement,
 } from './concurrent-index.js';
 import { backoffMs, isLockTimeout } from './lock-retry.js';
+import { describeLockWait, type LockWaitSample, LockWatch, type WatchQueryable } from './lock-watch.js';
 import type { MigrationStorage } from './storage.js';
 
 export type Direction = 'up' | 'down';
@@ -78,6 +79,8 @@ export interface ApplyOptions {
   /** Cancels the migrating backend's running statement (on abort). */
   cancel?: (pid: number) => Promise<void>;
   logger: Logger;
+  /** Watches lock waits of the migrating backend from another connection (events + the blocker in lock-timeout errors). */
+  watch?: { db: WatchQueryable; intervalMs: number; onWait?: (s: LockWaitSample) => void };
 }
 
 interface PlannedStatement {
@@ -161,6 +164,7 @@ export async function applyMigration(
   const pid = (client as unknown as { processID: number }).processID;
   const onAbort = () => void opts.cancel?.(pid);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const watch = opts.watch ? new LockWatch({ ...opts.watch, pid, migration: m.name, logger: opts.logger }) : undefined;
   try {
     if (m.transactional) await runTransactional(client, m, direction, planned, opts, outcome, started);
     else await runAutocommit(client, m, direction, planned, opts, outcome, started);
@@ -172,8 +176,9 @@ export async function applyMigration(
     outcome.error = (err as Error).message;
     if ((err as DbrsError).code === 'MIGRATION_IRREVERSIBLE' || (err as DbrsError).code === 'MIGRATION_SYNTAX')
       throw err;
-    throw failure(m, direction, outcome, err, opts.signal);
+    throw failure(m, direction, outcome, err, opts.signal, isLockTimeout(err) ? watch?.last : undefined);
   } finally {
+    watch?.close();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -184,6 +189,7 @@ function failure(
   outcome: MigrationOutcome,
   err: unknown,
   signal?: AbortSignal,
+  lockWait?: LockWaitSample,
 ): DbrsError {
   const failed = outcome.statements.find((s) => s.status === 'failed');
   const applied = outcome.statements.filter((s) => s.status === 'applied').length;
@@ -200,12 +206,22 @@ function failure(
           )} were applied and stay applied; it is not recorded, so the next run starts it again (write it with IF [NOT] EXISTS).`
       : 'No statement of it was applied.';
   const code = signal?.aborted ? 'ABORTED' : 'MIGRATION_FAILED';
+  // A lock timeout says who held the lock (last sample of the lock watch), not only that one was held.
+  const blocked = lockWait ? ` Last lock wait seen: ${describeLockWait(lockWait)}.` : '';
   return new DbrsError(
     code,
-    `Migration ${m.name} (${direction}) failed${where}: ${(pgErr.message ?? String(err)).replace(/\.$/, '')}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}`,
+    `Migration ${m.name} (${direction}) failed${where}: ${(pgErr.message ?? String(err)).replace(/\.$/, '')}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}${blocked}`,
     {
       cause: err,
-      details: { migration: m.name, file: m.path, direction, sqlstate: pgErr.code, line: failed?.line, outcome },
+      details: {
+        migration: m.name,
+        file: m.path,
+        direction,
+        sqlstate: pgErr.code,
+        line: failed?.line,
+        outcome,
+        ...(lockWait ? { lockWait } : {}),
+      },
     },
   );
 }
