@@ -38,7 +38,7 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
     });
   }
   const params = Object.fromEntries(parsed.searchParams.entries());
-  const host = decodeURIComponent(parsed.hostname) || params['host'] || 'localhost';
+  const host = decodePart(parsed.hostname, 'host') || params['host'] || 'localhost';
   const portText = parsed.port || params['port'] || '5432';
   const port = Number(portText);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -55,12 +55,27 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
   return {
     host,
     port,
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || params['dbname'] || 'postgres',
-    user: decodeURIComponent(parsed.username) || params['user'] || 'postgres',
-    password: parsed.password ? decodeURIComponent(parsed.password) : params['password'],
+    database: decodePart(parsed.pathname.replace(/^\//, ''), 'database name') || params['dbname'] || 'postgres',
+    user: decodePart(parsed.username, 'user name') || params['user'] || 'postgres',
+    password: parsed.password ? decodePart(parsed.password, 'password') : params['password'],
     sslMode: sslMode === 'allow' || sslMode === 'prefer' ? 'disable' : (sslMode as SslMode | undefined),
     params,
   };
+}
+
+/**
+ * decodeURIComponent, but a malformed %-escape ("%zz", a lone "%") is a
+ * DATABASE_URL_INVALID naming the part, instead of a bare "URI malformed".
+ * The part's text is never quoted: it may be the password.
+ */
+function decodePart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DbrsError('DATABASE_URL_INVALID', `The database URL's ${part} has a malformed %-escape.`, {
+      hint: 'Percent-encode reserved characters in the URL (a literal "%" is %25, "@" is %40, "/" is %2F, ":" is %3A).',
+    });
+  }
 }
 
 /** Builds a URL for the same server with another database name (scratch databases, restores). */

@@ -14,13 +14,11 @@ export function formatError(err: unknown): string {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
+  // Every configuration error (CONFIG_INVALID, CONFIG_PARSE, CONFIG_FILE_NOT_FOUND, CONFIG_VARIABLE_UNSET, …) is
+  // the caller's to fix, as is a bad argument or URL: exit 2, as the README documents.
   if (
     isDbrsError(err) &&
-    (err.code === 'CONFIG_INVALID' ||
-      err.code === 'INVALID_ARGUMENT' ||
-      err.code === 'CONFIG_PARSE' ||
-      err.code === 'CONFIG_FILE_NOT_FOUND' ||
-      err.code === 'DATABASE_URL_INVALID')
+    (err.code.startsWith('CONFIG_') || err.code === 'INVALID_ARGUMENT' || err.code === 'DATABASE_URL_INVALID')
   )
     return EXIT.USAGE;
   return EXIT.FAILURE;

@@ -4,11 +4,11 @@ import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 import { formatFields, formatTable } from '../table.js';
-import { ONLY, requireFeature } from './require-feature.js';
+import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
-  const suite = await ctx.openSuite({ ...ONLY.backup, backupEnabled: true });
-  return { suite, backups: requireFeature<DatabaseBackupManager>(suite, 'backup') };
+  const { suite, feature } = await openFeature<DatabaseBackupManager>(ctx, 'backup', { ...ONLY.backup, backupEnabled: true });
+  return { suite, backups: feature };
 }
 
 function progress(ctx: CommandContext, label: string, total?: number) {

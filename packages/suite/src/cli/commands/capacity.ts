@@ -3,11 +3,11 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { formatBytes } from '../progress.js';
 import { formatTable } from '../table.js';
-import { ONLY, requireFeature } from './require-feature.js';
+import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
-  const suite = await ctx.openSuite({ ...ONLY.capacity, capacityEnabled: true });
-  return { suite, capacity: requireFeature<DatabaseCapacityManager>(suite, 'capacity') };
+  const { suite, feature } = await openFeature<DatabaseCapacityManager>(ctx, 'capacity', { ...ONLY.capacity, capacityEnabled: true });
+  return { suite, capacity: feature };
 }
 
 export async function capacityReport(ctx: CommandContext): Promise<number> {

@@ -3,16 +3,16 @@ import { type DatabaseMigrationManager, formatFindingsHuman } from '@voicehive/d
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatFields, formatTable } from '../table.js';
-import { ONLY, requireFeature } from './require-feature.js';
+import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
   const dir = ctx.str('dir');
-  const suite = await ctx.openSuite({
+  const { suite, feature } = await openFeature<DatabaseMigrationManager>(ctx, 'migrations', {
     ...ONLY.migrations,
     migrationsEnabled: true,
     ...(dir ? { migrationsDir: dir } : {}),
   });
-  return { suite, migrations: requireFeature<DatabaseMigrationManager>(suite, 'migrations') };
+  return { suite, migrations: feature };
 }
 
 export async function migrateStatus(ctx: CommandContext): Promise<number> {
