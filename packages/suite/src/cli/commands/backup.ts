@@ -7,7 +7,10 @@ import { formatFields, formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
-  const { suite, feature } = await openFeature<DatabaseBackupManager>(ctx, 'backup', { ...ONLY.backup, backupEnabled: true });
+  const { suite, feature } = await openFeature<DatabaseBackupManager>(ctx, 'backup', {
+    ...ONLY.backup,
+    backupEnabled: true,
+  });
   return { suite, backups: feature };
 }
 

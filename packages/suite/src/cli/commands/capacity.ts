@@ -6,7 +6,10 @@ import { formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
-  const { suite, feature } = await openFeature<DatabaseCapacityManager>(ctx, 'capacity', { ...ONLY.capacity, capacityEnabled: true });
+  const { suite, feature } = await openFeature<DatabaseCapacityManager>(ctx, 'capacity', {
+    ...ONLY.capacity,
+    capacityEnabled: true,
+  });
   return { suite, capacity: feature };
 }
 
