@@ -262,13 +262,17 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       }
       if (path.startsWith('/actions/')) {
         if (method !== 'POST') return methodNotAllowed(res);
-        const id = decodeURIComponent(path.slice('/actions/'.length));
-        const action = target.actions?.[id];
-        if (!action) return json(res, 404, { error: `No action "${id}".` });
+        // Who may act is settled before the id is even read, so the answer to an unauthenticated caller is the
+        // same for every id: it cannot tell real action ids from unknown ones.
         if (!auth.enabled)
           return json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
         if (!role) return refuse();
         if (role !== 'operator') return json(res, 403, { error: 'This action needs the operator role.' });
+        const id = decodePathSegment(path.slice('/actions/'.length));
+        if (id === undefined)
+          return json(res, 400, { error: 'The action id in the path is not valid percent-encoding.' });
+        const action = ownAction(target.actions, id);
+        if (!action) return json(res, 404, { error: `No action "${id}".` });
         // A cookie is sent by the browser on its own, so cookie-authenticated posts must carry the CSRF token.
         if (!headerRole) {
           const form = await readForm(req).catch(() => undefined);
@@ -437,4 +441,22 @@ function methodNotAllowed(res: ServerResponse): void {
 function redirect(res: ServerResponse, location: string): void {
   res.writeHead(303, { ...SECURITY_HEADERS, location });
   res.end();
+}
+
+/** decodeURIComponent, or undefined for a malformed escape: a bad path is the client's mistake (400), not ours. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The action with this id, looked up among the map's own properties only:
+ * `__proto__`, `constructor` or `toString` are not actions, whatever the
+ * prototype of the map says.
+ */
+function ownAction<A>(actions: Record<string, A> | undefined, id: string): A | undefined {
+  return actions && Object.hasOwn(actions, id) ? actions[id] : undefined;
 }
