@@ -243,20 +243,21 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
           counters?.limited.inc();
           return lockedLoginPage(res, mount, waitMs);
         }
-        const granted = auth.roleForKey(form?.get('key') ?? undefined);
-        if (!granted) {
+        const session = auth.signIn(form?.get('key') ?? undefined);
+        if (!session) {
           logger.warn({ event: 'login_failed', client }, 'page sign-in refused');
           const started = auth.enabled ? recordFailure(client, 'sign_in') : 0;
           if (started > 0) return lockedLoginPage(res, mount, started);
           return html(res, 401, renderLoginPage({ basePath: mount, error: 'That key is not valid.' }));
         }
         limiter?.recordSuccess(client);
-        const session = auth.issueSession(granted);
         res.setHeader('set-cookie', sessionCookie(session.token, session.maxAgeSeconds, mount, req));
         return redirect(res, `${mount}/`);
       }
       if (path === '/logout') {
         if (method !== 'POST') return methodNotAllowed(res);
+        // Ended on the server too: a copy of the cookie (another tab, a stolen one) stops working now.
+        auth.signOut(req);
         res.setHeader('set-cookie', sessionCookie('', 0, mount, req));
         return redirect(res, `${mount}/`);
       }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ApiKeyAuth } from './auth.js';
 import { createSuiteHandler, type SuiteHandlerOptions, type SuiteHandlerTarget } from './handler.js';
 
 export interface StartServerOptions extends SuiteHandlerOptions {
@@ -14,6 +15,8 @@ export interface RunningServer extends AsyncDisposable {
   url: string;
   port: number;
   server: Server;
+  /** The server's keys and page sessions: `auth.setKeys()` rotates the keys and ends sessions made with old ones. */
+  auth: ApiKeyAuth;
   close(): Promise<void>;
 }
 
@@ -43,5 +46,12 @@ export async function startServer(
       server.closeIdleConnections();
       setTimeout(() => server.closeAllConnections(), 1_000).unref();
     }));
-  return { url: `http://${shownHost}:${port}`, port, server, close, [Symbol.asyncDispose]: close };
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    server,
+    auth: handler.auth,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
