@@ -47,5 +47,10 @@ export type {
   StoredSample,
 } from './store/sample-store.js';
 export { DEFAULT_RETENTION } from './store/sample-store.js';
-export type { TableOutlook } from './table-outlook.js';
-export type { CapacityDashboardData, CapacityForecast, CapacityResource, CapacityTrend } from './types.js';
+export type {
+  CapacityDashboardData,
+  CapacityForecast,
+  CapacityResource,
+  CapacityTrend,
+  TableOutlook,
+} from './types.js';

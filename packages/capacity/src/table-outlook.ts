@@ -1,23 +1,7 @@
-import type { ChangePoint, DaysUntil } from './forecast/forecast.js';
-import type { CapacityForecast } from './types.js';
+import type { DaysUntil } from './forecast/forecast.js';
+import type { CapacityForecast, TableOutlook } from './types.js';
 
-/** One of the largest tables, and how soon its own growth would fill the free storage. */
-export interface TableOutlook {
-  /** `schema.table`. */
-  table: string;
-  currentBytes: number | null;
-  growthPerDay: number | null;
-  /** This table's share of the storage's growth per day, %; null when storage is not growing or unknown. */
-  shareOfGrowthPercent: number | null;
-  /**
-   * Days until this table alone has grown by the storage's free space (its forecast path against
-   * current size + free bytes). The first table in the list is the one that fills the disk.
-   */
-  daysUntilDiskFull: DaysUntil;
-  changePoints: ChangePoint[];
-  model: CapacityForecast['model'];
-  status: CapacityForecast['status'];
-}
+export type { TableOutlook } from './types.js';
 
 const order = (d: DaysUntil) => d.expected ?? Number.POSITIVE_INFINITY;
 

@@ -1,7 +1,6 @@
 import type { CapacityAlert } from './alerts/types.js';
 import type { CapacitySnapshot } from './collect/types.js';
-import type { SeriesForecast } from './forecast/forecast.js';
-import type { TableOutlook } from './table-outlook.js';
+import type { ChangePoint, DaysUntil, SeriesForecast } from './forecast/forecast.js';
 
 export type CapacityResource = 'storage' | 'database_size' | 'connections' | 'xid' | 'wal' | `table:${string}`;
 
@@ -31,4 +30,22 @@ export interface CapacityDashboardData {
   tables: TableOutlook[];
   alerts: CapacityAlert[];
   generatedAt: Date;
+}
+
+/** One of the largest tables, and how soon its own growth would fill the free storage. */
+export interface TableOutlook {
+  /** `schema.table`. */
+  table: string;
+  currentBytes: number | null;
+  growthPerDay: number | null;
+  /** This table's share of the storage's growth per day, %; null when storage is not growing or unknown. */
+  shareOfGrowthPercent: number | null;
+  /**
+   * Days until this table alone has grown by the storage's free space (its forecast path against
+   * current size + free bytes). The first table in the list is the one that fills the disk.
+   */
+  daysUntilDiskFull: DaysUntil;
+  changePoints: ChangePoint[];
+  model: CapacityForecast['model'];
+  status: CapacityForecast['status'];
 }
