@@ -28,11 +28,15 @@ export type {
   HealthStatus,
   IndexRecommendationRow,
   IssueSeverity,
+  PageSection,
   SlowQueryRow,
   StatusIssue,
   StatusPageData,
   VerificationState,
 } from './status/types.js';
-export { COMPONENT_NAMES } from './status/types.js';
+export { COMPONENT_NAMES, PAGE_SECTIONS } from './status/types.js';
+export type { LiveThresholds } from './status/database-issues.js';
+export { DEAD_ROWS, LIVE_THRESHOLDS } from './status/database-issues.js';
+export { isOneOff, RECURRING_MIN_CALLS } from './status/performance-issues.js';
 export type { DatabaseReliabilitySuite, MaintenanceCycleOptions, SuiteOptions } from './suite.js';
 export { createDatabaseReliabilitySuite } from './suite.js';

@@ -73,7 +73,10 @@ export class SlowQueryDetector extends EventEmitter<SlowQueryEvents> {
       const onceKey = `${e.queryid}:${severity}`;
       if (source === 'report' && this.#announced.has(onceKey)) continue;
       this.#announced.add(onceKey);
-      this.logger[severity === 'critical' ? 'error' : 'warn'](
+      // A report re-reads cumulative counters: that is a routine read, not an incident, so it logs at
+      // info; a snapshot delta says the statement was slow in the last window, worth a warning or error.
+      const level = source === 'report' ? 'info' : severity === 'critical' ? 'error' : 'warn';
+      this.logger[level](
         {
           event: 'slow_query_detected',
           queryHash: event.queryHash,
@@ -81,6 +84,7 @@ export class SlowQueryDetector extends EventEmitter<SlowQueryEvents> {
           table: event.table,
           severity,
           calls: e.calls,
+          source,
         },
         'slow query detected',
       );

@@ -3,7 +3,8 @@ import {
   type PerformanceOptimizerOptions,
   type PerformanceReport,
 } from '@voicehive/db-performance';
-import type { SlowQueryRow, StatusIssue } from '../status/types.js';
+import { performanceIssues } from '../status/performance-issues.js';
+import type { SlowQueryRow } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
 /** A report older than this is recomputed for the status and the page. */
@@ -79,36 +80,10 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult =>
     },
     async status(signal): Promise<FeatureStatus> {
       const r = await report(signal);
-      const issues: StatusIssue[] = [];
-      for (const q of r.slowQueries.slice(0, 5)) {
-        issues.push({
-          severity: q.severity === 'critical' ? 'warning' : 'info',
-          component: 'performance',
-          message: `Slow query (mean ${q.meanTimeMs.toFixed(0)} ms, ${q.calls} calls): ${q.query.slice(0, 160)}`,
-          action: 'See the index recommendations and `dbrs performance report` for its plan findings.',
-        });
-      }
-      for (const rec of r.indexRecommendations.filter((x) => x.priority === 1)) {
-        issues.push({
-          severity: 'warning',
-          component: 'performance',
-          message: `Missing index on ${rec.table} (${rec.columns.join(', ')}): ${rec.evidence}`,
-          action: `Run: ${rec.createSql}`,
-        });
-      }
-      for (const inv of r.invalidIndexes) {
-        issues.push({
-          severity: 'warning',
-          component: 'performance',
-          message: `Invalid index ${JSON.stringify(inv)}`,
-          action: 'Drop it and rebuild with CREATE INDEX CONCURRENTLY.',
-        });
-      }
-      for (const w of r.warnings.slice(0, 5))
-        issues.push({ severity: 'info', component: 'performance', message: w, action: 'See the message for the fix.' });
-      const critical = r.slowQueries.some((q) => q.severity === 'critical');
+      const { warningMs, slowQueryThresholdMs } = ctx.config.performance;
+      const issues = performanceIssues(r, { warningMs: Math.min(warningMs, slowQueryThresholdMs) });
       return {
-        status: critical || r.indexRecommendations.some((x) => x.priority === 1) ? 'degraded' : 'healthy',
+        status: issues.some((i) => i.severity !== 'info') ? 'degraded' : 'healthy',
         message: `${r.slowQueries.length} slow queries, ${r.indexRecommendations.length} index recommendations`,
         details: {
           slowQueries: r.slowQueries.length,

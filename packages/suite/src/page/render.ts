@@ -60,7 +60,7 @@ ${
   s.issues.length === 0
     ? html`<p class="muted">No issues.</p>`
     : html`<table><thead><tr><th>Severity</th><th>Component</th><th>Issue</th><th>Action</th></tr></thead><tbody>
-${s.issues.map((i) => html`<tr><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}</td><td>${i.action}</td></tr>`)}
+${s.issues.map((i) => html`<tr data-issue="${i.key ?? ''}"><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}${i.section ? html` <a href="#${i.section}">${i.section.replace('-', ' ')}</a>` : ''}</td><td>${i.action}${i.sql ? html`<pre>${i.sql}</pre>` : ''}</td></tr>`)}
 </tbody></table>`
 }</section>
 

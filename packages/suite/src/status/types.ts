@@ -20,12 +20,40 @@ export interface ComponentStatus {
 
 export type IssueSeverity = 'critical' | 'warning' | 'info';
 
+/** Sections of the status page an issue links to (`#<section>`). */
+export const PAGE_SECTIONS = [
+  'overview',
+  'queries',
+  'live-queries',
+  'space',
+  'maintenance',
+  'connections',
+  'explain',
+  'settings',
+  'index-recommendations',
+  'backups',
+  'capacity',
+  'migrations',
+] as const;
+export type PageSection = (typeof PAGE_SECTIONS)[number];
+
 export interface StatusIssue {
   severity: IssueSeverity;
   component: ComponentName;
   message: string;
   /** What to do about it, in one sentence. */
   action: string;
+  /** The statement that fixes it, when one does (DROP INDEX …, VACUUM …, SELECT pg_cancel_backend(…)). */
+  sql?: string;
+  /** Where the page shows the evidence. */
+  section?: PageSection;
+  /**
+   * Orders issues of one severity, larger first: milliseconds of database time for statements,
+   * seconds of age for sessions, bytes for space. Only comparable within one kind of issue.
+   */
+  impact?: number;
+  /** Stable identity of the finding (`performance.unused-index:public.idx`), for deduplication and links. */
+  key?: string;
 }
 
 export interface ComprehensiveStatus {

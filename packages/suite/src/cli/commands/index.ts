@@ -24,7 +24,9 @@ export const GLOBAL_OPTIONS: OptionSpec = {
 /** Command words → spec. Feature commands are added by ./features.ts. */
 export const COMMANDS: Record<string, CommandSpec> = {
   status: {
-    summary: 'Comprehensive status of the database and every component (exit 3 when unhealthy).',
+    summary:
+      'Comprehensive status of the database and every component (exit 3 when unhealthy); --timeout-ms bounds each component (default 30000).',
+    options: { 'timeout-ms': { type: 'string' } },
     run: lazy(() => import('./status.js'), 'statusCommand'),
   },
   serve: {

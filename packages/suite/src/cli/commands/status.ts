@@ -9,7 +9,8 @@ const UNREACHABLE = ['CONNECTION_FAILED', 'AUTHENTICATION_FAILED', 'TIMEOUT'] as
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   let status: ComprehensiveStatus;
   try {
-    await using suite = await ctx.openSuite();
+    // A person at a terminal would rather wait for a full report than read "took longer than 5000 ms".
+    await using suite = await ctx.openSuite({}, { componentTimeoutMs: ctx.num('timeout-ms') ?? 30_000 });
     status = await suite.getComprehensiveStatus({ signal: ctx.signal });
   } catch (err) {
     // An unreachable database is a status to report (exit 3), not a crash of the command.
@@ -42,19 +43,19 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     message: c.message ?? '',
     ms: Math.round(c.durationMs),
   }));
-  const issues = status.issues.map((i) => ({
-    severity: i.severity,
-    component: i.component,
-    issue: i.message,
-    action: i.action,
-  }));
+  // Issues are prose with a statement to run: a list reads better than a table whose cells get cut.
+  const issues = status.issues.map((i) =>
+    [`[${i.severity}] ${i.component}: ${i.message}`, `    → ${i.action}`, ...(i.sql ? [`      ${i.sql}`] : [])].join(
+      '\n',
+    ),
+  );
   ctx.print(
     [
       `Overall health: ${status.overallHealth}`,
       '',
       formatTable(components),
       '',
-      issues.length ? formatTable(issues) : 'No issues.',
+      issues.length ? `Issues (${issues.length}):\n${issues.join('\n')}` : 'No issues.',
     ].join('\n'),
     status,
   );
