@@ -9,6 +9,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's import placeholder, not a JS template.
 const ds = { type: 'prometheus', uid: '${DS_PROMETHEUS}' };
 
+/**
+ * Every metric selector gets the dashboard's job and instance filters, so a
+ * deployment with several replicas (the Kubernetes manifest runs 2) or
+ * several suites can be narrowed to one. Metric names are matched, label
+ * sets merged: `voicehive_x{a="b"}` → `voicehive_x{job=~"$job",instance=~"$instance",a="b"}`.
+ */
+export function withFilters(expr) {
+  return expr.replace(/\b(voicehive_[a-zA-Z0-9_:]+)(\{([^}]*)\})?/g, (_m, name, _b, labels) => {
+    const filters = 'job=~"$job",instance=~"$instance"';
+    return `${name}{${labels ? `${filters},${labels}` : filters}}`;
+  });
+}
+
 function panel(id, title, type, targets, grid, extra = {}) {
   return {
     id,
@@ -19,7 +32,7 @@ function panel(id, title, type, targets, grid, extra = {}) {
     targets: targets.map(([expr, legendFormat], i) => ({
       refId: String.fromCharCode(65 + i),
       datasource: ds,
-      expr,
+      expr: withFilters(expr),
       legendFormat,
     })),
     ...extra,
@@ -52,15 +65,30 @@ function dashboard(uid, title, description, panels) {
     version: 1,
     refresh: '1m',
     time: { from: 'now-24h', to: 'now' },
+    // No `database` variable: one suite watches one database, so the scrape target (instance) already
+    // names it, and only the backup series (a catalog can hold several databases) carry a database label.
     templating: {
       list: [
         {
-          name: 'database',
-          label: 'Database',
+          name: 'job',
+          label: 'Job',
           type: 'query',
           datasource: ds,
-          query: 'label_values(voicehive_dbrs_component_health, instance)',
+          query: 'label_values(voicehive_dbrs_component_health, job)',
           includeAll: true,
+          allValue: '.*',
+          multi: true,
+          current: {},
+          refresh: 2,
+        },
+        {
+          name: 'instance',
+          label: 'Instance',
+          type: 'query',
+          datasource: ds,
+          query: 'label_values(voicehive_dbrs_component_health{job=~"$job"}, instance)',
+          includeAll: true,
+          allValue: '.*',
           multi: true,
           current: {},
           refresh: 2,
@@ -81,7 +109,12 @@ const dashboards = {
         0,
         'Mean time of the top statements (pg_stat_statements)',
         'timeseries',
-        [['topk(10, voicehive_db_query_duration_seconds{stat="mean"})', 'query {{queryid}}']],
+        [
+          [
+            'topk(10, voicehive_db_query_duration_seconds{stat="mean"}) * on (job, instance, queryid) group_left (query) voicehive_db_query_info',
+            '{{query}}',
+          ],
+        ],
         { x: 0, y: 0, w: 12, h: 8 },
         unit('s'),
       ),

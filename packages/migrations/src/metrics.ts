@@ -21,10 +21,12 @@ export function createMigrationMetrics(metrics: Metrics): MigrationMetrics {
     labelNames: ['direction', 'outcome'],
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
   });
-  const last = metrics.gauge({
-    name: 'migration_last_applied_timestamp_seconds',
-    help: 'Unix time of the last successfully applied migration.',
-  });
+  // Created on the first success: an unlabelled gauge exports 0 until set, read as "applied in 1970".
+  const last = () =>
+    metrics.gauge({
+      name: 'migration_last_applied_timestamp_seconds',
+      help: 'Unix time of the last successfully applied migration.',
+    });
   const lastInfo = metrics.gauge({
     name: 'migration_last_applied_info',
     help: 'Name of the last applied migration (value 1).',
@@ -35,7 +37,7 @@ export function createMigrationMetrics(metrics: Metrics): MigrationMetrics {
       (outcome === 'success' ? applied : failed).inc({ direction });
       duration.observe({ direction, outcome }, durationMs / 1000);
       if (outcome === 'success' && direction === 'up') {
-        last.set(Date.now() / 1000);
+        last().set(Date.now() / 1000);
         lastInfo.reset();
         lastInfo.set({ name }, 1);
       }

@@ -304,7 +304,7 @@ describe('query monitoring', () => {
     await optimizer.close();
   });
 
-  it('exports bounded metrics without query text', async () => {
+  it('exports bounded metrics; query text only in db_query_info, normalised', async () => {
     const metrics = createMetrics();
     const optimizer = new DatabasePerformanceOptimizer(db, { metrics, metricsTopQueries: 3 });
     await optimizer.getPerformanceReport();
@@ -314,7 +314,13 @@ describe('query monitoring', () => {
     expect(text).toContain('voicehive_db_cache_hit_ratio{kind="tables"}');
     expect(text).toContain('voicehive_db_index_usage_ratio{table=');
     expect(text.match(/voicehive_db_query_calls\{/g)!.length).toBeLessThanOrEqual(3);
-    expect(text).not.toContain('SELECT');
+    // Only the info series (one per exported query id) carries text, normalised: no literal reaches a label.
+    const info = text.split('\n').filter((l) => l.startsWith('voicehive_db_query_info{'));
+    expect(info.length).toBeGreaterThan(0);
+    expect(info.length).toBeLessThanOrEqual(3);
+    expect(info.join('\n')).not.toContain(SECRET_EMAIL);
+    const others = text.split('\n').filter((l) => !l.startsWith('voicehive_db_query_info{') && !l.startsWith('#'));
+    expect(others.join('\n')).not.toContain('SELECT');
     await optimizer.close();
     // The optimizer did not own the Database: it still works.
     await expect(db.query('SELECT 1')).resolves.toBeDefined();

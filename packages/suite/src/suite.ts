@@ -26,9 +26,14 @@ import { FEATURE_FACTORIES, NOT_WIRED_REASON } from './components/index.js';
 import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
+import { readLiveSessions } from './insights/activity.js';
+import { readTableMaintenance } from './insights/tables.js';
 import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
 import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
 import { MaintenanceState } from './maintenance/state.js';
+import { DurableMetricsRefresher } from './metrics/refresher.js';
+import { deadRowIssues, type LiveThresholds, sessionIssues } from './status/database-issues.js';
+import { rankIssues } from './status/rank.js';
 import {
   COMPONENT_NAMES,
   type ComponentName,
@@ -56,6 +61,13 @@ export interface SuiteOptions {
   actor?: string;
   /** Check the database is reachable before returning. Default true. */
   connectOnStart?: boolean;
+  /**
+   * How often the server process re-derives backup, migration and capacity metrics from durable state
+   * (catalog, migrations table, sample store), in ms. Default 60,000.
+   */
+  metricsRefreshIntervalMs?: number;
+  /** When long-running, idle-in-transaction and blocked sessions become status issues. Default `LIVE_THRESHOLDS`. */
+  liveThresholds?: Partial<LiveThresholds>;
 }
 
 export interface MaintenanceCycleOptions {
@@ -95,6 +107,13 @@ export interface DatabaseReliabilitySuite extends SuiteHandlerTarget, AsyncDispo
   /** The maintenance tasks this suite runs, in order. */
   maintenanceTasks(): MaintenanceTask[];
   startScheduler(): void;
+  /**
+   * Derives backup, migration and capacity metrics from durable state once, now. `serve()` does this
+   * at start and every `metricsRefreshIntervalMs`; call it when serving /metrics through your own server.
+   */
+  refreshDurableMetrics(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Refresh now and then on the interval until shutdown (what `serve()` does). */
+  startMetricsRefresh(): Promise<void>;
   /** Serves the HTTP routes; the server is closed by `shutdown()`. */
   serve(options?: StartServerOptions): Promise<RunningServer>;
   shutdown(options?: { timeoutMs?: number }): Promise<void>;
@@ -199,6 +218,7 @@ class Suite implements DatabaseReliabilitySuite {
   readonly #servers: RunningServer[] = [];
   readonly #coreTasks: MaintenanceTask[];
   #schedulerStarted = false;
+  #refresher: DurableMetricsRefresher | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(
@@ -333,6 +353,39 @@ class Suite implements DatabaseReliabilitySuite {
     this.scheduler.start();
   }
 
+  #durableMetrics(): DurableMetricsRefresher {
+    this.#refresher ??= new DurableMetricsRefresher({
+      sources: [
+        ...[...this.#components.values()]
+          .filter((c) => c.durableMetrics)
+          .map((c) => ({ name: c.name, refresh: (signal: AbortSignal) => c.durableMetrics!(signal) })),
+        // Component health and the performance series are set by a status read; without one nobody
+        // who only scrapes /metrics would ever see them.
+        {
+          name: 'status',
+          background: true,
+          refresh: async (signal: AbortSignal) => {
+            const s = await this.getComprehensiveStatus({ signal });
+            return { overallHealth: s.overallHealth, issues: s.issues.length };
+          },
+        },
+      ],
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    return this.#refresher;
+  }
+
+  refreshDurableMetrics(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen();
+    return this.#track(this.#durableMetrics().refresh(options.signal));
+  }
+
+  startMetricsRefresh(): Promise<void> {
+    this.#assertOpen();
+    return this.#track(this.#durableMetrics().start(this.#options.metricsRefreshIntervalMs ?? 60_000));
+  }
+
   async checkReady(options: { signal?: AbortSignal } = {}): Promise<{ ready: boolean; message?: string }> {
     try {
       await this.database.ping({ signal: options.signal });
@@ -372,6 +425,16 @@ class Suite implements DatabaseReliabilitySuite {
         action:
           'Check that PostgreSQL is running and the connection settings (DB_HOST, DB_PORT, credentials) are right.',
       });
+    }
+    if (dbCheck.status !== 'unhealthy') {
+      const live = await this.#liveDatabaseIssues(timeoutMs, options.signal);
+      issues.push(...live);
+      if (components.database.status === 'healthy' && live.some((i) => i.severity !== 'info'))
+        components.database = {
+          ...components.database,
+          status: 'degraded',
+          message: `${live.filter((i) => i.severity !== 'info').length} finding(s) in live sessions or table maintenance`,
+        };
     }
     if (this.database.pool.waitingCount > 0) {
       issues.push({
@@ -435,9 +498,39 @@ class Suite implements DatabaseReliabilitySuite {
     for (const [name, c] of Object.entries(ordered)) {
       if (c.status in HEALTH_VALUE) gauge.set({ component: name }, HEALTH_VALUE[c.status as HealthStatus]);
     }
-    const severityRank = { critical: 0, warning: 1, info: 2 } as const;
-    issues.sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
-    return redact({ overallHealth, components: ordered, issues, generatedAt: new Date().toISOString() });
+    return redact({
+      overallHealth,
+      components: ordered,
+      issues: rankIssues(issues),
+      generatedAt: new Date().toISOString(),
+    });
+  }
+
+  /** Sessions and dead rows, read live (not from a cached report): a blocked session matters now. */
+  async #liveDatabaseIssues(timeoutMs: number, signal?: AbortSignal): Promise<StatusIssue[]> {
+    try {
+      return await withTimeout(
+        { what: 'Reading live sessions and table maintenance', timeoutMs, signal },
+        async (s) => {
+          const [sessions, tables] = await Promise.all([
+            readLiveSessions(this.database, { excludeApplication: this.config.database.applicationName, signal: s }),
+            readTableMaintenance(this.database, { order: 'dead', limit: 50, signal: s }),
+          ]);
+          return [...sessionIssues(sessions, this.#options.liveThresholds), ...deadRowIssues(tables)];
+        },
+      );
+    } catch (err) {
+      const message = redactString(err instanceof Error ? err.message : String(err));
+      this.logger.warn({ event: 'live_status_failed', err: message }, 'live session status could not be read');
+      return [
+        {
+          severity: 'info',
+          component: 'database',
+          message: `Live sessions and table maintenance could not be read: ${message}`,
+          action: 'Grant pg_read_all_stats to the suite role so it sees other sessions.',
+        },
+      ];
+    }
   }
 
   async getStatusPageData(options: { signal?: AbortSignal } = {}): Promise<StatusPageData> {
@@ -520,6 +613,14 @@ class Suite implements DatabaseReliabilitySuite {
       ...options,
     });
     this.#servers.push(server);
+    // Whoever serves /metrics exports what durable state says, from the first scrape on; a slow
+    // storage or status read does not hold up serving for more than a few seconds.
+    if (!this.#durableMetrics().running) {
+      const first = this.startMetricsRefresh();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([first, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
+    }
     return server;
   }
 
@@ -536,6 +637,7 @@ class Suite implements DatabaseReliabilitySuite {
     const deadline = Date.now() + timeoutMs;
     await Promise.allSettled(this.#servers.map((s) => s.close()));
     await this.scheduler.stop({ timeoutMs });
+    await this.#refresher?.stop();
     if (this.#inFlight.size > 0) {
       const left = Math.max(0, deadline - Date.now());
       const timedOut = await Promise.race([

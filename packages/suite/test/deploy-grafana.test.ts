@@ -45,6 +45,12 @@ describe('dashboards and alert rules query only metrics the suite exports', () =
       migrationsDir: dirs[1]!.path,
       logLevel: 'silent',
     });
+    // As in a deployment that has run: a migration applied, then the durable-state metrics read once
+    // (series with no value yet, such as the last-applied timestamp, are not exported at all).
+    await (suite.migrations as { runMigration(o: { testFirst: boolean }): Promise<unknown> }).runMigration({
+      testFirst: false,
+    });
+    await suite.refreshDurableMetrics();
     const metrics = await suite.registry.getMetricsAsJSON();
     exported = new Map(metrics.map((m) => [m.name, String(m.type)]));
   });

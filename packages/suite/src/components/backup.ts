@@ -1,4 +1,5 @@
 import { type BackupConfig, type BackupInfo, DatabaseBackupManager } from '@voicehive/db-backup';
+import { exportBackupState } from '../metrics/backup-state.js';
 import type { BackupRow, StatusIssue } from '../status/types.js';
 import type {
   FeatureComponent,
@@ -242,6 +243,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
           : {}),
       }));
     },
+    durableMetrics: (signal) => exportBackupState({ manager, metrics: ctx.metrics, audit: ctx.audit, signal }),
     actions() {
       return {
         backup: {

@@ -5,6 +5,7 @@ import {
   DEFAULT_ALERT_THRESHOLDS,
   SERIES,
 } from '@voicehive/db-capacity';
+import { exportCapacityState } from '../metrics/capacity-state.js';
 import type { CapacityChartData, ForecastPoint, StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
@@ -112,6 +113,7 @@ export const capacityFeature = (ctx: FeatureContext): FeatureFactoryResult => {
       ];
     },
     capacityChart: (signal) => capacityChart(manager, signal),
+    durableMetrics: (signal) => exportCapacityState({ manager, metrics: ctx.metrics, signal }),
     close: () => manager.close(),
   };
   return { component };

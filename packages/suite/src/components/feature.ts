@@ -40,6 +40,11 @@ export interface FeatureComponent {
   indexRecommendations?(signal: AbortSignal): Promise<IndexRecommendationRow[]>;
   backups?(signal: AbortSignal): Promise<BackupRow[]>;
   capacityChart?(signal: AbortSignal): Promise<CapacityChartData | undefined>;
+  /**
+   * Sets this component's metrics from durable state (catalog, tables, sample store), so the process
+   * serving /metrics exports them after a restart and sees work done by other processes.
+   */
+  durableMetrics?(signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Operator actions offered on the status page. */
   actions?(): Record<
     string,

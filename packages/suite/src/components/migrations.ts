@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DbrsError, isDbrsError } from '@voicehive/db-core';
 import { DatabaseMigrationManager, type DatabaseMigrationManagerOptions } from '@voicehive/db-migrations';
+import { exportMigrationState } from '../metrics/migrations-state.js';
 import type { StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
@@ -114,6 +115,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
       };
     },
     tasks: () => [],
+    durableMetrics: () => exportMigrationState({ manager, metrics: ctx.metrics, audit: ctx.audit }),
     close: () => manager.close(),
   };
   return { component };
