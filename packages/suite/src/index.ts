@@ -17,6 +17,9 @@ export { renderForecastChart } from './page/chart.js';
 export type { PageAction, RenderPageOptions } from './page/render.js';
 
 export { renderLoginPage, renderStatusPage } from './page/render.js';
+export type { LiveThresholds } from './status/database-issues.js';
+export { DEAD_ROWS, LIVE_THRESHOLDS } from './status/database-issues.js';
+export { isOneOff, RECURRING_MIN_CALLS } from './status/performance-issues.js';
 export type {
   BackupRow,
   CapacityChartData,
@@ -35,8 +38,5 @@ export type {
   VerificationState,
 } from './status/types.js';
 export { COMPONENT_NAMES, PAGE_SECTIONS } from './status/types.js';
-export type { LiveThresholds } from './status/database-issues.js';
-export { DEAD_ROWS, LIVE_THRESHOLDS } from './status/database-issues.js';
-export { isOneOff, RECURRING_MIN_CALLS } from './status/performance-issues.js';
 export type { DatabaseReliabilitySuite, MaintenanceCycleOptions, SuiteOptions } from './suite.js';
 export { createDatabaseReliabilitySuite } from './suite.js';

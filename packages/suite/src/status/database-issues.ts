@@ -81,8 +81,6 @@ export function sessionIssues(sessions: LiveSession[], thresholds: Partial<LiveT
         sql: `SELECT pg_terminate_backend(${s.pid});`,
       });
     } else if (s.blockedBy.length > 0) {
-      // Reported through its blocker(s) above, with the wait and the statement to unblock it.
-      continue;
     } else if (s.state === 'active') {
       const age = s.queryAgeMs ?? 0;
       if (age < t.longRunningInfoMs) continue;
