@@ -65,13 +65,23 @@ describe.skipIf(!hasPrometheus)('dashboards and alert rules against a real Prome
     );
     // A statement slow enough to be detected (warning at 500 ms), recurring.
     for (let i = 0; i < 3; i++) await sql(db.url, 'SELECT pg_sleep(0.6)');
+    // Storage in use now, as the capacity collector measures it (the whole cluster, with WAL): the history
+    // written below grows into it, and the volume is three times that, so the forecast reaches the limit.
+    const [used] = await sql<{ v: string; d: string }>(
+      db.url,
+      `SELECT (SELECT sum(pg_database_size(oid)) FROM pg_database WHERE datallowconn)
+              + (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()) AS v, pg_database_size(current_database()) AS d`,
+    );
+    const usedNow = Number(used!.v);
+    const dbNow = Number(used!.d);
+    const limitBytes = Math.round(usedNow * 3);
     suite = await createDatabaseReliabilitySuite(db.url, {
       backupType: 'logical',
       storageType: 'local',
       backupLocalPath: join(work.path, 'backups'),
       backupEncryptionKey: 'prometheus-live-passphrase-0123456789',
       migrationsDir: migrations,
-      storageLimitBytes: 50 * 1024 ** 3,
+      storageLimitBytes: limitBytes,
       logLevel: 'silent',
     });
     // What a deployment that has lived a while has done: migrations (one failed), backups (one failed),
@@ -90,13 +100,14 @@ describe.skipIf(!hasPrometheus)('dashboards and alert rules against a real Prome
     const capacity = suite.capacity as DatabaseCapacityManager;
     const now = Date.now();
     const samples = [];
-    for (let h = 14 * 24; h >= 1; h--) {
+    const hours = 14 * 24;
+    for (let h = hours; h >= 1; h--) {
       const ts = new Date(now - h * 3600_000);
-      // 10 GB growing 50 MB an hour against a 50 GiB volume: full in about two weeks, inside the horizon.
-      const size = 10e9 + (14 * 24 - h) * 50e6 + (h % 24) * 1e6;
-      samples.push({ metric: 'database_size_bytes', ts, value: size });
-      samples.push({ metric: 'storage_used_bytes', ts, value: size * 1.2 });
-      samples.push({ metric: 'storage_limit_bytes', ts, value: 50 * 1024 ** 3 });
+      // From half of today's size 14 days ago up to today's, hourly, with a little daily wobble.
+      const f = 0.5 + (0.5 * (hours - h)) / hours + ((h % 24) - 12) * 0.0005;
+      samples.push({ metric: 'database_size_bytes', ts, value: Math.round(dbNow * f) });
+      samples.push({ metric: 'storage_used_bytes', ts, value: Math.round(usedNow * f) });
+      samples.push({ metric: 'storage_limit_bytes', ts, value: limitBytes });
     }
     await capacity.store.write(samples);
     await suite.runMaintenanceCycle({ force: true });
