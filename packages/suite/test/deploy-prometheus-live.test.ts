@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { DatabaseBackupManager } from '@voicehive/db-backup';
 import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
+import { createDatabase } from '@voicehive/db-core';
 import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import { requireComponent, useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +65,11 @@ describe.skipIf(!hasPrometheus)('dashboards and alert rules against a real Prome
       '-- migrate:up\nCREATE TABLE rooms_extra (id bigint PRIMARY KEY);\n-- migrate:down\nDROP TABLE rooms_extra;\n',
     );
     // A statement slow enough to be detected (warning at 500 ms), recurring.
-    for (let i = 0; i < 3; i++) await sql(db.url, 'SELECT pg_sleep(0.6)');
+    // Sent on the raw pool: statements through core's Database are tagged as the suite's own and not reported.
+    {
+      await using workload = createDatabase(db.url, { poolMax: 1, applicationName: 'workload' });
+      for (let i = 0; i < 3; i++) await workload.pool.query('SELECT pg_sleep(0.6)');
+    }
     // Storage in use now, as the capacity collector measures it (the whole cluster, with WAL): the history
     // written below grows into it, and the volume is three times that, so the forecast reaches the limit.
     const [used] = await sql<{ v: string; d: string }>(
