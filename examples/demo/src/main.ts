@@ -3,10 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DatabaseBackupManager } from '@voicehive/db-backup';
-import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
 import { createDatabase, redactUrl } from '@voicehive/db-core';
-import type { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
 import { createDatabaseReliabilitySuite } from '@voicehive/db-reliability-suite';
 import {
   createTestDatabase,
@@ -134,7 +131,7 @@ try {
       );
   });
 
-  const optimizer = suite.performance as DatabasePerformanceOptimizer | undefined;
+  const optimizer = suite.performance;
   const report = await step('Slowest queries (pg_stat_statements, normalised)', async () => {
     if (!optimizer)
       throw new Error(`performance is ${suite.features.performance.state}: ${suite.features.performance.reason ?? ''}`);
@@ -176,7 +173,7 @@ try {
     );
   });
 
-  const backups = suite.backup as DatabaseBackupManager | undefined;
+  const backups = suite.backup;
   await step('Encrypted backup to local storage, verified by a restore test', async () => {
     if (!backups) throw new Error(`backup is ${suite.features.backup.state}: ${suite.features.backup.reason ?? ''}`);
     const b = await backups.createBackup();
@@ -190,7 +187,7 @@ try {
     if (!v.ok) throw new Error(v.error?.message ?? 'verification failed');
   });
 
-  const capacity = suite.capacity as DatabaseCapacityManager | undefined;
+  const capacity = suite.capacity;
   await step('Capacity forecast', async () => {
     if (!capacity) throw new Error(`capacity is ${suite.features.capacity.state}`);
     if (own) {

@@ -1,6 +1,7 @@
 // Public surface of @voicehive/db-reliability-suite. Nothing else is API.
 
-export type { FeatureName, MaintenanceTask } from './components/feature.js';
+export type { FeatureInstances, FeatureName, MaintenanceTask } from './components/feature.js';
+export { FEATURES } from './components/feature.js';
 export type { FlatSuiteConfig, SuiteConfigInput } from './config.js';
 export { FLAT_KEYS, resolveSuiteConfig } from './config.js';
 export type { Role, RoleKeys } from './http/auth.js';

@@ -21,8 +21,15 @@ import {
   silentLogger,
   withTimeout,
 } from '@voicehive/db-core';
-import type { FeatureComponent, FeatureName, MaintenanceTask } from './components/feature.js';
-import { FEATURE_FACTORIES, NOT_WIRED_REASON } from './components/index.js';
+import {
+  FEATURES,
+  type FeatureComponent,
+  type FeatureFactory,
+  type FeatureInstances,
+  type FeatureName,
+  type MaintenanceTask,
+} from './components/feature.js';
+import { FEATURE_FACTORIES } from './components/index.js';
 import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
@@ -89,12 +96,12 @@ export interface DatabaseReliabilitySuite extends SuiteHandlerTarget, AsyncDispo
   readonly audit: AuditLog;
   readonly health: HealthRegistry;
   readonly scheduler: Scheduler;
-  /** Feature instances from their packages; undefined when disabled or not available. */
-  readonly performance: unknown;
-  readonly backup: unknown;
-  readonly migrations: unknown;
-  readonly capacity: unknown;
-  readonly pgbouncer: unknown;
+  /** Feature instances from their packages; undefined when disabled, not available or failed. */
+  readonly performance: FeatureInstances['performance'] | undefined;
+  readonly backup: FeatureInstances['backup'] | undefined;
+  readonly migrations: FeatureInstances['migrations'] | undefined;
+  readonly capacity: FeatureInstances['capacity'] | undefined;
+  readonly pgbouncer: FeatureInstances['pgbouncer'] | undefined;
   /** Which features are wired, disabled, or not available, and why. */
   readonly features: Record<
     FeatureName,
@@ -211,6 +218,11 @@ class Suite implements DatabaseReliabilitySuite {
   readonly #ownsDatabase: boolean;
   readonly #options: SuiteOptions;
   readonly #components = new Map<FeatureName, FeatureComponent>();
+  /** Typed access: each key's component has its own feature's instance. */
+  #component<N extends FeatureName>(name: N): FeatureComponent<N> | undefined {
+    // The Map is filled by name from FEATURE_FACTORIES[name], so the entry for N is a FeatureComponent<N>.
+    return this.#components.get(name) as FeatureComponent<N> | undefined;
+  }
   readonly #lock: LeaderLock;
   readonly #state: MaintenanceState;
   readonly #abort = new AbortController();
@@ -253,20 +265,20 @@ class Suite implements DatabaseReliabilitySuite {
   get registry() {
     return this.metrics.registry;
   }
-  get performance() {
-    return this.#components.get('performance')?.instance;
+  get performance(): FeatureInstances['performance'] | undefined {
+    return this.#component('performance')?.instance;
   }
-  get backup() {
-    return this.#components.get('backup')?.instance;
+  get backup(): FeatureInstances['backup'] | undefined {
+    return this.#component('backup')?.instance;
   }
-  get migrations() {
-    return this.#components.get('migrations')?.instance;
+  get migrations(): FeatureInstances['migrations'] | undefined {
+    return this.#component('migrations')?.instance;
   }
-  get capacity() {
-    return this.#components.get('capacity')?.instance;
+  get capacity(): FeatureInstances['capacity'] | undefined {
+    return this.#component('capacity')?.instance;
   }
-  get pgbouncer() {
-    return this.#components.get('pgbouncer')?.instance;
+  get pgbouncer(): FeatureInstances['pgbouncer'] | undefined {
+    return this.#component('pgbouncer')?.instance;
   }
 
   get actions(): SuiteHandlerTarget['actions'] {
@@ -293,23 +305,12 @@ class Suite implements DatabaseReliabilitySuite {
   }
 
   async init(): Promise<void> {
-    const enabled: Record<FeatureName, boolean> = {
-      performance: this.config.performance.enabled,
-      backup: this.config.backup.enabled,
-      migrations: this.config.migrations.enabled,
-      capacity: this.config.capacity.enabled,
-      pgbouncer: this.config.pgbouncer.enabled,
-    };
-    for (const name of ['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as FeatureName[]) {
-      if (!enabled[name]) {
+    for (const name of FEATURES) {
+      if (!this.config[name].enabled) {
         this.features[name] = { state: 'disabled', reason: `Switched off by configuration (${name}.enabled = false).` };
         continue;
       }
-      const factory = FEATURE_FACTORIES[name];
-      if (!factory) {
-        this.features[name] = { state: 'not_available', reason: NOT_WIRED_REASON[name] };
-        continue;
-      }
+      const factory: FeatureFactory = FEATURE_FACTORIES[name];
       try {
         const built = await factory({
           database: this.database,
@@ -342,7 +343,14 @@ class Suite implements DatabaseReliabilitySuite {
   }
 
   maintenanceTasks(): MaintenanceTask[] {
-    const order: FeatureName[] = ['capacity', 'performance', 'backup', 'migrations', 'pgbouncer'];
+    // Capacity samples first so the cycle's own work does not skew them.
+    const order = [
+      'capacity',
+      'performance',
+      'backup',
+      'migrations',
+      'pgbouncer',
+    ] as const satisfies readonly FeatureName[];
     return [...order.flatMap((n) => this.#components.get(n)?.tasks() ?? []), ...this.#coreTasks];
   }
 
@@ -445,7 +453,7 @@ class Suite implements DatabaseReliabilitySuite {
       });
     }
     await Promise.all(
-      (['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as FeatureName[]).map(async (name) => {
+      FEATURES.map(async (name) => {
         const feature = this.features[name];
         const component = this.#components.get(name);
         if (!component) {

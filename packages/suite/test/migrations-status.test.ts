@@ -1,6 +1,5 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite } from '../src/index.js';
@@ -57,7 +56,7 @@ describe('migration state in the status and the maintenance cycle (real migratio
   });
 
   it('is healthy with no migration issue once the deploy applied them', async () => {
-    const result = await (suite.migrations as DatabaseMigrationManager).runMigration({ targetRevision: 'head' });
+    const result = await suite.migrations!.runMigration({ targetRevision: 'head' });
     expect(result.success, result.errorMessage).toBe(true);
     const { status, issues } = await migrationIssues();
     expect(status.components.migrations.status).toBe('healthy');

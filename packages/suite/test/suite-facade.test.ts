@@ -98,7 +98,7 @@ describe('createDatabaseReliabilitySuite against real PostgreSQL', () => {
     }
     expect(cycle.tasksCompleted).toBe(cycle.tasks.length);
 
-    const list = await (suite.backup as DatabaseBackupManager).listBackups();
+    const list = await suite.backup!.listBackups();
     expect(list).toHaveLength(1);
     expect(list[0]!.manifest.encryption).not.toBeNull();
     expect(list[0]!.manifest.verification).toMatchObject({ ok: true, level: 3 });

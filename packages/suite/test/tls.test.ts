@@ -2,9 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseBackupManager } from '@voicehive/db-backup';
 import { isDbrsError, libpqEnv } from '@voicehive/db-core';
-import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import { getSharedPostgres, requireComponent, startTlsPostgres, type TlsPostgres } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
@@ -105,7 +103,7 @@ describe.runIf(opensslOk)('TLS against a PostgreSQL with ssl = on', () => {
     });
 
     it('a backup (pg_dump) and its restore test (pg_restore into a scratch database) run over TLS', async () => {
-      const manager = suite.backup as DatabaseBackupManager;
+      const manager = suite.backup!;
       const created = await manager.createBackup('postgres');
       const verified = await manager.verifyBackup(created.backupId, { level: 3 });
       expect(verified.ok, verified.error?.message).toBe(true);
@@ -113,7 +111,7 @@ describe.runIf(opensslOk)('TLS against a PostgreSQL with ssl = on', () => {
     }, 120_000);
 
     it('a migration run with its scratch-database test (pg_dump | psql, lock tracer) runs over TLS', async () => {
-      const manager = suite.migrations as DatabaseMigrationManager;
+      const manager = suite.migrations!;
       const run = await manager.runMigration({ targetRevision: 'head', testFirst: true });
       expect(run.success, run.errorMessage).toBe(true);
       const { rows } = await suite.database.query("SELECT to_regclass('public.tls_guests') AS t");

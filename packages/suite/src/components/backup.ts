@@ -123,14 +123,14 @@ export function verificationOf(b: BackupInfo): BackupRow['verification'] {
   return v.ok ? 'passed' : 'failed';
 }
 
-export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup'> => {
   const plan = backupPlan(ctx);
   const manager = new DatabaseBackupManager(ctx.database, plan.manager);
   const database = ctx.database.info.database;
   const { schedule, verifySchedule, jobs } = plan;
   const latest = async (signal?: AbortSignal) => (await manager.listBackups({ database, limit: 1, signal }))[0];
 
-  const component: FeatureComponent = {
+  const component: FeatureComponent<'backup'> = {
     name: 'backup',
     instance: manager,
     initialize: () => manager.initialize(),

@@ -60,12 +60,12 @@ export function capacityPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'me
   };
 }
 
-export const capacityFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+export const capacityFeature = (ctx: FeatureContext): FeatureFactoryResult<'capacity'> => {
   const plan = capacityPlan(ctx);
   const manager = new DatabaseCapacityManager(ctx.database, plan.manager);
   const c = { sampleIntervalMs: plan.sampleIntervalMs };
 
-  const component: FeatureComponent = {
+  const component: FeatureComponent<'capacity'> = {
     name: 'capacity',
     instance: manager,
     initialize: (signal) => manager.initialize({ signal }),

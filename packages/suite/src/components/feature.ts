@@ -1,4 +1,8 @@
+import type { DatabaseBackupManager } from '@voicehive/db-backup';
+import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
 import type { AuditLog, Database, DbrsConfig, Logger, Metrics } from '@voicehive/db-core';
+import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
+import type { DatabasePerformanceOptimizer, PgBouncerManager } from '@voicehive/db-performance';
 import type {
   BackupRow,
   CapacityChartData,
@@ -8,7 +12,18 @@ import type {
   StatusIssue,
 } from '../status/types.js';
 
-export type FeatureName = 'performance' | 'backup' | 'migrations' | 'capacity' | 'pgbouncer';
+/** The suite's features, in status order: the one list every other spelling derives from. */
+export const FEATURES = ['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as const;
+export type FeatureName = (typeof FEATURES)[number];
+
+/** Each feature's object, from its package: what `suite.<name>` is. */
+export interface FeatureInstances {
+  performance: DatabasePerformanceOptimizer;
+  backup: DatabaseBackupManager;
+  migrations: DatabaseMigrationManager;
+  capacity: DatabaseCapacityManager;
+  pgbouncer: PgBouncerManager;
+}
 
 export interface FeatureStatus {
   status: HealthStatus;
@@ -29,10 +44,10 @@ export interface MaintenanceTask {
 }
 
 /** What the suite needs from a feature package, whatever its own API looks like. */
-export interface FeatureComponent {
-  readonly name: FeatureName;
+export interface FeatureComponent<N extends FeatureName = FeatureName> {
+  readonly name: N;
   /** The package's own object, exposed as `suite.<name>`. */
-  readonly instance: unknown;
+  readonly instance: FeatureInstances[N];
   initialize(signal?: AbortSignal): Promise<void>;
   status(signal: AbortSignal): Promise<FeatureStatus>;
   tasks(): MaintenanceTask[];
@@ -64,5 +79,9 @@ export interface FeatureContext {
 }
 
 /** A feature either builds, or says plainly why it is not there. */
-export type FeatureFactoryResult = { component: FeatureComponent } | { unavailable: string };
-export type FeatureFactory = (ctx: FeatureContext) => FeatureFactoryResult | Promise<FeatureFactoryResult>;
+export type FeatureFactoryResult<N extends FeatureName = FeatureName> =
+  | { component: FeatureComponent<N> }
+  | { unavailable: string };
+export type FeatureFactory<N extends FeatureName = FeatureName> = (
+  ctx: FeatureContext,
+) => FeatureFactoryResult<N> | Promise<FeatureFactoryResult<N>>;

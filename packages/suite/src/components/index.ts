@@ -6,22 +6,14 @@ import { performanceFeature } from './performance.js';
 import { pgbouncerFeature } from './pgbouncer.js';
 
 /**
- * Feature packages wired into this build. A package missing here is
- * reported as `not_available` in the status, never faked.
+ * How each feature is built. Every feature package is a dependency of the
+ * suite, so every feature has a factory: the compiler checks this covers
+ * FEATURES.
  */
-export const FEATURE_FACTORIES: Partial<Record<FeatureName, FeatureFactory>> = {
-  backup: backupFeature,
-  capacity: capacityFeature,
+export const FEATURE_FACTORIES: { readonly [N in FeatureName]: FeatureFactory<N> } = {
   performance: performanceFeature,
-  pgbouncer: pgbouncerFeature,
+  backup: backupFeature,
   migrations: migrationsFeature,
-};
-
-export const NOT_WIRED_REASON: Record<FeatureName, string> = {
-  performance: '@voicehive/db-performance is not wired into this build of the suite.',
-  backup: '@voicehive/db-backup is not wired into this build of the suite.',
-  migrations: '@voicehive/db-migrations is not wired into this build of the suite.',
-  capacity: '@voicehive/db-capacity is not wired into this build of the suite.',
-  pgbouncer:
-    'pgBouncer management (@voicehive/db-performance PgBouncerManager) is not wired into this build of the suite.',
+  capacity: capacityFeature,
+  pgbouncer: pgbouncerFeature,
 };

@@ -48,7 +48,7 @@ export function migrationsManagerOptions(
 }
 
 /** Migrations are applied by deploys (`dbrs migrate up`), not by the maintenance cycle; the suite reports their state. */
-export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult<'migrations'> => {
   const m = ctx.config.migrations;
   const dir = resolve(m.migrationsDir);
   if (!existsSync(dir))
@@ -56,7 +56,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult => 
       unavailable: `No migrations directory at ${dir}; set migrationsDir (MIGRATIONS_DIR) to enable migration status.`,
     };
   const manager = newManager(ctx.database, migrationsManagerOptions(ctx));
-  const component: FeatureComponent = {
+  const component: FeatureComponent<'migrations'> = {
     name: 'migrations',
     instance: manager,
     initialize: () => manager.initialize(),

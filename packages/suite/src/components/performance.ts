@@ -51,7 +51,7 @@ export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 
   };
 }
 
-export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'performance'> => {
   const plan = performancePlan(ctx);
   const optimizer = new DatabasePerformanceOptimizer(ctx.database, plan.optimizer);
   const p = { snapshotIntervalMs: plan.snapshotIntervalMs };
@@ -72,7 +72,7 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult =>
     return running;
   };
 
-  const component: FeatureComponent = {
+  const component: FeatureComponent<'performance'> = {
     name: 'performance',
     instance: optimizer,
     initialize: async (signal) => {

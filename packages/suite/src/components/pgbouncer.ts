@@ -59,10 +59,10 @@ export function pgbouncerManagerOptions(ctx: Pick<FeatureContext, 'config' | 'da
   } satisfies PgBouncerManagerOptions;
 }
 
-export const pgbouncerFeature = (ctx: FeatureContext): FeatureFactoryResult => {
+export const pgbouncerFeature = (ctx: FeatureContext): FeatureFactoryResult<'pgbouncer'> => {
   const b = ctx.config.pgbouncer;
   const manager = new PgBouncerManager(pgbouncerManagerOptions(ctx));
-  const component: FeatureComponent = {
+  const component: FeatureComponent<'pgbouncer'> = {
     name: 'pgbouncer',
     instance: manager,
     initialize: async () => {},

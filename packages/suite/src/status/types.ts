@@ -1,8 +1,10 @@
+import { FEATURES } from '../components/feature.js';
 /** Health of the whole suite or one part of it. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The parts `getComprehensiveStatus()` always reports, present or not. */
-export const COMPONENT_NAMES = ['database', 'performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as const;
+/** The database, then every feature (FEATURES, the one list). */
+export const COMPONENT_NAMES = ['database', ...FEATURES] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /**
