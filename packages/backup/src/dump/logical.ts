@@ -57,7 +57,8 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
           );
           await tool.exited;
         } catch (err) {
-          tool.child.kill('SIGKILL');
+          // Both ends of the OS pipe: pg_dump, and the zstd that would block on output nobody reads.
+          await Promise.all([tool.stop(), pipe?.stop()]);
           throw ctx.signal?.aborted ? abortError(ctx.signal, 'backup') : err;
         }
       } else {
@@ -94,9 +95,7 @@ async function dumpGlobals(ctx: DumpContext) {
     'pg_dumpall',
     ctx.toolPath('pg_dumpall'),
     ['--globals-only', '--no-password', `--database=${ctx.database}`],
-    {
-      env: ctx.env,
-    },
+    { env: ctx.env, signal: ctx.signal, operation: 'backup' },
   );
   if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_dumpall', pid: tool.child.pid });
   try {
@@ -104,7 +103,7 @@ async function dumpGlobals(ctx: DumpContext) {
     await tool.exited;
     return obj;
   } catch (err) {
-    tool.child.kill('SIGKILL');
+    await tool.stop();
     throw err;
   }
 }

@@ -1,5 +1,6 @@
-import { throwIfAborted } from '@voicehive/db-core';
+import { isDbrsError, throwIfAborted } from '@voicehive/db-core';
 import { planRetention, type RetentionPlan } from '../retention/plan.js';
+import type { AbandonedUpload, SweepOptions } from '../storage/types.js';
 import type { OperationContext } from './context.js';
 
 export interface CleanupOptions {
@@ -17,6 +18,15 @@ export interface CleanupResult {
   kept: string[];
   /** Incomplete backup folders removed (past the grace period). */
   incompleteRemoved: string[];
+  /**
+   * Uploads a killed process left invisible to listing (local `.dbrs-tmp-*`
+   * files and orphan sidecars, S3 multipart uploads), started before the
+   * grace period, removed (or that would be, with dryRun). See the README for
+   * what each backend leaves and who removes it.
+   */
+  abandonedRemoved: AbandonedUpload[];
+  /** Why abandoned uploads were not swept: the backend cannot list them (they expire or need a lifecycle rule). */
+  abandonedNotSwept?: string;
   freedBytes: number;
   plan: RetentionPlan;
 }
@@ -27,6 +37,7 @@ export interface CleanupResult {
  * grace period. With dryRun nothing is deleted.
  */
 export async function cleanupOldBackups(ctx: OperationContext, options: CleanupOptions): Promise<CleanupResult> {
+  const now = options.now ?? new Date();
   const scan = await ctx.catalog.scan({ signal: options.signal });
   const plan = planRetention(
     scan.backups.map((m) => ({
@@ -43,7 +54,7 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
       gfs: ctx.config.gfs,
       incompleteGraceMs: ctx.settings.incompleteGraceMs,
     },
-    options.now ?? new Date(),
+    now,
   );
   const dryRun = options.dryRun ?? false;
   let freedBytes = 0;
@@ -64,15 +75,55 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
     } else freedBytes += inc.bytes;
     incompleteRemoved.push(inc.backupId);
   }
+  const olderThan = new Date(now.getTime() - ctx.settings.incompleteGraceMs);
+  const sweep = await sweepAbandoned(ctx, { olderThan, dryRun, signal: options.signal });
+  freedBytes += sweep.removed.reduce((n, a) => n + (a.bytes ?? 0), 0);
   ctx.logger.info(
     {
       event: 'backup_cleanup',
       dryRun,
       deleted: deleted.length,
       incompleteRemoved: incompleteRemoved.length,
+      abandonedRemoved: sweep.removed.length,
       freedBytes,
     },
     'retention applied',
   );
-  return { dryRun, deleted, kept: plan.keep.map((k) => k.backupId), incompleteRemoved, freedBytes, plan };
+  return {
+    dryRun,
+    deleted,
+    kept: plan.keep.map((k) => k.backupId),
+    incompleteRemoved,
+    abandonedRemoved: sweep.removed,
+    ...(sweep.notSwept ? { abandonedNotSwept: sweep.notSwept } : {}),
+    freedBytes,
+    plan,
+  };
+}
+
+/**
+ * After the folders: a killed put leaves objects the listing never shows.
+ * Backends without a sweep (Azure, GCS: their leftovers expire by
+ * themselves) or without the listing call (s3rver) are reported, not failed.
+ */
+async function sweepAbandoned(
+  ctx: OperationContext,
+  options: SweepOptions,
+): Promise<{ removed: AbandonedUpload[]; notSwept?: string }> {
+  const storage = ctx.catalog.storage;
+  if (!storage.sweepAbandoned) {
+    return { removed: [], notSwept: `${storage.kind} storage: abandoned uploads expire by themselves (see README)` };
+  }
+  try {
+    const removed = await storage.sweepAbandoned(options);
+    if (!options.dryRun) {
+      for (const a of removed)
+        await ctx.audit('backup.delete', a.key, 'success', { reason: 'abandoned upload', startedAt: a.startedAt });
+    }
+    return { removed };
+  } catch (err) {
+    if (!isDbrsError(err, 'UNSUPPORTED')) throw err;
+    ctx.logger.warn({ event: 'backup_sweep_unsupported', err }, 'the storage cannot list abandoned uploads');
+    return { removed: [], notSwept: err.message };
+  }
 }

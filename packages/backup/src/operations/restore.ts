@@ -7,7 +7,8 @@ import { BackupType, type PgTool, type ProgressEvent } from '../kinds.js';
 import { type ObjectOpener, objectOpener } from '../restore/fetch.js';
 import { restoreGlobals } from '../restore/globals.js';
 import { logicalRestore } from '../restore/logical-restore.js';
-import { assertRestorable, createDatabaseIfMissing, siblingDatabase } from '../restore/target.js';
+import { type ProvedBackup, proveBackup } from '../restore/prove.js';
+import { assertRestorable, createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
 import { extractPhysical } from '../verify/readable.js';
 import { type OperationContext, progressReporter, toolLocator } from './context.js';
@@ -114,6 +115,8 @@ async function restorePhysical(run: Restore): Promise<RestoreResult> {
   }
   const auditTarget = `${manifest.database}/${backupId}`;
   try {
+    // Proved whole before the directory is touched (a second read; tar extraction cannot be undone cleanly).
+    for (const obj of manifest.objects) await run.opener.drain(obj, options.signal);
     await extractPhysical({ manifest, opener: run.opener, signal: options.signal }, targetDirectory);
   } catch (err) {
     await ctx.audit('backup.restore', auditTarget, 'failure', { message: (err as Error).message });
@@ -124,28 +127,72 @@ async function restorePhysical(run: Restore): Promise<RestoreResult> {
   return { backupId, targetDatabase: targetDirectory, durationMs };
 }
 
-/** The target database: one on this server (created when missing) or the one a URL names. */
-async function openTarget(run: Restore): Promise<{ target: Database; targetName: string; env: NodeJS.ProcessEnv }> {
+/** The target database: one on this server (created when missing, and then said so) or the one a URL names. */
+async function openTarget(
+  run: Restore,
+): Promise<{ target: Database; targetName: string; env: NodeJS.ProcessEnv; created: boolean }> {
   const { ctx, options } = run;
   if (options.targetDatabase !== undefined) {
     const targetName = options.targetDatabase;
-    if (typeof targetName !== 'string' || targetName === '' || targetName.length > 63) {
-      throw new DbrsError('INVALID_ARGUMENT', 'targetDatabase must be a database name of 1–63 characters.');
-    }
-    await createDatabaseIfMissing(ctx.db, targetName, options.signal);
-    return { target: siblingDatabase(ctx.db, targetName), targetName, env: connectionEnv(ctx.db, targetName) };
+    const created = await createDatabaseIfMissing(ctx.db, targetName, options.signal);
+    return { target: siblingDatabase(ctx.db, targetName), targetName, env: connectionEnv(ctx.db, targetName), created };
   }
   const url = String(options.targetUrl);
   const targetName = parseDatabaseUrl(url).database;
   const target = createDatabase(url, { poolMax: 2 });
-  return { target, targetName, env: connectionEnv(target, targetName) };
+  return { target, targetName, env: connectionEnv(target, targetName), created: false };
 }
 
+/** The request's own checks, before anything is read or touched. */
+function checkLogicalRequest(options: RestoreOptions): number {
+  if (options.targetDatabase !== undefined) {
+    const name = options.targetDatabase;
+    if (typeof name !== 'string' || name === '' || name.length > 63) {
+      throw new DbrsError('INVALID_ARGUMENT', 'targetDatabase must be a database name of 1–63 characters.');
+    }
+  }
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    throw new DbrsError('INVALID_ARGUMENT', `jobs must be 1–64, got ${jobs}.`);
+  return jobs;
+}
+
+/**
+ * Stages: prove the backup whole (nothing on the target exists yet) → open
+ * or create the target → refuse a non-empty one → globals → pg_restore. A
+ * database this restore created is dropped again when a later stage fails.
+ */
 async function restoreLogical(run: Restore): Promise<RestoreResult> {
   const { ctx, manifest, options, backupId, opener, toolPath } = run;
-  const { target, targetName, env } = await openTarget(run);
+  const jobs = checkLogicalRequest(options);
   const auditTarget = `${manifest.database}/${backupId}`;
+  const tempDir = ctx.settings.tempDir ?? tmpdir();
+  const failed = async (err: unknown, targetName: string | undefined) => {
+    const e = options.signal?.aborted ? abortError(options.signal, 'restore') : err;
+    await ctx.audit('backup.restore', auditTarget, 'failure', {
+      ...(targetName ? { targetDatabase: targetName } : {}),
+      code: (e as DbrsError).code,
+      message: (e as Error).message,
+    });
+    return e;
+  };
+  let proved: ProvedBackup;
   try {
+    proved = await proveBackup({
+      manifest,
+      opener,
+      jobs,
+      globals: options.restoreGlobals ?? false,
+      tempDir,
+      signal: options.signal,
+    });
+  } catch (err) {
+    throw await failed(err, options.targetDatabase);
+  }
+  let opened: Awaited<ReturnType<typeof openTarget>> | undefined;
+  try {
+    opened = await openTarget(run);
+    const { target, targetName, env } = opened;
     await assertRestorable(target, options.clean ?? false, options.signal);
     // Before pg_restore, so ownership and grants in the dump find their roles.
     const globals = options.restoreGlobals
@@ -157,12 +204,13 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
       env,
       targetDatabase: targetName,
       toolPath,
-      jobs: options.jobs,
+      jobs,
       tables: options.tables,
       schemaOnly: options.schemaOnly,
       clean: options.clean,
       owners: options.owners,
-      tempDir: ctx.settings.tempDir ?? tmpdir(),
+      tempDir,
+      localDump: proved.localDump,
       signal: options.signal,
       onSpawn: options.onSpawn,
     });
@@ -176,14 +224,23 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
     });
     return { backupId, targetDatabase: targetName, durationMs, ...(globals ? { globals } : {}) };
   } catch (err) {
-    const e = options.signal?.aborted ? abortError(options.signal, 'restore') : err;
-    await ctx.audit('backup.restore', auditTarget, 'failure', {
-      targetDatabase: targetName,
-      code: (e as DbrsError).code,
-      message: (e as Error).message,
-    });
-    throw e;
+    await opened?.target.close().catch(() => {});
+    if (opened?.created) await dropCreated(ctx, opened.targetName);
+    throw await failed(err, opened?.targetName ?? options.targetDatabase);
   } finally {
-    await target.close().catch(() => {});
+    await opened?.target.close().catch(() => {});
+    await proved.dispose();
+  }
+}
+
+/** Drops a database this restore created; if that fails too, says so (the operator must drop it). */
+async function dropCreated(ctx: OperationContext, name: string): Promise<void> {
+  try {
+    await dropDatabase(ctx.db, name);
+  } catch (err) {
+    ctx.logger.error(
+      { event: 'restore_target_drop_failed', database: name, err },
+      'could not drop the database this failed restore created; drop it by hand',
+    );
   }
 }

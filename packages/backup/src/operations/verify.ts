@@ -46,6 +46,13 @@ export interface VerifyResult {
   rowCountMismatches?: string[];
   /** Why it failed (code and message; the object name for checksum failures). */
   error?: { code: string; message: string; object?: string };
+  /**
+   * True when the verification could not judge the backup because the
+   * caller's key did not open it (missing or wrong decryption key, after the
+   * stored bytes matched their SHA-256). Nothing is recorded in the manifest
+   * or the verification metric then: the backup is not known to be bad.
+   */
+  inconclusive?: boolean;
 }
 
 /**
@@ -76,6 +83,7 @@ export async function verifyBackup(
     const object = typeof e.details['object'] === 'string' ? (e.details['object'] as string) : undefined;
     if (e.code === 'VERIFY_FAILED' && /amcheck/.test(e.message)) result.amcheck = 'failed';
     result.error = { code: e.code, message: e.message, ...(object ? { object } : {}) };
+    if (isCallerKeyError(e)) result.inconclusive = true;
   }
   result.durationMs = Math.round(performance.now() - started);
   await recordOutcome(ctx, manifest, result);
@@ -141,9 +149,26 @@ async function runLevels(
   }
 }
 
-/** Manifest, metrics, log and audit. */
+/** A failure of the key in hand, not of the stored backup (see VerifyResult.inconclusive). */
+function isCallerKeyError(e: DbrsError): boolean {
+  return e.code === 'DECRYPTION_FAILED' && e.details['callerKey'] === true;
+}
+
+/** Manifest, metrics, log and audit; an inconclusive result is only logged and audited. */
 async function recordOutcome(ctx: OperationContext, manifest: BackupManifest, result: VerifyResult): Promise<void> {
   const { level, backupId } = result;
+  if (result.inconclusive) {
+    ctx.logger.warn(
+      { event: 'backup_verify_inconclusive', backupId, level, error: result.error },
+      "verification could not open the backup with the configured key; the backup's record is unchanged",
+    );
+    await ctx.audit('backup.verify', `${manifest.database}/${backupId}`, 'failure', {
+      level,
+      inconclusive: true,
+      ...(result.error ? { code: result.error.code, message: result.error.message } : {}),
+    });
+    return;
+  }
   const record: VerificationRecord = {
     level,
     ok: result.ok,

@@ -108,8 +108,10 @@ export function programStream(program: string, args: string[]): Duplex {
       stdout.resume();
     },
     destroy(err, cb) {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      cb(err);
+      // Reaped before the stream reports destroyed, so a failed pipeline leaves no compressor behind.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return cb(err);
+      child.kill('SIGKILL');
+      child.once('close', () => cb(err));
     },
   });
   stdout.on('data', (d: Buffer) => {

@@ -120,6 +120,7 @@ export async function readObject(options: ReadObjectOptions): Promise<Readable> 
     if (!options.keyRing) {
       throw new DbrsError('DECRYPTION_FAILED', `${options.key} is encrypted and no decryption key is configured.`, {
         hint: 'Set encryptionKey or decryptionKeys.',
+        details: { callerKey: true },
       });
     }
     stages.push(options.keyRing.createDecryptor());

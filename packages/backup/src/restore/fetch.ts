@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { backupFolder } from '../catalog/catalog.js';
 import type { BackupManifest, ManifestObject } from '../catalog/manifest.js';
@@ -13,6 +13,8 @@ import type { BackupStorage } from '../storage/types.js';
 export interface ObjectOpener {
   open(obj: ManifestObject, signal?: AbortSignal): Promise<Readable>;
   toFile(obj: ManifestObject, path: string, signal?: AbortSignal): Promise<void>;
+  /** Reads the object to its end and discards it: proves it is whole (SHA-256), the key opens it and it decompresses. */
+  drain(obj: ManifestObject, signal?: AbortSignal): Promise<void>;
 }
 
 export function objectOpener(
@@ -35,6 +37,9 @@ export function objectOpener(
     async toFile(obj, path, signal) {
       await mkdir(dirname(path), { recursive: true });
       await pipeline(await open(obj, signal), createWriteStream(path), { signal });
+    },
+    async drain(obj, signal) {
+      await pipeline(await open(obj, signal), new Writable({ write: (_c, _e, cb) => cb() }), { signal });
     },
   };
 }

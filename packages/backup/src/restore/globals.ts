@@ -47,11 +47,9 @@ export async function restoreGlobals(o: {
   );
   const fed = pipeline(await o.opener.open(obj, o.signal), tool.child.stdin!, { signal: o.signal });
   const [feed, exit] = await Promise.allSettled([fed, tool.exited]);
+  if (o.signal?.aborted || feed.status === 'rejected') await tool.stop();
   if (o.signal?.aborted) throw abortError(o.signal, 'restore');
-  if (feed.status === 'rejected') {
-    tool.child.kill('SIGKILL');
-    throw feed.reason;
-  }
+  if (feed.status === 'rejected') throw feed.reason;
   if (exit.status === 'rejected') {
     throw new DbrsError('RESTORE_FAILED', `Replaying the globals failed: ${(exit.reason as Error).message}`, {
       cause: exit.reason,

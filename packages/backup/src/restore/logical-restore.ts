@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, isDbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { spawnTool } from '../tools/pg-tools.js';
@@ -21,6 +21,8 @@ export interface LogicalRestoreOptions {
   /** Keep the dump's object owners. Default true; false adds --no-owner (roles missing on the target). */
   owners?: boolean;
   tempDir: string;
+  /** A local dump already proved by proveBackup(): pg_restore reads it instead of downloading again. */
+  localDump?: string;
   signal?: AbortSignal;
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
 }
@@ -58,19 +60,34 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
   const pgRestore = o.toolPath('pg_restore');
   const args = restoreArgs(o);
   const dumpObjects = o.manifest.objects.filter((x) => x.role === 'custom-dump' || x.role === 'directory-file');
+  if (o.localDump !== undefined) return runFromFile(o, pgRestore, [...args, `--jobs=${jobs}`, o.localDump]);
   if (o.manifest.format === 'custom' && jobs === 1) {
     const obj = dumpObjects[0]!;
-    const tool = spawnTool('pg_restore', pgRestore, args, { env: o.env, stdin: 'pipe', stdout: 'ignore' });
+    const tool = spawnTool('pg_restore', pgRestore, args, {
+      env: o.env,
+      stdin: 'pipe',
+      stdout: 'ignore',
+      signal: o.signal,
+      operation: 'restore',
+    });
     if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
     const feed = pipeline(await o.opener.open(obj, o.signal), tool.child.stdin!, { signal: o.signal });
     const [fed, exited] = await Promise.allSettled([feed, tool.exited]);
-    if (o.signal?.aborted) throw abortError(o.signal, 'restore');
-    // A damaged object is the cause when pg_restore then fails on a short stream.
-    if (fed.status === 'rejected' && (fed.reason as { code?: string })?.code !== 'EPIPE') {
-      tool.child.kill('SIGKILL');
+    if (o.signal?.aborted) {
+      await tool.stop();
+      throw abortError(o.signal, 'restore');
+    }
+    // A damaged object (a DbrsError from the read path) is the cause when pg_restore then fails on a short stream;
+    // otherwise pg_restore's own failure is, and the feed's broken pipe only its echo.
+    if (fed.status === 'rejected' && isDbrsError(fed.reason)) {
+      await tool.stop();
       throw fed.reason;
     }
     if (exited.status === 'rejected') throw restoreFailed(exited.reason);
+    if (fed.status === 'rejected' && (fed.reason as { code?: string })?.code !== 'EPIPE') {
+      await tool.stop();
+      throw fed.reason;
+    }
     return;
   }
   const dir = await mkdtemp(join(o.tempDir, 'vhbk-restore-'));
@@ -83,19 +100,23 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
       input = join(dir, 'dump');
       for (const obj of dumpObjects) await o.opener.toFile(obj, join(input, obj.path.replace(/^dir\//, '')), o.signal);
     }
-    const tool = spawnTool('pg_restore', pgRestore, [...args, `--jobs=${jobs}`, input], {
-      env: o.env,
-      stdout: 'ignore',
-      signal: o.signal,
-      operation: 'restore',
-    });
-    if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
-    await tool.exited.catch((err) => {
-      throw o.signal?.aborted ? abortError(o.signal, 'restore') : restoreFailed(err);
-    });
+    await runFromFile(o, pgRestore, [...args, `--jobs=${jobs}`, input]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function runFromFile(o: LogicalRestoreOptions, pgRestore: string, args: string[]): Promise<void> {
+  const tool = spawnTool('pg_restore', pgRestore, args, {
+    env: o.env,
+    stdout: 'ignore',
+    signal: o.signal,
+    operation: 'restore',
+  });
+  if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
+  await tool.exited.catch((err) => {
+    throw o.signal?.aborted ? abortError(o.signal, 'restore') : restoreFailed(err);
+  });
 }
 
 function restoreFailed(err: unknown): DbrsError {

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { access, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, type FileHandle, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DbrsError, throwIfAborted } from '@voicehive/db-core';
 import { destroyOnAbort } from './download-stream.js';
 import { RESERVED_MARKER, validateKey, validatePrefix } from './keys.js';
 import { StorageBase } from './storage-base.js';
-import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
+import type {
+  AbandonedUpload,
+  BackupStorage,
+  GetOptions,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  SweepOptions,
+} from './types.js';
 import { progressCounter, type UploadSource } from './upload-source.js';
 
 export interface LocalStorageOptions {
@@ -180,6 +188,65 @@ export class LocalStorage extends StorageBase implements BackupStorage {
     for (const key of keys) {
       throwIfAborted(options.signal);
       await this.delete(key);
+    }
+  }
+
+  /**
+   * Temporary files (`.dbrs-tmp-*`) of puts that never finished (the process
+   * was killed before its cleanup ran), and metadata sidecars whose data file
+   * never arrived; then the folders that leaves empty.
+   */
+  async sweepAbandoned(options: SweepOptions): Promise<AbandonedUpload[]> {
+    this.assertOpen();
+    const found: Array<AbandonedUpload & { path: string }> = [];
+    const visit = async (dir: string): Promise<void> => {
+      throwIfAborted(options.signal, 'cleanup');
+      const entries = await readdir(dir, { withFileTypes: true }).catch((error) => {
+        if (isMissing(error)) return [] as Dirent[];
+        throw mapFsError(error, dir, 'list');
+      });
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await visit(path);
+        else if (entry.isFile() && (await this.isAbandoned(path, entry.name, options.olderThan))) {
+          const info = await stat(path).catch(() => undefined);
+          if (!info) continue;
+          const key = path
+            .slice(this.root.length + 1)
+            .split(sep)
+            .join('/');
+          found.push({ key, path, startedAt: info.mtime, bytes: info.size });
+        }
+      }
+    };
+    await visit(this.root);
+    if (!options.dryRun) {
+      for (const f of found) {
+        await rm(f.path, { force: true }).catch((error) => {
+          throw mapFsError(error, f.path, 'delete');
+        });
+        await this.removeEmptyParents(dirname(f.path));
+      }
+    }
+    return found.map(({ path: _, ...rest }) => rest);
+  }
+
+  private async isAbandoned(path: string, name: string, olderThan: Date): Promise<boolean> {
+    const temp = name.startsWith(TEMP_PREFIX);
+    const orphanSidecar =
+      name.endsWith(SIDECAR_SUFFIX) && !(await stat(path.slice(0, -SIDECAR_SUFFIX.length)).catch(() => undefined));
+    if (!temp && !orphanSidecar) return false;
+    const info = await stat(path).catch(() => undefined);
+    return info !== undefined && info.mtime < olderThan;
+  }
+
+  /** A backup folder that held only temporaries is removed with them (never the root). */
+  private async removeEmptyParents(dir: string): Promise<void> {
+    while (dir.startsWith(this.root + sep)) {
+      const entries = await readdir(dir).catch(() => undefined);
+      if (!entries || entries.length > 0) return;
+      await rmdir(dir).catch(() => {});
+      dir = dirname(dir);
     }
   }
 

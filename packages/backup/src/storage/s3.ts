@@ -3,6 +3,7 @@ import type {
   _Error,
   ChecksumAlgorithm,
   CompletedPart,
+  ListMultipartUploadsCommandOutput,
   ListObjectsV2CommandOutput,
   S3Client,
   S3ClientConfig,
@@ -13,7 +14,15 @@ import { normalizeRootPrefix, validateKey, validatePrefix } from './keys.js';
 import { loadSdk, type ModuleImporter } from './load-sdk.js';
 import { partSizeAt, partSizeFor, S3_MAX_PARTS } from './s3-part-size.js';
 import { StorageBase } from './storage-base.js';
-import type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './types.js';
+import type {
+  AbandonedUpload,
+  BackupStorage,
+  GetOptions,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  SweepOptions,
+} from './types.js';
 import { progressCounter, type UploadSource } from './upload-source.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -340,6 +349,75 @@ export class S3Storage extends StorageBase implements BackupStorage {
     } while (token);
   }
 
+  /**
+   * Aborts multipart uploads under the prefix that were initiated before
+   * `olderThan`: a process killed mid-upload never sent its own abort, and
+   * S3 keeps (and bills) the parts until someone does. A bucket lifecycle
+   * rule (AbortIncompleteMultipartUpload) does the same on the server side
+   * and is recommended as well. Stores without ListMultipartUploads (s3rver)
+   * reject with UNSUPPORTED.
+   */
+  async sweepAbandoned(options: SweepOptions): Promise<AbandonedUpload[]> {
+    this.assertOpen();
+    const { sdk, client } = await this.load();
+    const found: Array<AbandonedUpload & { objectKey: string; uploadId: string }> = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      throwIfAborted(options.signal, 'cleanup');
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await client.send(
+          new sdk.ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.root,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        if (isUnsupported(error)) {
+          throw new DbrsError(
+            'UNSUPPORTED',
+            `${this.location} does not list multipart uploads (ListMultipartUploads).`,
+            {
+              hint: 'Add a bucket lifecycle rule AbortIncompleteMultipartUpload (e.g. DaysAfterInitiation: 2) to reap abandoned uploads.',
+              cause: error,
+            },
+          );
+        }
+        throw this.mapError(error, 'list multipart uploads of', undefined, options.signal);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= options.olderThan) continue;
+        found.push({
+          key: u.Key.slice(this.root.length),
+          startedAt: u.Initiated,
+          objectKey: u.Key,
+          uploadId: u.UploadId,
+        });
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    if (!options.dryRun) {
+      for (const f of found) {
+        throwIfAborted(options.signal, 'cleanup');
+        try {
+          await client.send(
+            new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: f.objectKey, UploadId: f.uploadId }),
+            { abortSignal: options.signal },
+          );
+        } catch (error) {
+          // Completed or aborted meanwhile: gone either way.
+          if (errorName(error) !== 'NoSuchUpload') throw this.mapError(error, 'abort upload of', f.key, options.signal);
+        }
+      }
+    }
+    return found.map(({ key, startedAt }) => ({ key, startedAt }));
+  }
+
   protected async deleteObject(key: string, options: { signal?: AbortSignal }): Promise<void> {
     const { sdk, client } = await this.load();
     try {
@@ -531,6 +609,12 @@ function httpStatus(error: unknown): number | undefined {
 
 function requestId(error: unknown): string | undefined {
   return (error as { $metadata?: { requestId?: string } } | undefined)?.$metadata?.requestId;
+}
+
+/** The store does not implement the call (s3rver answers ListMultipartUploads this way). */
+function isUnsupported(error: unknown): boolean {
+  const status = httpStatus(error);
+  return errorName(error) === 'NotImplemented' || status === 501 || status === 405;
 }
 
 function isNotFound(error: unknown): boolean {

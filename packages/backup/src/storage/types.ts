@@ -42,6 +42,23 @@ export interface ListOptions {
   includeMetadata?: boolean;
 }
 
+/** An upload a killed process never finished: invisible to `list`, still holding space. */
+export interface AbandonedUpload {
+  /** The key it was meant for, or the temporary path relative to the storage root (local). */
+  key: string;
+  startedAt: Date;
+  /** Bytes it holds, where the backend says (local files); undefined for S3 multipart uploads. */
+  bytes?: number;
+}
+
+export interface SweepOptions {
+  /** Only uploads started before this moment (the grace period protects running backups). */
+  olderThan: Date;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
 /**
  * The one interface every backup storage implements (local, s3, azure, gcs).
  * A `put` of a stream of unknown length either stores the whole object under
@@ -73,5 +90,14 @@ export interface BackupStorage extends AsyncDisposable {
    * here implements it; call it from `initialize()` to fail fast.
    */
   ensure?(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Removes what killed uploads left behind, started before `olderThan`:
+   * local temporary files and orphan metadata sidecars, S3 multipart uploads
+   * (ListMultipartUploads + AbortMultipartUpload). Optional: Azure
+   * uncommitted blocks and GCS resumable sessions expire by themselves (7
+   * days / one week) and cannot be removed sooner through their APIs. Rejects
+   * with UNSUPPORTED when the backend lacks the listing (e.g. s3rver).
+   */
+  sweepAbandoned?(options: SweepOptions): Promise<AbandonedUpload[]>;
   close(): Promise<void>;
 }

@@ -12,6 +12,11 @@ export interface ZstdPipe {
   stdin: NonNullable<ReturnType<typeof spawn>['stdin']>;
   /** Call once the producer is spawned: drops this process's copy of zstd's stdin so zstd sees EOF. */
   attach(producer: Pick<RunningTool, 'child' | 'exited' | 'stderr'>): void;
+  /**
+   * SIGKILLs zstd if it still runs and resolves once it has been reaped. Every
+   * error path calls it: a zstd whose output nobody reads blocks on its pipe forever.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -41,7 +46,15 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
     );
   });
   exited.catch(() => {});
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const kill = () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
   const output = new PassThrough({ highWaterMark: 1 << 18 });
+  // The consumer gave up (storage failed, abort): nobody will read zstd's stdout again.
+  output.on('close', () => {
+    if (!output.readableEnded) kill();
+  });
   let producerExited: Promise<void> = Promise.resolve();
   child.stdout.on('error', (err) => output.destroy(err));
   child.stdout.pipe(output, { end: false });
@@ -65,10 +78,14 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
     attach(producer) {
       producerExited = producer.exited;
       producer.exited.catch((err) => {
-        child.kill('SIGKILL');
+        kill();
         output.destroy(err);
       });
       child.stdin.destroy();
+    },
+    async stop() {
+      kill();
+      if (child.pid !== undefined) await closed;
     },
   };
 }

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
@@ -26,17 +27,30 @@ export async function verifyReadable(o: ReadableCheckOptions): Promise<{ tocEntr
     return {};
   }
   if (o.manifest.format === 'custom') {
-    const dump = o.manifest.objects.find((x) => x.role === 'custom-dump')!;
-    const tool = spawnTool('pg_restore', o.toolPath('pg_restore'), ['--list'], { env: process.env, stdin: 'pipe' });
+    const dump = o.manifest.objects.find((x) => x.role === 'custom-dump');
+    if (!dump) throw new DbrsError('VERIFY_FAILED', 'The manifest lists no custom-format dump object.');
+    // Opened before pg_restore starts: a missing key fails here with no child to clean up.
+    const source = await o.opener.open(dump, o.signal);
+    const tool = spawnTool('pg_restore', o.toolPath('pg_restore'), ['--list'], {
+      env: process.env,
+      stdin: 'pipe',
+      signal: o.signal,
+      operation: 'verification',
+    });
     let listing = '';
     tool.child.stdout!.on('data', (d: Buffer) => {
       listing += d.toString();
     });
-    // pg_restore may stop reading after the TOC; keep draining so the whole object is still decrypted and hashed.
-    await pipeline(await o.opener.open(dump, o.signal), feedThenDiscard(tool.child.stdin!), { signal: o.signal });
-    await tool.exited;
+    try {
+      // pg_restore may stop reading after the TOC; keep draining so the whole object is still decrypted and hashed.
+      await pipeline(source, feedThenDiscard(tool.child.stdin!), { signal: o.signal });
+      await tool.exited;
+    } finally {
+      // A stream that failed (wrong key, tampered chunk) leaves pg_restore waiting on stdin: it must not outlive us.
+      await tool.stop();
+    }
     for (const other of o.manifest.objects.filter((x) => x !== dump)) await drain(o, other);
-    return { tocEntries: listing.split('\n').filter((l) => l && !l.startsWith(';')).length };
+    return { tocEntries: countEntries(listing) };
   }
   const dir = await mkdtemp(join(o.tempDir, 'vhbk-verify-'));
   try {
@@ -46,16 +60,24 @@ export async function verifyReadable(o: ReadableCheckOptions): Promise<{ tocEntr
         await o.opener.toFile(obj, join(input, obj.path.replace(/^dir\//, '')), o.signal);
       else await drain(o, obj);
     }
-    const tool = spawnTool('pg_restore', o.toolPath('pg_restore'), ['--list', input], { env: process.env });
+    const tool = spawnTool('pg_restore', o.toolPath('pg_restore'), ['--list', input], {
+      env: process.env,
+      signal: o.signal,
+      operation: 'verification',
+    });
     let listing = '';
     tool.child.stdout!.on('data', (d: Buffer) => {
       listing += d.toString();
     });
-    await tool.exited;
-    return { tocEntries: listing.split('\n').filter((l) => l && !l.startsWith(';')).length };
+    await tool.exited.finally(() => tool.stop());
+    return { tocEntries: countEntries(listing) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function countEntries(listing: string): number {
+  return listing.split('\n').filter((l) => l && !l.startsWith(';')).length;
 }
 
 async function drain(o: ReadableCheckOptions, obj: BackupManifest['objects'][number]): Promise<void> {

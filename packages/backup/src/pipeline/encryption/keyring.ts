@@ -153,7 +153,8 @@ export class KeyRing {
         ? `The configured key for ${ids.join(', ')} did not open the backup (wrong passphrase or private key).`
         : `No configured decryption key matches this backup; it was encrypted for key id(s) ${ids.join(', ')}.`,
       {
-        details: { keyIds: ids, configuredKeyIds: this.decryptionKeyIds },
+        // callerKey: the object may be fine; the key in hand is what failed (verification must not blame the backup).
+        details: { keyIds: ids, configuredKeyIds: this.decryptionKeyIds, callerKey: true },
         hint: 'Add the right passphrase or vhbk-sec-… private key to decryptionKeys.',
       },
     );
