@@ -28,7 +28,7 @@ const canRun =
 let fx: FaultFixture;
 beforeAll(async () => {
   fx = await faultFixture({ noiseRows: 150_000 });
-});
+}, 600_000);
 afterAll(async () => {
   await fx?.done();
 });
@@ -50,7 +50,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-describe.skipIf(!canRun)('disk full (real 2 MiB tmpfs)', () => {
+describe.skipIf(!canRun)('disk full (real 2 MiB tmpfs)', { timeout: 600_000 }, () => {
   it.each([
     ['zstd program (pg_dump → zstd → node)', { compression: 'zstd' as const }],
     ['node compression, encrypted', { compression: 'gzip' as const, encryptionKey: 'disk-full-passphrase-0123' }],

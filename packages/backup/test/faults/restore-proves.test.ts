@@ -33,7 +33,7 @@ beforeAll(async () => {
   const bytes = await readFile(path);
   bytes[Math.floor(bytes.length * 0.9)]! ^= 0x01;
   await writeFile(path, bytes);
-});
+}, 600_000);
 afterAll(async () => {
   await fx?.done();
 });
@@ -60,7 +60,7 @@ const cases = [
   ['missing key', () => good, {}, 'DECRYPTION_FAILED'],
 ] as const;
 
-describe('a restore proves the backup before it touches the target', () => {
+describe('a restore proves the backup before it touches the target', { timeout: 600_000 }, () => {
   it.each(cases)(
     '%s, new target database: fails with %s… and no database is left behind',
     async (_, id, keys, code) => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   ({ backupId } = await mgr.createBackup());
   // A good verification on record: a failed key must not overwrite it.
   expect((await mgr.verifyBackup(backupId, { level: 2 })).ok).toBe(true);
-});
+}, 600_000);
 afterAll(async () => {
   await fx?.done();
 });
@@ -30,7 +30,7 @@ async function recorded() {
   return (await mgr.listBackups()).find((b) => b.backupId === backupId)?.manifest.verification;
 }
 
-describe('verify --level 2 with a key that does not open the backup', () => {
+describe('verify --level 2 with a key that does not open the backup', { timeout: 600_000 }, () => {
   it.each([
     ['a wrong key', { encryptionKey: 'not-the-right-passphrase-at-all' }],
     ['no key', {}],
