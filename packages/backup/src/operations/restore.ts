@@ -233,14 +233,29 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
   }
 }
 
-/** Drops a database this restore created; if that fails too, says so (the operator must drop it). */
+/**
+ * Drops a database this restore created. Retried for a while: when the
+ * failure was the server restarting, the drop has to wait for it to be back.
+ * If it still fails, says so (the operator must drop it).
+ */
 async function dropCreated(ctx: OperationContext, name: string): Promise<void> {
-  try {
-    await dropDatabase(ctx.db, name);
-  } catch (err) {
-    ctx.logger.error(
-      { event: 'restore_target_drop_failed', database: name, err },
-      'could not drop the database this failed restore created; drop it by hand',
-    );
+  const deadline = Date.now() + DROP_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dropDatabase(ctx.db, name);
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) {
+        ctx.logger.error(
+          { event: 'restore_target_drop_failed', database: name, attempts: attempt, err },
+          'could not drop the database this failed restore created; drop it by hand',
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 250 * attempt)));
+    }
   }
 }
+
+/** How long a failed restore keeps trying to drop the database it created (a server restart takes seconds). */
+const DROP_RETRY_MS = 60_000;

@@ -8,6 +8,7 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startS3 } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +62,7 @@ describe('LocalStorage.sweepAbandoned', { timeout: 600_000 }, () => {
       ['.dbrs-tmp-22222222-2222-2222-2222-222222222222', 'globals.sql', 'globals.sql.dbrs-meta.json'].sort(),
     );
     expect(await readdir(join(root, 'db'))).toEqual(['20260101T000000000Z-aaaaaa']);
-    expect((await storage.get('db/20260101T000000000Z-aaaaaa/globals.sql')).read()?.toString()).toBe('kept');
+    expect(await text(await storage.get('db/20260101T000000000Z-aaaaaa/globals.sql'))).toBe('kept');
     await storage.close();
     await rm(root, { recursive: true, force: true });
   });

@@ -94,7 +94,13 @@ export async function backupSessions(observer: Database): Promise<string[]> {
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return true;
+    // A check that throws (a connection the restart just killed) counts as "not yet".
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return true;
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
