@@ -256,7 +256,11 @@ export class AzureBlobStorage extends StorageBase implements BackupStorage {
     // Not the RestError itself as `cause`: it carries the request URL, SAS signature included.
     const details = { azureError: code, httpStatus: status, key };
     if ((error as Error)?.name === 'AbortError') {
-      return new DbrsError('ABORTED', `Azure ${action} of ${where} was aborted.`, { details });
+      // The caller's own abort was handled above: this one is the SDK giving up on a lost connection.
+      return new DbrsError('STORAGE_FAILED', `Azure ${action} of ${where} was cut off (connection lost).`, {
+        hint: 'Check that the storage endpoint is reachable, then retry.',
+        details,
+      });
     }
     if ((code && AUTH_CODES.has(code)) || status === 401 || status === 403) {
       return new DbrsError('STORAGE_AUTH_FAILED', `Azure refused to ${action} ${where}: ${code ?? status}.`, {

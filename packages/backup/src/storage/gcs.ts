@@ -39,6 +39,12 @@ export interface GcsStorageOptions {
   maxRetries?: number;
   /** How the SDK is imported; for tests and bundlers. Default `import()`. */
   importModule?: ModuleImporter;
+  /**
+   * A download that delivers no byte for this long fails with STORAGE_FAILED.
+   * The SDK's read stream was seen to stall instead of erroring when the
+   * server vanished mid-download (fault suite: GCS fake stopped). Default 120000.
+   */
+  downloadIdleTimeoutMs?: number;
 }
 
 /**
@@ -157,6 +163,18 @@ export class GcsStorage extends StorageBase implements BackupStorage {
       else raw.once('response', () => setImmediate(() => raw.destroy()));
     });
     raw.pipe(out);
+    watchIdle(out, this.options.downloadIdleTimeoutMs ?? 120_000, () =>
+      out.destroy(
+        new DbrsError(
+          'STORAGE_FAILED',
+          `GCS download of ${this.location}${key} stalled: no data for the idle timeout.`,
+          {
+            hint: 'The connection to GCS was lost; retry, and check the network or the endpoint.',
+            details: { key, idleTimeoutMs: this.options.downloadIdleTimeoutMs ?? 120_000 },
+          },
+        ),
+      ),
+    );
     return destroyOnAbort(out, options.signal, `download of "${key}"`);
   }
 
@@ -288,4 +306,24 @@ function toInfo(
     lastModified: new Date(meta.updated ?? meta.timeCreated ?? 0),
     metadata,
   };
+}
+
+/**
+ * Calls `onIdle` when `stream` delivers nothing for `ms` while its reader
+ * wants data (a paused reader is backpressure, not a stall). Stops at close.
+ */
+function watchIdle(stream: PassThrough, ms: number, onIdle: () => void): void {
+  let last = Date.now();
+  stream.on('data', () => {
+    last = Date.now();
+  });
+  const timer = setInterval(
+    () => {
+      if (stream.readableFlowing === false || stream.writableNeedDrain) last = Date.now();
+      else if (Date.now() - last >= ms) onIdle();
+    },
+    Math.min(ms, 1_000),
+  );
+  timer.unref();
+  stream.once('close', () => clearInterval(timer));
 }
