@@ -93,7 +93,10 @@ function observingReads(inner: BackupStorage, onBytes: (n: number) => void): Bac
       return async (key: string, options?: object) => {
         const body: Readable = await target.get(key, options);
         const tap = new PassThrough();
-        body.on('data', (d: Buffer) => onBytes((total += d.length)));
+        body.on('data', (d: Buffer) => {
+          total += d.length;
+          onBytes(total);
+        });
         body.on('error', (err) => tap.destroy(err));
         return body.pipe(tap);
       };
