@@ -3,12 +3,12 @@
 export type { AdvisorSkipped, AffectedQuery, IndexRecommendation, QualstatsContribution } from './advisor/advisor.js';
 export type { CandidateIndex, IndexColumn } from './advisor/candidates.js';
 export { buildCandidates, coveringIndex } from './advisor/candidates.js';
-export type { SlowerStatement } from './advisor/drop-analysis.js';
 export type { CostedCandidate, GreedyBudget, Selection, WorkloadStatement } from './advisor/greedy.js';
 export { selectGreedy } from './advisor/greedy.js';
-export type { ColumnUse, NonSargable, StatementShape, TableRef } from './advisor/parse-statement.js';
+export type { ColumnUse, NonSargable, ShapeOutcome, StatementShape, TableRef } from './advisor/parse-statement.js';
 export { parseStatement } from './advisor/parse-statement.js';
 export type { HideMethod } from './advisor/plan-session.js';
+export type { SlowerStatement } from './advisor/slower-statement.js';
 export type { FindingKind, QueryFinding } from './analysis/plan-findings.js';
 export type { BloatEstimate, BloatReport } from './health/bloat.js';
 export type { CacheHitRatio } from './health/cache.js';
@@ -58,3 +58,4 @@ export { PGBOUNCER_PROFILES, parseIniSection, renderPgBouncerConfig } from './pg
 export type { PgBouncerManagerOptions } from './pgbouncer/manager.js';
 export { PgBouncerManager } from './pgbouncer/manager.js';
 export { normalizeSql } from './sql/parser.js';
+export type { StoredAnalysis } from './store/analysis-store.js';

@@ -149,6 +149,12 @@ export interface PerformanceOptimizerOptions {
    * top queries, metrics and the advisor's workload. Default false.
    */
   includeSuiteStatements?: boolean;
+  /**
+   * Keep the latest analysis (the whole report) in this table (`schema.table`, created if missing) as well as in
+   * memory, so a status read in another process (`dbrs status`) answers from it without running the advisor.
+   * Default: memory only.
+   */
+  analysisTable?: string;
 }
 
 type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
@@ -164,6 +170,7 @@ export interface ResolvedOptions {
   createExtensions: boolean;
   pgbouncerAdminUrl: string | undefined;
   includeSuiteStatements: boolean;
+  analysisTable: { schema: string; table: string } | undefined;
   snapshotTable: { schema: string; table: string } | undefined;
 }
 
@@ -272,18 +279,19 @@ export function resolveOptions(o: PerformanceOptimizerOptions = {}): ResolvedOpt
     metricsTopQueries: positive('metricsTopQueries', o.metricsTopQueries ?? 20, true),
     snapshotRetention: positive('snapshotRetention', o.snapshotRetention ?? 288, true),
     createExtensions: o.createExtensions ?? false,
-    snapshotTable: o.snapshotTable === undefined ? undefined : parseQualifiedName(o.snapshotTable),
+    snapshotTable: o.snapshotTable === undefined ? undefined : parseQualifiedName(o.snapshotTable, 'snapshotTable'),
     pgbouncerAdminUrl: o.pgbouncerAdminUrl,
     includeSuiteStatements: o.includeSuiteStatements ?? false,
+    analysisTable: o.analysisTable === undefined ? undefined : parseQualifiedName(o.analysisTable, 'analysisTable'),
   };
 }
 
-function parseQualifiedName(name: string): { schema: string; table: string } {
+function parseQualifiedName(name: string, option: string): { schema: string; table: string } {
   const m = /^(?:([A-Za-z_][A-Za-z0-9_$]*)\.)?([A-Za-z_][A-Za-z0-9_$]*)$/.exec(name);
   if (!m) {
     throw new DbrsError(
       'CONFIG_INVALID',
-      `snapshotTable must be "table" or "schema.table" with plain identifiers, got ${JSON.stringify(name)}.`,
+      `${option} must be "table" or "schema.table" with plain identifiers, got ${JSON.stringify(name)}.`,
       {
         hint: 'Use letters, digits and underscores, e.g. "dbrs.statement_deltas".',
       },

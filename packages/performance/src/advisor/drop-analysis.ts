@@ -1,7 +1,8 @@
 import { type Logger, throwIfAborted } from '@voicehive/db-core';
 import type { IndexInfo } from '../catalog/catalog.js';
-import { isProtected } from '../health/indexes.js';
+import { isProtected } from '../health/protected.js';
 import { type HideMethod, indexNamesInPlan, type PlanNode, type PlanSession } from './plan-session.js';
+import type { SlowerStatement } from './slower-statement.js';
 
 /** A workload statement as the drop analysis needs it: its baseline plan and cost, and the tables it reads. */
 export interface DropWorkloadStatement {
@@ -15,15 +16,6 @@ export interface DropWorkloadStatement {
   tableOids: Set<number>;
   baseCost: number;
   basePlan: PlanNode;
-}
-
-export interface SlowerStatement {
-  queryHash: string;
-  query: string;
-  calls: number;
-  costBefore: number;
-  /** Planner cost with the index hidden. */
-  costAfter: number;
 }
 
 export interface DropImpact {

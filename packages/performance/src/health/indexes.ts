@@ -1,6 +1,7 @@
 import type { QueryOptions } from '@voicehive/db-core';
-import type { SlowerStatement } from '../advisor/drop-analysis.js';
+import type { SlowerStatement } from '../advisor/slower-statement.js';
 import type { IndexInfo, SqlRunner } from '../catalog/catalog.js';
+import { isProtected } from './protected.js';
 
 export interface IndexRef {
   schema: string;
@@ -64,7 +65,7 @@ const ref = (i: IndexInfo): IndexRef => ({
 });
 
 /** Enforces something (PK, UNIQUE, EXCLUDE, replica identity): never reported as droppable. */
-export const isProtected = (i: IndexInfo) => i.unique || i.primary || i.constraintBacked || i.replicaIdentity;
+export { isProtected };
 
 export function findUnusedIndexes(indexes: IndexInfo[], statsSince: string | null): UnusedIndex[] {
   return indexes
