@@ -86,6 +86,7 @@ describe('parseStatement', () => {
       scope: 0,
       column: 'id',
       kind: 'eq',
+      param: { number: 1, operator: '=' },
     });
     expect(shapeOf('UPDATE bookings SET status = $2 WHERE id = $1').target?.name).toBe('bookings');
     expect(shapeOf('DELETE FROM payments WHERE booking_id = $1').target?.name).toBe('payments');

@@ -12,6 +12,7 @@ import { indexNamesInPlan, type PlanNode, type PlanSession } from './plan-sessio
 import type { QualPredicate } from './qualstats.js';
 import { buildRecommendations } from './recommend.js';
 import { lookupTable } from './resolve.js';
+import type { SampledConstant } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
 import { findStaleStatistics, type StaleStatistics } from './stale-statistics.js';
 import { type Prepared, readWorkload, type Workload } from './workload.js';
@@ -25,6 +26,8 @@ export interface AffectedQuery {
   costBefore: number;
   /** Planner cost with all recommended indexes in place; null in heuristic mode. */
   costAfter: number | null;
+  /** Values the statement was planned with (a custom plan), from pg_qualstats' samples; absent: generic plan. */
+  assumedValues?: string[];
 }
 
 export interface IndexRecommendation {
@@ -112,6 +115,8 @@ export interface AdvisorContext {
   dropCandidates: IndexInfo[];
   /** Run-time predicates from pg_qualstats, when it is installed and enabled. */
   qualstats?: QualPredicate[];
+  /** Constants pg_qualstats sampled, to plan statements with the values the application sends. */
+  sampledConstants?: SampledConstant[];
   signal?: AbortSignal;
 }
 
@@ -134,6 +139,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     statements,
     tables: ctx.tables,
     qualstats: ctx.qualstats,
+    ...(ctx.sampledConstants ? { sampled: ctx.sampledConstants } : {}),
     minCalls: opts.minCalls,
     maxStatements: opts.maxStatements,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -226,7 +232,14 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     session,
     statements: [...base].map(([id, baseCost]) => {
       const p = byId.get(id)!;
-      return { id, weight: weight(id), baseCost, text: p.stat.query, paramCount: p.shape.paramCount };
+      return {
+        id,
+        weight: weight(id),
+        baseCost,
+        text: p.stat.query,
+        paramCount: p.shape.paramCount,
+        ...(p.values ? { values: p.values } : {}),
+      };
     }),
     candidates: choices.map((c) => c.choice),
     budget: {
@@ -279,7 +292,7 @@ async function planBaseline(
     throwIfAborted(signal, 'index advice');
     // INSERT … VALUES reads nothing an index could serve; it only counts as writes.
     if (p.shape.kind === 'insert' && p.usages.length === 0) continue;
-    const out = await session.explain(p.stat.query, p.shape.paramCount);
+    const out = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
     result.whatIfCalls++;
     if (!out.ok) {
       result.skipped.explainFailed.push({ queryHash: p.stat.queryid, error: out.error });
@@ -354,7 +367,7 @@ async function costAlone(input: {
       const names = new Set(created.map((h) => h.name));
       for (const id of relevant) {
         const p = byId.get(id)!;
-        const res = await session.explain(p.stat.query, p.shape.paramCount);
+        const res = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
         result.whatIfCalls++;
         if (res.ok && [...indexNamesInPlan(res.plan)].some((n) => names.has(n))) costs.set(id, res.cost);
       }

@@ -19,6 +19,8 @@ export interface CandidateIndex {
   eqCount: number;
   /** Whether the column order serves an ORDER BY (then direction matters). */
   servesSort: boolean;
+  /** Partial index predicate (SQL), e.g. `"status" = 'pending'::text`, for a rare value the workload asks for. */
+  where?: string;
 }
 
 export interface CandidateOptions {
@@ -130,8 +132,8 @@ export function buildCandidates(
 export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): IndexInfo | undefined {
   return indexes.find((idx) => {
     if (idx.tableOid !== candidate.tableOid || !idx.valid || idx.partial || idx.am !== 'btree') return false;
-    // Operator classes are not loaded for existing indexes: a pattern-ops candidate is left to the planner.
-    if (candidate.columns.some((c) => c.opclass)) return false;
+    // Operator classes and predicates are not compared: pattern-ops and partial candidates are left to the planner.
+    if (candidate.columns.some((c) => c.opclass) || candidate.where) return false;
     const n = candidate.columns.length;
     if (idx.columns.length < n) return false;
     const lead = idx.columns.slice(0, candidate.eqCount);
@@ -148,13 +150,13 @@ export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): 
 
 /** CREATE INDEX CONCURRENTLY for a recommendation; names are quoted, never interpolated raw. */
 export function createIndexSql(
-  c: { schema: string; table: string; columns: IndexColumn[] },
+  c: { schema: string; table: string; columns: IndexColumn[]; where?: string },
   quoteIdent: (s: string) => string,
 ): string {
   const cols = c.columns
     .map((col) => `${quoteIdent(col.name)}${col.opclass ? ` ${col.opclass}` : ''}${col.desc ? ' DESC' : ''}`)
     .join(', ');
-  return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)} (${cols});`;
+  return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)} (${cols})${c.where ? ` WHERE ${c.where}` : ''};`;
 }
 
 /** A composite whose leading column an existing valid B-tree already starts with: it widens that index. */

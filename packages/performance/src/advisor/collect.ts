@@ -1,8 +1,9 @@
+import { quoteIdent } from '@voicehive/db-core';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import { tableKey } from '../catalog/catalog.js';
 import { buildCandidates, type CandidateIndex, candidateKey, coveringIndex } from './candidates.js';
-import { resolveUsage } from './resolve.js';
-import type { Workload } from './workload.js';
+import { resolveUsage, type TableUsage } from './resolve.js';
+import type { Prepared, Workload } from './workload.js';
 
 export interface CandidateEntry {
   candidate: CandidateIndex;
@@ -69,6 +70,11 @@ export function collectCandidates(input: {
         entry.statements.add(p.stat.queryid);
         candidates.set(c.key, entry);
       }
+      for (const c of partialCandidates(p, u)) {
+        const entry = candidates.get(c.key) ?? { candidate: c, statements: new Set<string>(), table: u.table };
+        entry.statements.add(p.stat.queryid);
+        candidates.set(c.key, entry);
+      }
     }
   }
   // Direction only matters for ORDER BY: fold a range/equality candidate into the
@@ -93,6 +99,33 @@ export function collectCandidates(input: {
     smallTables: [...small].sort(),
     covered,
   };
+}
+
+/**
+ * A partial index for an equality whose sampled values are almost always one value (`status = 'pending'`): it
+ * holds only those rows, so it is smaller and cheaper to keep up than a full index led by the column. The
+ * planner only uses it for a statement whose value implies the predicate, which the custom plans with the
+ * sampled values show.
+ */
+function partialCandidates(p: Prepared, u: TableUsage): CandidateIndex[] {
+  const out: CandidateIndex[] = [];
+  for (const a of p.assumed ?? []) {
+    if (a.operator !== '=' || a.share < 0.9 || a.samples < 3 || !u.eq.includes(a.column)) continue;
+    const rest = [...u.range, ...u.eq.filter((c) => c !== a.column)];
+    const cols = (rest.length > 0 ? rest.slice(0, 2) : [a.column]).map((name) => ({ name, desc: false }));
+    const where = `${quoteIdent(a.column)} = ${a.value}`;
+    out.push({
+      key: `${candidateKey(u.table.schema, u.table.name, cols)} WHERE ${where}`,
+      tableOid: u.table.oid,
+      schema: u.table.schema,
+      table: u.table.name,
+      columns: cols,
+      eqCount: 0,
+      servesSort: false,
+      where,
+    });
+  }
+  return out;
 }
 
 function collectOrBundles(workload: Workload, indexes: IndexInfo[], minTableRows: number): CandidateBundle[] {

@@ -18,6 +18,8 @@ export interface ColumnUse {
   kind: ColumnUseKind;
   /** Only for `sort`. */
   direction?: 'ASC' | 'DESC';
+  /** For `eq`/`range` against a bare parameter: its number and the operator, to plan with sampled values. */
+  param?: { number: number; operator: string };
 }
 
 export type NonSargableKind = 'function_on_column' | 'cast_on_column' | 'leading_wildcard' | 'or_across_columns';
@@ -115,6 +117,13 @@ function sortColumn(v: unknown, outputs: (Node | undefined)[]): { qualifier?: st
     if (named) return columnRef(named['val']);
   }
   return col;
+}
+
+/** `$n`, or `$n::type`: the parameter's number. */
+function paramNumber(v: unknown): number | undefined {
+  const n = asNode(v);
+  const p = asNode(n?.['ParamRef']) ?? asNode(asNode(asNode(n?.['TypeCast'])?.['arg'])?.['ParamRef']);
+  return typeof p?.['number'] === 'number' ? p['number'] : undefined;
 }
 
 function isValueLike(v: unknown): boolean {
@@ -296,8 +305,18 @@ class ShapeBuilder {
     }
     if (kind === 'AEXPR_OP' && op && (op === '=' || RANGE_OPS.has(op))) {
       const useKind: ColumnUseKind = op === '=' ? 'eq' : 'range';
-      if (lc && isValueLike(r)) this.shape.uses.push({ scope, ...lc, kind: useKind });
-      else if (rc && isValueLike(l)) this.shape.uses.push({ scope, ...rc, kind: useKind });
+      const mirrored: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '=': '=' };
+      const lp = paramNumber(r);
+      const rp = paramNumber(l);
+      if (lc && isValueLike(r))
+        this.shape.uses.push({ scope, ...lc, kind: useKind, ...(lp ? { param: { number: lp, operator: op } } : {}) });
+      else if (rc && isValueLike(l))
+        this.shape.uses.push({
+          scope,
+          ...rc,
+          kind: useKind,
+          ...(rp ? { param: { number: rp, operator: mirrored[op]! } } : {}),
+        });
       else this.nonSargable(l, r, scope);
       this.walkForSubqueries([l, r]);
       return;

@@ -121,11 +121,26 @@ export class PlanSession implements AsyncDisposable {
     return (await this.#client.query(tagSql(text), values)) as unknown as pg.QueryResult | pg.QueryResult[];
   }
 
-  async explain(text: string, paramCount: number, extra = ''): Promise<ExplainOutcome> {
+  /**
+   * EXPLAIN of one workload statement. With `values` (SQL literals, one per parameter) it is a custom plan for
+   * those values, as the application's own executions get once the plan cache judges a generic plan worse:
+   * the way to see that `status = 'pending'` is rare where the generic plan assumes an average.
+   */
+  async explain(
+    text: string,
+    paramCount: number,
+    options: { extra?: string; values?: string[] } = {},
+  ): Promise<ExplainOutcome> {
     const body = text.trim().replace(/;+\s*$/, '');
+    const extra = options.extra ?? '';
     try {
       let result: pg.QueryResult;
-      if (this.#options.serverMajor >= 16 && paramCount > 0) {
+      if (options.values && paramCount > 0 && options.values.length === paramCount) {
+        const all = (await this.#run(
+          `SET plan_cache_mode = force_custom_plan; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${options.values.join(', ')}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
+        )) as pg.QueryResult[];
+        result = all[2]!;
+      } else if (this.#options.serverMajor >= 16 && paramCount > 0) {
         result = (await this.#run(`EXPLAIN (GENERIC_PLAN, FORMAT JSON${extra}) ${body}`)) as pg.QueryResult;
       } else if (paramCount === 0) {
         result = (await this.#run(`EXPLAIN (FORMAT JSON${extra}) ${body}`)) as pg.QueryResult;
@@ -149,7 +164,9 @@ export class PlanSession implements AsyncDisposable {
       return { ok: true, plan, cost: plan['Total Cost'] };
     } catch (err) {
       // A batch that failed after its PREPARE leaves dbrs_plan behind; the next PREPARE would collide.
-      await this.#run(`DEALLOCATE ALL; ${DBRS_TAG} RESET enable_partition_pruning`).catch(() => {});
+      await this.#run(
+        `DEALLOCATE ALL; ${DBRS_TAG} RESET enable_partition_pruning; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
+      ).catch(() => {});
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }
@@ -212,7 +229,7 @@ export class PlanSession implements AsyncDisposable {
   async explainAnalyzeReadOnly(text: string): Promise<ExplainOutcome> {
     try {
       await this.#run('BEGIN READ ONLY');
-      return await this.explain(text, 0, ', ANALYZE, BUFFERS');
+      return await this.explain(text, 0, { extra: ', ANALYZE, BUFFERS' });
     } finally {
       await this.#run('ROLLBACK').catch(() => {});
     }

@@ -5,6 +5,7 @@ import { type CandidateIndex, columnLabel, createIndexSql } from './candidates.j
 import { loadPartitionLayouts, partitionedIndexSql } from './partitioned.js';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { type QualPredicate, qualstatsEvidence } from './qualstats.js';
+import { describeAssumed } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
 import type { Prepared } from './workload.js';
 
@@ -45,7 +46,7 @@ export async function buildRecommendations(input: {
     for (const [id] of base) {
       throwIfAborted(input.signal, 'index advice');
       const p = byId.get(id)!;
-      const out = await session.explain(p.stat.query, p.shape.paramCount);
+      const out = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
       result.whatIfCalls++;
       if (!out.ok) continue;
       finalCost.set(id, Math.min(out.cost, base.get(id)!));
@@ -81,7 +82,18 @@ export async function buildRecommendations(input: {
       calls: weight(id),
       costBefore: base.get(id)!,
       costAfter: finalCost.get(id)!,
+      ...(byId.get(id)!.assumed
+        ? { assumedValues: byId.get(id)!.assumed!.map((a) => `${a.column} ${a.operator} ${a.value}`) }
+        : {}),
     }));
+    const valued = [...used].map((id) => byId.get(id)!.assumed).filter((a) => a !== undefined);
+    const assumedText =
+      valued.length > 0
+        ? ` Planned with the values the application sends (custom plans; pg_qualstats samples): ${describeAssumed(valued[0]!)}${valued.length > 1 ? ` and ${valued.length - 1} more statement(s)` : ''}.`
+        : '';
+    const partialText = m.where
+      ? ` Partial: only rows with ${m.where}, the value the workload almost always asks for, so it is smaller and only those rows' writes maintain it.`
+      : '';
     const before = affected.reduce((s, a) => s + a.costBefore * a.calls, 0);
     const after = affected.reduce((s, a) => s + (a.costAfter ?? 0) * a.calls, 0);
     const seenAtRunTime = qualstatsEvidence(
@@ -121,6 +133,8 @@ export async function buildRecommendations(input: {
         `(${before > 0 ? Math.round((1 - after / before) * 100) : 0}%). Write cost charged: ${Math.round(writeRows * input.writeCostPerRow)} (${writeRows} rows the workload inserted or updated without HOT would add entries; DELETEs add none).` +
         together +
         onPartitions +
+        partialText +
+        assumedText +
         (seenAtRunTime ? ` ${seenAtRunTime}` : ''),
       validated: true,
       writeRows,

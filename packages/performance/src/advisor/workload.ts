@@ -12,11 +12,16 @@ import type { StatementStats } from '../monitor/statements.js';
 import { readStatementShape, type StatementShape } from './parse-statement.js';
 import type { QualPredicate } from './qualstats.js';
 import { buildResolveContext, type ResolveContext, resolveUsage, type TableUsage } from './resolve.js';
+import { type AssumedValue, representativeValues, type SampledConstant } from './sampled-values.js';
 
 export interface Prepared {
   stat: StatementStats;
   shape: StatementShape;
   usages: TableUsage[];
+  /** Literals for a custom plan, one per parameter, from pg_qualstats' samples; absent: the generic plan. */
+  values?: string[];
+  /** What those values are, for the evidence. */
+  assumed?: AssumedValue[];
 }
 
 export interface Workload {
@@ -41,6 +46,8 @@ export async function readWorkload(input: {
   statements: StatementStats[];
   tables: TableInfo[];
   qualstats: QualPredicate[] | undefined;
+  /** Constants pg_qualstats sampled: statements are planned with the values actually sent. */
+  sampled?: SampledConstant[];
   minCalls: number;
   maxStatements: number;
   signal?: AbortSignal;
@@ -95,6 +102,8 @@ export async function readWorkload(input: {
 
   const prepared: Prepared[] = [];
   const qualstats = input.qualstats ? { predicates: input.qualstats.length, statements: 0, columnsAdded: 0 } : null;
+  const sampled = new Map<string, SampledConstant[]>();
+  for (const c of input.sampled ?? []) (sampled.get(c.queryid) ?? sampled.set(c.queryid, []).get(c.queryid)!).push(c);
   for (const p of parsed) {
     const usages = resolveUsage(p.shape, resolveCtx);
     const seen = quals.get(p.stat.queryid);
@@ -106,7 +115,8 @@ export async function readWorkload(input: {
       notApplicable++;
       continue;
     }
-    prepared.push({ ...p, usages });
+    const rep = representativeValues(p.shape, p.stat.queryid, sampled);
+    prepared.push({ ...p, usages, ...(rep ? { values: rep.values, assumed: rep.assumed } : {}) });
   }
   const withPrefix = [...new Set(prepared.flatMap((p) => p.usages.filter((u) => u.prefix.length > 0)))];
   const patternOps =

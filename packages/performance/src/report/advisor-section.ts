@@ -1,6 +1,7 @@
 import { type AdvisorResult, runAdvisor } from '../advisor/advisor.js';
 import { PlanSession } from '../advisor/plan-session.js';
 import { type QualstatsReading, readQualstats } from '../advisor/qualstats.js';
+import { readSampledConstants, type SampledConstant } from '../advisor/sampled-values.js';
 import { loadIndexDefinitions } from '../catalog/catalog.js';
 import { workloadDuplicate } from '../health/indexes.js';
 import type { StatementStats } from '../monitor/statements.js';
@@ -59,11 +60,17 @@ export async function runAdvisorSection(
   };
   if (!caps.hypopg.installed) warnings.push(hypopgMissing(caps));
   let qualstats: QualstatsReading | undefined;
+  let sampled: SampledConstant[] | undefined;
   const qs = caps.pgQualstats;
   if (opts.advisor.useQualstats && qs.installed && qs.preloaded) {
     qualstats = await ctx.section(
       'pg_qualstats',
       () => readQualstats(ctx.runner, qs.schema ?? 'public', withSignal(signal)),
+      undefined,
+    );
+    sampled = await ctx.section(
+      'pg_qualstats_constants',
+      () => readSampledConstants(ctx.runner, qs.schema ?? 'public', withSignal(signal)),
       undefined,
     );
   } else if (opts.advisor.useQualstats && qs.preloaded && !qs.installed) {
@@ -87,6 +94,7 @@ export async function runAdvisorSection(
         session,
         dropCandidates,
         ...(qualstats ? { qualstats: qualstats.predicates } : {}),
+        ...(sampled ? { sampledConstants: sampled } : {}),
         ...withSignal(signal),
       }),
     undefined,

@@ -7,11 +7,8 @@ import { performanceIssues } from '../status/performance-issues.js';
 import type { SlowQueryRow } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
-/**
- * Where the latest analysis is kept so that `dbrs status` (another process) and the page answer from it
- * instead of running the advisor; the maintenance cycle's `performance.analysis` task refreshes it.
- */
-const ANALYSIS_TABLE = 'public.dbrs_performance_analysis';
+/** A report older than this is recomputed for the status and the page. */
+const REPORT_MAX_AGE_MS = 5 * 60_000;
 
 /**
  * The optimizer's options and the snapshot interval from the `performance`
@@ -56,23 +53,22 @@ export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 
 
 export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'performance'> => {
   const plan = performancePlan(ctx);
-  // Not a configuration key: the stored analysis is how status stays fast (see ANALYSIS_TABLE).
-  const optimizer = new DatabasePerformanceOptimizer(ctx.database, {
-    ...plan.optimizer,
-    analysisTable: ANALYSIS_TABLE,
-  });
+  const optimizer = new DatabasePerformanceOptimizer(ctx.database, plan.optimizer);
   const p = { snapshotIntervalMs: plan.snapshotIntervalMs };
+  let cached: { at: number; report: PerformanceReport } | undefined;
   let running: Promise<PerformanceReport> | undefined;
-  // Status and the page read the stored analysis (any age; its time is shown); only when there is none yet,
-  // or for the maintenance cycle (fresh), is a report run. One report at a time.
+  // One report at a time: status, page and the maintenance cycle share it.
   const report = async (signal?: AbortSignal, fresh = false): Promise<PerformanceReport> => {
-    if (!fresh) {
-      const stored = await optimizer.getStoredAnalysis({ ...(signal ? { signal } : {}) });
-      if (stored) return stored.report;
-    }
-    running ??= optimizer.getPerformanceReport({ ...(signal ? { signal } : {}) }).finally(() => {
-      running = undefined;
-    });
+    if (!fresh && cached && Date.now() - cached.at < REPORT_MAX_AGE_MS) return cached.report;
+    running ??= optimizer
+      .getPerformanceReport({ signal })
+      .then((r) => {
+        cached = { at: Date.now(), report: r };
+        return r;
+      })
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
 
@@ -95,7 +91,6 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
           cacheHitRatio: r.cacheHitRatio,
           unusedIndexes: r.unusedIndexes.length,
           reportAt: r.generatedAt,
-          reportAgeMs: Date.now() - Date.parse(r.generatedAt),
         },
         issues,
       };
