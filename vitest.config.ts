@@ -5,13 +5,17 @@ import { defineConfig } from 'vitest/config';
 // their TypeScript sources through the `@voicehive/source` export condition,
 // so a test never runs against a stale build.
 const testing = fileURLToPath(new URL('./packages/testing/src/index.ts', import.meta.url));
+const contracts = fileURLToPath(new URL('./packages/testing/src/contracts/index.ts', import.meta.url));
 
 export default defineConfig({
   resolve: {
     conditions: ['@voicehive/source'],
     // db-core's own tests need the harness, but the harness depends on db-core;
     // declaring it would make a package cycle, so core's tests reach it by alias.
-    alias: { '@voicehive/db-testing': testing },
+    alias: [
+      { find: /^@voicehive\/db-testing$/, replacement: testing },
+      { find: /^@voicehive\/db-testing\/contracts$/, replacement: contracts },
+    ],
   },
   ssr: { resolve: { conditions: ['@voicehive/source'] } },
   test: {

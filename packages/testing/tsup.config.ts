@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base.ts';
 
-export default defineConfig(packageBuild());
+export default defineConfig({
+  ...packageBuild({ index: 'src/index.ts', contracts: 'src/contracts/index.ts' }),
+  external: ['vitest'],
+});

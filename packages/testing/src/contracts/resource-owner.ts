@@ -1,0 +1,143 @@
+import { isDbrsError } from '@voicehive/db-core';
+import { describe, expect, it } from 'vitest';
+import { withClient } from '../internal/pg-client.js';
+import { settle } from '../leaks.js';
+
+/**
+ * The lifecycle contract every resource owner keeps (DESIGN.md §5.12): the
+ * four managers, the suite, LeaderLock, Scheduler, storage adapters. One
+ * suite, run against each of them, so they cannot drift apart again.
+ */
+export interface ResourceOwnerTarget<T> {
+  /** Names the describe block. */
+  name: string;
+  /** A fresh owner for each case. */
+  create(): Promise<T> | T;
+  /** One real operation (it needs the database or the resource). Gets the caller's signal. */
+  operate(owner: T, signal: AbortSignal | undefined): Promise<unknown>;
+  /** `initialize({ signal })` where the owner has one; the contract then checks it is idempotent. */
+  initialize?(owner: T, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Makes the next `operate` wait (e.g. holds a lock it needs) until the
+   * returned release is called; enables the abort-during case, which is then
+   * deterministic instead of racing a fast operation.
+   */
+  block?(): Promise<() => Promise<void>>;
+  /**
+   * The owner's database, given as a URL to it: its sessions (pg_stat_activity
+   * by datname, so other test files on the shared server do not count) must
+   * all be gone after an aborted operation and after close().
+   */
+  sessionsOf?(): string;
+}
+
+async function closeOf(owner: unknown): Promise<void> {
+  await (owner as { close(): Promise<void> }).close();
+}
+
+async function rejection(work: Promise<unknown>): Promise<unknown> {
+  return work.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
+export function describeResourceOwnerContract<T>(target: ResourceOwnerTarget<T>): void {
+  const noLeakedSessions = async () => {
+    if (!target.sessionsOf) return;
+    const url = target.sessionsOf();
+    const left = await settle(
+      () => sessionsOnDatabase(url),
+      (rows) => rows.length === 0,
+    );
+    expect(left, 'sessions left behind').toEqual([]);
+  };
+
+  describe(`resource owner contract: ${target.name}`, () => {
+    if (target.initialize) {
+      const initialize = target.initialize;
+      it('initialize() is optional and idempotent (twice, and concurrently)', async () => {
+        const owner = await target.create();
+        try {
+          await Promise.all([initialize(owner), initialize(owner)]);
+          await initialize(owner);
+          await target.operate(owner, undefined);
+        } finally {
+          await closeOf(owner);
+        }
+        const fresh = await target.create();
+        try {
+          // Methods initialise on first use: no initialize() call at all.
+          await target.operate(fresh, undefined);
+        } finally {
+          await closeOf(fresh);
+        }
+      });
+    }
+
+    it('close() twice is fine; use after close is CLOSED; nothing outlives close', async () => {
+      const owner = await target.create();
+      await target.operate(owner, undefined);
+      await Promise.all([closeOf(owner), closeOf(owner)]);
+      await closeOf(owner);
+      const err = await rejection(target.operate(owner, undefined));
+      expect(isDbrsError(err, 'CLOSED'), `expected CLOSED, got ${String(err)}`).toBe(true);
+      await noLeakedSessions();
+    });
+
+    it('await using closes the owner at the end of the block', async () => {
+      let kept: T | undefined;
+      {
+        const owner = await target.create();
+        await using _disposer = owner as unknown as AsyncDisposable;
+        kept = owner;
+        await target.operate(owner, undefined);
+      }
+      const err = await rejection(target.operate(kept as T, undefined));
+      expect(isDbrsError(err, 'CLOSED'), `expected CLOSED, got ${String(err)}`).toBe(true);
+    });
+
+    it('an operation with an already-aborted signal fails with ABORTED and leaves nothing behind', async () => {
+      const owner = await target.create();
+      try {
+        const err = await rejection(target.operate(owner, AbortSignal.abort()));
+        expect(isDbrsError(err, 'ABORTED'), `expected ABORTED, got ${String(err)}`).toBe(true);
+      } finally {
+        await closeOf(owner);
+      }
+      await noLeakedSessions();
+    });
+
+    if (target.block) {
+      const block = target.block;
+      it('an abort during an operation ends it with ABORTED and leaks no connection', async () => {
+        const owner = await target.create();
+        const release = await block();
+        try {
+          const controller = new AbortController();
+          const running = rejection(target.operate(owner, controller.signal));
+          // Long enough for the operation to reach the blocked step on a loaded machine.
+          await new Promise((r) => setTimeout(r, 1_500));
+          controller.abort();
+          const err = await running;
+          expect(isDbrsError(err, 'ABORTED'), `expected ABORTED, got ${String(err)}`).toBe(true);
+        } finally {
+          await release();
+          await closeOf(owner);
+        }
+        await noLeakedSessions();
+      });
+    }
+  });
+}
+
+/** Other sessions connected to the URL's database, as "application_name (state)". */
+async function sessionsOnDatabase(url: string): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const res = await client.query<{ s: string }>(
+      `SELECT application_name || ' (' || coalesce(state, '?') || ')' AS s FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY 1`,
+    );
+    return res.rows.map((r) => r.s);
+  });
+}
