@@ -4,6 +4,7 @@ import {
   type DatabaseInput,
   DbrsError,
   LeaderLock,
+  Lifecycle,
   type Logger,
   resolveDatabase,
   silentLogger,
@@ -81,8 +82,12 @@ export class DatabaseCapacityManager implements AsyncDisposable {
   #lock: LeaderLock | undefined;
   #latest: CapacitySnapshot | undefined;
   #lastMaintenance = 0;
-  #initialized = false;
-  #closed = false;
+  // The shared lifecycle kit: memoised, retried initialise; CLOSED after close().
+  readonly #life = new Lifecycle({
+    name: 'capacity manager',
+    init: (signal) => this.#start(signal),
+    dispose: () => this.#release(),
+  });
 
   constructor(db: DatabaseInput | URL, config: CapacityManagerConfig = {}) {
     this.config = resolveCapacityConfig(config);
@@ -108,12 +113,15 @@ export class DatabaseCapacityManager implements AsyncDisposable {
   }
 
   /** Creates the history table if needed (Postgres store) and checks the connection. */
-  async initialize(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#assertOpen();
-    await this.store.init(options);
+  /** Optional: every method initialises on first use. Idempotent; retried after a failure. */
+  initialize(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#life.initialize(options);
+  }
+
+  async #start(signal: AbortSignal | undefined): Promise<void> {
+    await this.store.init({ signal });
     if (this.store.shared)
       this.#lock = new LeaderLock(this.#db, { name: this.config.leaderLockName, logger: this.#logger });
-    this.#initialized = true;
     this.#logger.info({ event: 'capacity_initialized', store: this.store.constructor.name }, 'capacity manager ready');
   }
 
@@ -123,7 +131,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
    * it to lay a history over simulated days.
    */
   async collectSample(options: { signal?: AbortSignal; at?: Date } = {}): Promise<CollectResult> {
-    this.#assertReady();
+    await this.#life.ready(options.signal);
     if (options.at !== undefined && !(options.at instanceof Date && Number.isFinite(options.at.getTime()))) {
       throw new DbrsError('INVALID_ARGUMENT', 'collectSample({ at }) needs a valid Date.', {
         hint: 'Pass a Date, or omit it to use the current time.',
@@ -144,7 +152,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
 
   /** Forecasts for every resource from the stored history. */
   async getForecasts(options: GetForecastsOptions = {}): Promise<CapacityForecast[]> {
-    this.#assertReady();
+    await this.#life.ready(options.signal);
     const now = options.now ?? new Date();
     const byMetric = groupByMetric(await this.#readHistory(now, this.config.forecast.historyDays, options.signal));
     return this.#forecastsFrom(byMetric, now, options);
@@ -152,7 +160,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
 
   /** Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. */
   async getCapacityDashboardData(options: { signal?: AbortSignal; now?: Date } = {}): Promise<CapacityDashboardData> {
-    this.#assertReady();
+    await this.#life.ready(options.signal);
     const current = this.#latest ?? (await this.collectSample({ signal: options.signal, at: options.now })).snapshot;
     const now = options.now ?? new Date();
     // One read serves both; each then sees exactly the window it would have read on its own.
@@ -258,7 +266,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
 
   /** Downsampling and retention now (normally run by the leader after a write, at most hourly). */
   async maintain(options: { signal?: AbortSignal; now?: Date } = {}) {
-    this.#assertReady();
+    await this.#life.ready(options.signal);
     return this.store.maintain(this.config.retention, options.now ?? new Date(), options);
   }
 
@@ -271,9 +279,12 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     return !this.store.shared || (this.#lock?.held ?? false);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  /** Idempotent. */
+  close(): Promise<void> {
+    return this.#life.close();
+  }
+
+  async #release(): Promise<void> {
     await this.#lock
       ?.close()
       .catch((err) => this.#logger.warn({ event: 'lock_close_failed', err }, 'leader lock close failed'));
@@ -392,22 +403,6 @@ export class DatabaseCapacityManager implements AsyncDisposable {
         change30d: change(30),
       });
     });
-  }
-
-  #assertOpen(): void {
-    if (this.#closed)
-      throw new DbrsError('CLOSED', 'The capacity manager is closed.', {
-        hint: 'Create a new DatabaseCapacityManager.',
-      });
-  }
-
-  #assertReady(): void {
-    this.#assertOpen();
-    if (!this.#initialized) {
-      throw new DbrsError('INVALID_ARGUMENT', 'The capacity manager is not initialized.', {
-        hint: 'Call await manager.initialize() first.',
-      });
-    }
   }
 }
 

@@ -243,7 +243,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     return loading;
   }
 
-  async status(): Promise<MigrationStatus> {
+  async status(options: { signal?: AbortSignal } = {}): Promise<MigrationStatus> {
+    throwIfAborted(options.signal, 'migration status read');
     const { state } = await this.#state();
     const mismatched = new Set(state.checksumMismatches.map((c) => c.name));
     const missing = new Set(state.missingFiles);
@@ -260,7 +261,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     };
   }
 
-  async plan(options: { targetRevision?: string } = {}): Promise<MigrationPlan> {
+  async plan(options: { targetRevision?: string; signal?: AbortSignal } = {}): Promise<MigrationPlan> {
+    throwIfAborted(options.signal, 'migration plan');
     const { state } = await this.#state();
     const blockers: string[] = [];
     try {

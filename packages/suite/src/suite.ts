@@ -19,6 +19,7 @@ import {
   resolveDatabase,
   Scheduler,
   silentLogger,
+  throwIfAborted,
   withTimeout,
 } from '@voicehive/db-core';
 import {
@@ -405,6 +406,8 @@ class Suite implements DatabaseReliabilitySuite {
 
   async getComprehensiveStatus(options: { signal?: AbortSignal } = {}): Promise<ComprehensiveStatus> {
     this.#assertOpen();
+    // An aborted caller gets ABORTED, not a status whose every component reads "aborted".
+    throwIfAborted(options.signal, 'status read');
     const timeoutMs = this.#options.componentTimeoutMs ?? 5_000;
     const components = {} as Record<ComponentName, ComponentStatus>;
     const issues: StatusIssue[] = [];
@@ -635,6 +638,11 @@ class Suite implements DatabaseReliabilitySuite {
   shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     this.#shutdown ??= this.#doShutdown(options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000);
     return this.#shutdown;
+  }
+
+  /** The same as shutdown(): every resource owner of the library closes with close(). */
+  close(): Promise<void> {
+    return this.shutdown();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

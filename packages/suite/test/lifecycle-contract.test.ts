@@ -55,7 +55,7 @@ describeResourceOwnerContract({
   name: 'DatabaseMigrationManager',
   create: () => new DatabaseMigrationManager(db.url, { migrationsDir: dirs.migrations.path }),
   initialize: (o) => o.initialize(),
-  operate: (o, signal) => o.plan({ signal } as never),
+  operate: (o, signal) => o.plan({ signal }),
   sessionsOf: () => db.url,
 });
 
