@@ -27,6 +27,7 @@ import { createMigrationMetrics, type MigrationMetrics } from './metrics.js';
 import { applyMigration, type Direction, type MigrationOutcome, planSqlStatements } from './runner/apply.js';
 import { type CaptureInfo, captureMigrationSql } from './runner/capture-sql.js';
 import { type AppliedMigration, BASELINE, MigrationStorage } from './runner/storage.js';
+import { globalLockGuard } from './runner/lock-guard.js';
 import { createUmzug, unwrapUmzugError } from './runner/umzug-runner.js';
 import { assertRunnable, computeState, type MigrationState } from './runner/validate.js';
 import { loadMigrations } from './sources/load-migrations.js';
@@ -618,7 +619,11 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       `${direction} ${m.name}`,
     );
     try {
-      const outcome = await applyMigration(client, m, direction, this.#applyOptions(signal));
+      // Runs under #withGlobalLock: the commit is refused on the server unless that lock is still held.
+      const outcome = await applyMigration(client, m, direction, {
+        ...this.#applyOptions(signal),
+        commitGuard: () => globalLockGuard(this.#lock),
+      });
       sink.push(outcome);
       this.#metrics?.observe(m.name, direction, 'success', outcome.durationMs);
       await this.#audit?.record({

@@ -78,9 +78,26 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Cancels the migrating backend's running statement (on abort). */
   cancel?: (pid: number) => Promise<void>;
+  /**
+   * A statement sent in the same query as COMMIT, ahead of it, that raises
+   * SQLSTATE LOCK_LOST_SQLSTATE when the run no longer holds its global
+   * lock. The check and the commit then happen back to back on the server,
+   * so whether a migration commits no longer depends on when the client
+   * hears that the lock's session died. Default: none.
+   */
+  commitGuard?: () => string;
   logger: Logger;
   /** Watches lock waits of the migrating backend from another connection (events + the blocker in lock-timeout errors). */
   watch?: { db: WatchQueryable; intervalMs: number; onWait?: (s: LockWaitSample) => void };
+}
+
+/** SQLSTATE the commit guard raises: the run lost its global lock, so the transaction was not committed. */
+export const LOCK_LOST_SQLSTATE = 'DBRSL';
+
+/** COMMIT, preceded by the commit guard in one simple query (no round trip between the two). */
+async function commit(client: pg.Client, opts: ApplyOptions): Promise<void> {
+  const guard = opts.commitGuard?.();
+  await client.query(guard ? `${guard};\nCOMMIT` : 'COMMIT');
 }
 
 interface PlannedStatement {
@@ -205,7 +222,7 @@ function failure(
             ', ',
           )} were applied and stay applied; it is not recorded, so the next run starts it again (write it with IF [NOT] EXISTS).`
       : 'No statement of it was applied.';
-  const code = signal?.aborted ? 'ABORTED' : 'MIGRATION_FAILED';
+  const code = signal?.aborted || pgErr.code === LOCK_LOST_SQLSTATE ? 'ABORTED' : 'MIGRATION_FAILED';
   // A lock timeout says who held the lock (last sample of the lock watch), not only that one was held.
   const blocked = lockWait ? ` Last lock wait seen: ${describeLockWait(lockWait)}.` : '';
   return new DbrsError(
@@ -309,7 +326,7 @@ async function runTransactional(
           snap,
         );
       } else await opts.storage.remove(client, m.name);
-      await client.query('COMMIT');
+      await commit(client, opts);
       return;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -388,7 +405,7 @@ async function runAutocommit(
           },
           snap,
         );
-        await client.query('COMMIT');
+        await commit(client, opts);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
