@@ -470,8 +470,10 @@ export async function down({ db }) { await db.schema.dropIndex('big_v').execute(
     });
     const m = fx.manager();
     const killer = setInterval(async () => {
+      // The real run's session only: the same statement runs first in the scratch-database test, before the
+      // global lock is taken, and killing "the lock session" then kills nothing (the run then rightly succeeds).
       const r = await fx!.db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND application_name = 'voicehive-dbrs-migrate'",
       );
       if ((r.rowCount ?? 0) > 0) {
         clearInterval(killer);
