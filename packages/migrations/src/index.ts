@@ -31,6 +31,7 @@ export { DatabaseMigrationManager } from './manager.js';
 export type { DatabaseMigrationManagerOptions } from './manager-options.js';
 export type { MigrationOutcome, StatementRecord } from './runner/apply.js';
 export type { CaptureInfo } from './runner/capture-sql.js';
+export { describeLockWait, type LockWaitSample } from './runner/lock-watch.js';
 export type { AppliedMigration } from './runner/storage.js';
 export { loadMigrations } from './sources/load-migrations.js';
 export type { MigrationContext, MigrationFn, MigrationSource } from './sources/types.js';

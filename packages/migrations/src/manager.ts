@@ -27,6 +27,7 @@ import { createMigrationMetrics, type MigrationMetrics } from './metrics.js';
 import { applyMigration, type Direction, type MigrationOutcome, planSqlStatements } from './runner/apply.js';
 import { type CaptureInfo, captureMigrationSql } from './runner/capture-sql.js';
 import { globalLockGuard } from './runner/lock-guard.js';
+import type { LockWaitSample } from './runner/lock-watch.js';
 import { type AppliedMigration, BASELINE, MigrationStorage } from './runner/storage.js';
 import { createUmzug, unwrapUmzugError } from './runner/umzug-runner.js';
 import { assertRunnable, computeState, type MigrationState } from './runner/validate.js';
@@ -93,6 +94,8 @@ export interface RunMigrationOptions {
   /** Test on a scratch copy first (see testMigrations). Default: the manager's testFirst option. */
   testFirst?: boolean;
   signal?: AbortSignal;
+  /** Called with every lock-wait sample while a migration of this run waits (see README "Lock waits are visible"). */
+  onLockWait?: (wait: LockWaitSample) => void;
 }
 
 export interface RunMigrationResult {
@@ -319,6 +322,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
 
   /** Applies pending migrations up to `targetRevision`. Never throws for migration failures: see `success`. */
   async runMigration(options: RunMigrationOptions = {}): Promise<RunMigrationResult> {
+    // Runs are serialised by the global lock, so one field carries this run's listener to #applyOptions.
+    this.#onLockWait = options.onLockWait;
     const started = performance.now();
     const report: RunReport = { migrations: [] };
     const applied: string[] = [];
@@ -585,6 +590,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     });
   }
 
+  #onLockWait: ((wait: LockWaitSample) => void) | undefined;
+
   #applyOptions(signal?: AbortSignal) {
     return {
       storage: this.#storage,
@@ -600,6 +607,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       watch: {
         db: this.#db,
         intervalMs: Math.max(100, Math.min(1000, Math.floor((this.#opts.lockTimeoutMs ?? 5000) / 3))),
+        ...(this.#onLockWait ? { onWait: this.#onLockWait } : {}),
       },
       logger: this.#logger,
       ...(signal ? { signal } : {}),

@@ -3,6 +3,7 @@
 import { createLogger } from '@voicehive/db-core';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeLockWait, type LockWaitSample } from '../src/index.js';
 import { normalizeQuery } from '../src/runner/lock-watch.js';
 import { type Fixture, fixture, sqlMigration } from './helpers.js';
 
@@ -35,7 +36,10 @@ describe('lock watch', () => {
       level: 'warn',
       destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
     });
-    const run = await fx.manager({ lockTimeoutMs: 2500, maxLockRetries: 0, logger }).runMigration();
+    const seen: LockWaitSample[] = [];
+    const run = await fx
+      .manager({ lockTimeoutMs: 2500, maxLockRetries: 0, logger })
+      .runMigration({ onLockWait: (w) => seen.push(w) });
 
     expect(run.success).toBe(false);
     expect(run.error?.details['sqlstate']).toBe('55P03');
@@ -56,6 +60,11 @@ describe('lock watch', () => {
     expect(run.errorMessage).toContain('dbrs-test-blocker');
     expect(run.errorMessage).toContain('idle in transaction');
     expect(run.errorMessage).toContain('AccessExclusiveLock on busy');
+    // The same samples reach the caller (the CLI prints them with describeLockWait).
+    expect(seen.length).toBe(waits.length);
+    expect(describeLockWait(seen[0]!)).toMatch(
+      new RegExp(`waits \\d+ s for AccessExclusiveLock on busy, blocked by pid ${blockerPid}`),
+    );
     expect(run.error?.details['lockWait']).toMatchObject({ relation: 'busy', blocker: { pid: blockerPid } });
   }, 60_000);
 

@@ -1,5 +1,5 @@
 import { throwIfAborted } from '@voicehive/db-core';
-import { type DatabaseMigrationManager, formatFindingsHuman } from '@voicehive/db-migrations';
+import { type DatabaseMigrationManager, describeLockWait, formatFindingsHuman } from '@voicehive/db-migrations';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatFields, formatTable } from '../table.js';
@@ -89,6 +89,8 @@ export async function migrateUp(ctx: CommandContext): Promise<number> {
     targetRevision: ctx.str('to') ?? 'head',
     ...(ctx.values['test-first'] !== undefined ? { testFirst: ctx.values['test-first'] === true } : {}),
     signal: ctx.signal,
+    // A wait on a lock or old snapshots is shown as it happens (stderr, so --json stays parseable).
+    onLockWait: (w) => ctx.io.stderr.write(`waiting: ${describeLockWait(w)}\n`),
   });
   const out = {
     success: r.success,
