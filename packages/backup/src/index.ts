@@ -12,6 +12,7 @@ export type {
   VerifyResult,
 } from './manager.js';
 export { DatabaseBackupManager } from './manager.js';
+export type { WalVerifyResult } from './operations/wal.js';
 export { generateRecipientKeyPair } from './pipeline/encryption/keys.js';
 export type { RetentionCandidate, RetentionDecision, RetentionPlan, RetentionPolicy } from './retention/plan.js';
 export { planRetention } from './retention/plan.js';
@@ -36,3 +37,16 @@ export type {
   ProgressEvent,
 } from './types.js';
 export { BackupType, StorageType } from './types.js';
+export type { ArchivedWal, FetchResult, PushResult, WalArchiveOptions } from './wal/archive.js';
+export { WalArchive } from './wal/archive.js';
+export type { WalGap } from './wal/continuity.js';
+export type { WalFileKind, WalFileName } from './wal/names.js';
+export { assertWalName, formatLsn, nextSegmentNames, parseLsn, parseWalName } from './wal/names.js';
+export type { OpenedWalArchive } from './wal/open.js';
+export { openWalArchive } from './wal/open.js';
+export type { PointInTimeResult, ReachedPoint } from './wal/point-in-time.js';
+export type { RecoveryTarget } from './wal/recovery-target.js';
+export type { RestorePoint } from './wal/restore-points.js';
+export type { WalSpoolOptions } from './wal/spool.js';
+export { WalSpool } from './wal/spool.js';
+export type { BackupContinuity, RecoveryWindow } from './wal/window.js';

@@ -16,10 +16,22 @@ import { createBackup } from './operations/create.js';
 import { type BackupInfo, type ListBackupsFilter, listBackups } from './operations/list.js';
 import { type RestoreOptions, type RestoreResult, restoreBackup } from './operations/restore.js';
 import { type VerifyOptions, type VerifyResult, verifyBackup } from './operations/verify.js';
-import { KeyRing } from './pipeline/encryption/keyring.js';
+import {
+  archiveWal,
+  createRestorePoint,
+  fetchWal,
+  getRecoveryWindow,
+  listRestorePoints,
+  verifyWal,
+  type WalVerifyResult,
+} from './operations/wal.js';
+import { keyRingFromConfig } from './pipeline/encryption/from-config.js';
 import { createStorage } from './storage/create-storage.js';
 import type { BackupStorage } from './storage/types.js';
 import type { BackupConfig, BackupResult, CreateBackupOptions } from './types.js';
+import { type FetchResult, type PushResult, WalArchive } from './wal/archive.js';
+import type { RestorePoint } from './wal/restore-points.js';
+import type { RecoveryWindow } from './wal/window.js';
 
 export type { CleanupOptions, CleanupResult } from './operations/cleanup.js';
 export type { BackupInfo, ListBackupsFilter } from './operations/list.js';
@@ -82,8 +94,42 @@ export class DatabaseBackupManager implements AsyncDisposable {
     return verifyBackup(await this.#context(), backupId, options);
   }
 
-  async restoreBackup(backupId: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  /**
+   * Restores a backup. With `recoveryTarget` (physical backups and archived
+   * WAL), `backupId` may be 'latest': the newest base backup that ends
+   * before the target is picked, and recovery replays the archive up to it.
+   */
+  async restoreBackup(backupId: string | 'latest', options: RestoreOptions = {}): Promise<RestoreResult> {
     return restoreBackup(await this.#context(), backupId, options);
+  }
+
+  /** archive_command in a library: stores one WAL file (path's base name is its name) in the WAL archive. */
+  async archiveWal(path: string, options: { signal?: AbortSignal } = {}): Promise<PushResult> {
+    return archiveWal(await this.#context(), path, options);
+  }
+
+  /** restore_command in a library: writes archived WAL file `name` to `dest`; NOT_FOUND when not archived. */
+  async fetchWal(name: string, dest: string, options: { signal?: AbortSignal } = {}): Promise<FetchResult> {
+    return fetchWal(await this.#context(), name, dest, options);
+  }
+
+  /** pg_create_restore_point(name), recorded in the archive so restores can find and list it. */
+  async createRestorePoint(name: string, options: { signal?: AbortSignal } = {}): Promise<RestorePoint> {
+    return createRestorePoint(await this.#context(), name, options);
+  }
+
+  async listRestorePoints(options: { signal?: AbortSignal } = {}): Promise<RestorePoint[]> {
+    return listRestorePoints(await this.#context(), options);
+  }
+
+  /** Earliest and latest recoverable moments, per timeline, with the gaps (also set as metrics). */
+  async getRecoveryWindow(options: { signal?: AbortSignal } = {}): Promise<RecoveryWindow> {
+    return getRecoveryWindow(await this.#context(), options);
+  }
+
+  /** Continuity of the archived WAL from each retained physical base backup to the newest segment. */
+  async verifyWal(options: { signal?: AbortSignal } = {}): Promise<WalVerifyResult> {
+    return verifyWal(await this.#context(), options);
   }
 
   /**
@@ -133,23 +179,24 @@ export class DatabaseBackupManager implements AsyncDisposable {
 
   async #initialize(): Promise<Ready> {
     const config = this.#config;
-    const keyRing = await KeyRing.create({
-      encryptionKey: config.encryption === false ? undefined : config.encryptionKey,
-      encryptionRecipients: config.encryption === false ? [] : config.encryptionRecipients,
-      decryptionKeys: [
-        ...(config.encryption === false && config.encryptionKey ? [config.encryptionKey] : []),
-        ...(config.decryptionKeys ?? []),
-      ],
-      scryptLogN: config.scryptLogN,
-      chunkSize: config.encryptionChunkSize,
-    });
+    const keyRing = await keyRingFromConfig(config);
     let storage: BackupStorage;
     if (config.storage) storage = config.storage;
     else {
       storage = createStorage(config);
       this.#ownsStorage = true;
     }
-    const ready: Ready = { storage, catalog: new Catalog(storage), keyRing };
+    const wal = new WalArchive({
+      storage,
+      keyRing,
+      compression: this.#settings.compression,
+      compressionLevel: this.#settings.compressionLevel,
+      zstdProgram: this.#settings.zstdProgram,
+      ...(config.walPrefix ? { prefix: config.walPrefix } : {}),
+      logger: this.#logger,
+      ...(config.metrics ? { metrics: config.metrics } : {}),
+    });
+    const ready: Ready = { storage, catalog: new Catalog(storage), keyRing, wal };
     // Set before the probe so close() releases a storage whose probe failed.
     this.#ready_ = ready;
     // One listing call proves the location and credentials work before the first backup needs them.

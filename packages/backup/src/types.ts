@@ -77,6 +77,8 @@ export interface BackupConfig extends Omit<StorageConfig, 'storageType'> {
   lockTimeoutMs?: number;
   /** Take per-table row counts in the dump's snapshot. Default true. */
   rowCounts?: boolean;
+  /** Storage folder of the WAL archive (`dbrs wal push`). Default `'wal'`; one per cluster when clusters share a storage. */
+  walPrefix?: string;
   /** Server for level-3 restore tests. Default: a scratch database on the backed-up server. */
   verifyServerUrl?: string;
 

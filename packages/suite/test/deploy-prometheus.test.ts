@@ -32,6 +32,8 @@ describe.skipIf(!hasPromtool)('Prometheus alert rules', () => {
       'RestoreTestOverTarget',
       'ConnectionPoolExhausted',
       'CapacityForecastDaysLow',
+      'WalArchiveGap',
+      'PitrWindowEmpty',
     ]) {
       expect(text).toContain(`alert: ${name}\n`);
     }

@@ -7,12 +7,15 @@ import type { KeyRing } from '../pipeline/encryption/keyring.js';
 import type { BackupStorage } from '../storage/types.js';
 import { locateTool } from '../tools/pg-tools.js';
 import type { BackupConfig } from '../types.js';
+import type { WalArchive } from '../wal/archive.js';
 
 /** What exists once the manager is initialised: every operation gets all three, never a half. */
 export interface Ready {
   storage: BackupStorage;
   catalog: Catalog;
   keyRing: KeyRing;
+  /** The WAL archive in the same storage, with the same keys and compression. */
+  wal: WalArchive;
 }
 
 export type AuditOutcome = 'success' | 'failure';

@@ -11,7 +11,10 @@ import { type ProvedBackup, proveBackup } from '../restore/prove.js';
 import { assertRestorable, createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
 import { extractPhysical } from '../verify/readable.js';
+import type { PointInTimeResult } from '../wal/point-in-time.js';
+import type { RecoveryTarget } from '../wal/recovery-target.js';
 import { type OperationContext, progressReporter, toolLocator } from './context.js';
+import { restoreToPointInTime } from './point-in-time.js';
 
 export interface RestoreOptions {
   /** A database URL to restore into (must exist). */
@@ -37,6 +40,28 @@ export interface RestoreOptions {
    * `globals: true` and a superuser on the target. Default false.
    */
   restoreGlobals?: boolean;
+  /**
+   * Point-in-time recovery (physical backups with archived WAL, into
+   * targetDirectory): where replay stops. The backup id may then be
+   * 'latest' (the newest base backup ending before the target is used).
+   */
+  recoveryTarget?: RecoveryTarget;
+  /** With recoveryTarget: stop just after (true, default) or just before the target. */
+  inclusive?: boolean;
+  /** With recoveryTarget: open read-write at the target. Default: true with `start`, else pause there. */
+  promote?: boolean;
+  /** With recoveryTarget: start a private server now, replay, report the point reached. Default false. */
+  start?: boolean;
+  /** With recoveryTarget: restore_command written into the directory. Default `dbrs wal fetch "%f" "%p"`. */
+  restoreCommand?: string;
+  /** With recoveryTarget and start: how long replay may take, in ms. Default 3 600 000. */
+  recoveryTimeoutMs?: number;
+  /**
+   * With recoveryTarget and start: called while the server is paused at the
+   * target (read-only, before any promotion) with a connector to its
+   * databases as the bootstrap superuser: check the data at that moment.
+   */
+  atTarget?: (connect: (database: string) => Database) => Promise<void>;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
@@ -48,6 +73,8 @@ export interface RestoreResult {
   durationMs: number;
   /** With restoreGlobals: the errors psql printed for roles/tablespaces that already existed. */
   globals?: { alreadyExisted: string[] };
+  /** With recoveryTarget: the base backup used and, with start, the point recovery reached. */
+  pointInTime?: PointInTimeResult & { baseBackupId: string };
 }
 
 /** One restore: what the stages below read. */
@@ -68,6 +95,17 @@ export async function restoreBackup(
   backupId: string,
   options: RestoreOptions,
 ): Promise<RestoreResult> {
+  if (options.recoveryTarget !== undefined) {
+    if (backupId !== 'latest') assertBackupId(backupId);
+    const started = performance.now();
+    const r = await restoreToPointInTime(ctx, backupId, { ...options, recoveryTarget: options.recoveryTarget });
+    return {
+      backupId: r.backupId,
+      targetDatabase: r.targetDirectory,
+      durationMs: Math.round(performance.now() - started),
+      pointInTime: r.pointInTime,
+    };
+  }
   assertBackupId(backupId);
   const targets = [options.targetUrl, options.targetDatabase, options.targetDirectory].filter((t) => t !== undefined);
   if (targets.length !== 1) {

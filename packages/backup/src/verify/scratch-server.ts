@@ -13,6 +13,8 @@ export interface ScratchServerOptions {
   /** How long crash recovery may take before giving up, in ms. */
   startTimeoutMs: number;
   signal?: AbortSignal;
+  /** More server settings (a point-in-time restore adds restore_command and hot_standby). Default none. */
+  settings?: Record<string, string>;
 }
 
 export interface ScratchServer {
@@ -63,6 +65,7 @@ export async function startScratchServer(o: ScratchServerOptions): Promise<Scrat
     synchronous_commit: 'off',
     logging_collector: 'off',
     log_min_messages: 'warning',
+    ...o.settings,
   };
   const args = ['-D', o.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const logPath = join(o.runDir, 'server.log');

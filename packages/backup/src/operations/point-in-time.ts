@@ -1,0 +1,104 @@
+import { readdir } from 'node:fs/promises';
+import { type Database, DbrsError } from '@voicehive/db-core';
+import { objectOpener } from '../restore/fetch.js';
+import { chooseBaseBackup } from '../wal/choose-base.js';
+import { parseLsn } from '../wal/names.js';
+import { type PointInTimeResult, restoreToPoint } from '../wal/point-in-time.js';
+import { type RecoveryTarget, resolveTarget } from '../wal/recovery-target.js';
+import { findRestorePoint } from '../wal/restore-points.js';
+import type { OperationContext } from './context.js';
+import { getRecoveryWindow, physicalManifests } from './wal.js';
+
+export interface PointInTimeRestoreOptions {
+  targetDirectory?: string;
+  recoveryTarget: RecoveryTarget;
+  /** Stop just after the target (true) or just before it (false). Default true (PostgreSQL's default). */
+  inclusive?: boolean;
+  /** Open read-write at the target (new timeline). Default true with `start`, else false (pause there). */
+  promote?: boolean;
+  /** Start a private server now to replay to the target and report the point reached. Default false. */
+  start?: boolean;
+  /** restore_command written for the operator's own start. Default `dbrs wal fetch "%f" "%p"`. */
+  restoreCommand?: string;
+  /** How long replay may take with `start`, in ms. Default 3 600 000. */
+  recoveryTimeoutMs?: number;
+  atTarget?: (connect: (database: string) => Database) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** Stages: validate → window → pick the base backup → lay out + recovery settings (→ replay). */
+export async function restoreToPointInTime(
+  ctx: OperationContext,
+  backupId: string,
+  options: PointInTimeRestoreOptions,
+): Promise<{ backupId: string; targetDirectory: string; pointInTime: PointInTimeResult & { baseBackupId: string } }> {
+  const target = resolveTarget(options.recoveryTarget);
+  const dir = options.targetDirectory;
+  if (!dir) {
+    throw new DbrsError('INVALID_ARGUMENT', 'A point-in-time restore needs targetDirectory (an empty directory).', {
+      hint: 'Recovery replays WAL into a physical copy of the cluster: pass targetDirectory.',
+    });
+  }
+  if ((await readdir(dir).catch(() => [] as string[])).length > 0) {
+    throw new DbrsError('TARGET_NOT_EMPTY', `Target directory ${dir} is not empty.`, {
+      hint: 'Restore into an empty (or missing) directory.',
+    });
+  }
+  const targetLsn =
+    target.kind === 'name'
+      ? parseLsn((await findRestorePoint(ctx.storage, ctx.wal.prefix, target.name, options.signal)).lsn)
+      : undefined;
+  const window = await getRecoveryWindow(ctx, { signal: options.signal });
+  const manifest = chooseBaseBackup({
+    backups: await physicalManifests(ctx, options.signal),
+    requested: backupId,
+    target,
+    ...(targetLsn !== undefined ? { targetLsn } : {}),
+    window,
+  });
+  const start = options.start ?? false;
+  const auditTarget = `${manifest.database}/${manifest.backupId}`;
+  try {
+    const result = await restoreToPoint({
+      manifest,
+      opener: objectOpener(ctx.storage, manifest, ctx.keyRing),
+      archive: ctx.wal,
+      target,
+      inclusive: options.inclusive ?? true,
+      promote: options.promote ?? start,
+      start,
+      targetDirectory: dir,
+      restoreCommand: options.restoreCommand ?? 'dbrs wal fetch "%f" "%p"',
+      serverBinary: { explicit: ctx.config.toolPaths?.postgres, binDir: ctx.config.binDir },
+      startTimeoutMs: options.recoveryTimeoutMs ?? 3_600_000,
+      signal: options.signal,
+      logger: ctx.logger,
+      ...(options.atTarget ? { atTarget: options.atTarget } : {}),
+    });
+    ctx.logger.info(
+      {
+        event: 'backup_restored_to_point',
+        backupId: manifest.backupId,
+        reached: result.reached,
+        recoveryMs: result.recoveryMs,
+      },
+      'point-in-time restore completed',
+    );
+    await ctx.audit('backup.restore', auditTarget, 'success', {
+      targetDirectory: dir,
+      recoveryTarget: options.recoveryTarget,
+      ...(result.reached ? { reached: result.reached } : {}),
+    });
+    return {
+      backupId: manifest.backupId,
+      targetDirectory: dir,
+      pointInTime: { ...result, baseBackupId: manifest.backupId },
+    };
+  } catch (err) {
+    await ctx.audit('backup.restore', auditTarget, 'failure', {
+      code: (err as DbrsError).code,
+      message: (err as Error).message,
+    });
+    throw err;
+  }
+}
