@@ -35,6 +35,7 @@ import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
 import { readLiveSessions } from './insights/activity.js';
+import { collectPageSections } from './insights/page-sections.js';
 import { readTableMaintenance } from './insights/tables.js';
 import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
 import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
@@ -582,14 +583,49 @@ class Suite implements DatabaseReliabilitySuite {
       section('backups', 'backup', backup?.backups ? (c, s) => c.backups!(s) : undefined, []),
       section('capacity', 'capacity', cap?.capacityChart ? (c, s) => c.capacityChart!(s) : undefined, undefined),
     ]);
+    const pages = await this.#pageSections(timeoutMs, options.signal);
+    Object.assign(unavailable, pages.unavailable);
     return redact({
       status,
       slowQueries,
       indexRecommendations,
       backups,
+      sections: pages.sections,
       ...(capacity ? { capacity } : {}),
       ...(Object.keys(unavailable).length ? { unavailable } : {}),
     });
+  }
+
+  /** The page's PgHero-style sections, each bounded like a component status. */
+  async #pageSections(timeoutMs: number, signal?: AbortSignal) {
+    const perf = this.#components.get('performance');
+    const cap = this.#components.get('capacity');
+    try {
+      return await withTimeout(
+        'The page sections',
+        timeoutMs,
+        (s) =>
+          collectPageSections({
+            database: this.database,
+            excludeApplication: this.config.database.applicationName,
+            pool: {
+              total: this.database.pool.totalCount,
+              idle: this.database.pool.idleCount,
+              waiting: this.database.pool.waitingCount,
+              max: this.config.database.poolMaxSize,
+            },
+            sources: {
+              ...(perf?.pageSections ? { performance: (x: AbortSignal) => perf.pageSections!(x) } : {}),
+              ...(cap?.sizeGrowth ? { growth: (x: AbortSignal) => cap.sizeGrowth!(x) } : {}),
+            },
+            signal: s,
+          }),
+        signal,
+      );
+    } catch (err) {
+      const reason = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
+      return { sections: {}, unavailable: { queries: reason, live: reason, space: reason } };
+    }
   }
 
   runMaintenanceCycle(options: MaintenanceCycleOptions = {}): Promise<MaintenanceCycleResult> {

@@ -5,6 +5,7 @@ import {
   DEFAULT_ALERT_THRESHOLDS,
   SERIES,
 } from '@voicehive/db-capacity';
+import { sizeGrowth } from '../insights/size-growth.js';
 import { exportCapacityState } from '../metrics/capacity-state.js';
 import type { CapacityChartData, ForecastPoint, StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
@@ -113,6 +114,7 @@ export const capacityFeature = (ctx: FeatureContext): FeatureFactoryResult<'capa
       ];
     },
     capacityChart: (signal) => capacityChart(manager, signal),
+    sizeGrowth: (signal) => sizeGrowth(manager, signal),
     durableMetrics: (signal) => exportCapacityState({ manager, metrics: ctx.metrics, signal }),
     close: () => manager.close(),
   };

@@ -3,6 +3,7 @@ import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
 import type { AuditLog, Database, DbrsConfig, Logger, Metrics } from '@voicehive/db-core';
 import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import type { DatabasePerformanceOptimizer, PgBouncerManager } from '@voicehive/db-performance';
+import type { PerformanceSections, SizeGrowth } from '../insights/page-sections.js';
 import type {
   BackupRow,
   CapacityChartData,
@@ -60,6 +61,10 @@ export interface FeatureComponent<N extends FeatureName = FeatureName> {
    * serving /metrics exports them after a restart and sees work done by other processes.
    */
   durableMetrics?(signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Queries, index and maintenance tables of the page (performance). */
+  pageSections?(signal: AbortSignal): Promise<PerformanceSections>;
+  /** Database size growth over 1/7/30 days from stored samples (capacity). */
+  sizeGrowth?(signal: AbortSignal): Promise<SizeGrowth>;
   /** Operator actions offered on the status page. */
   actions?(): Record<
     string,

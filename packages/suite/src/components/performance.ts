@@ -3,6 +3,7 @@ import {
   type PerformanceOptimizerOptions,
   type PerformanceReport,
 } from '@voicehive/db-performance';
+import { performanceSections } from '../insights/performance-sections.js';
 import { performanceIssues } from '../status/performance-issues.js';
 import type { SlowQueryRow } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
@@ -124,6 +125,9 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
       // PgHero's "Queries" view: the slow ones, else the costliest by total time.
       const rows = r.slowQueries.length > 0 ? r.slowQueries : r.topQueries.slice(0, 10);
       return rows.map((q) => ({ query: q.query, calls: q.calls, meanMs: q.meanTimeMs, totalMs: q.totalTimeMs }));
+    },
+    async pageSections(signal) {
+      return performanceSections(await report(signal));
     },
     async indexRecommendations(signal) {
       const r = await report(signal);

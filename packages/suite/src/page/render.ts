@@ -1,7 +1,16 @@
 import { redact } from '@voicehive/db-core';
+import { formatBytes, formatMs } from '../format/units.js';
 import type { ComponentState, StatusPageData } from '../status/types.js';
 import { renderForecastChart } from './chart.js';
 import { html, type SafeHtml } from './escape.js';
+import {
+  connectionsSection,
+  liveSection,
+  maintenanceSection,
+  queriesSection,
+  settingsSection,
+  spaceSection,
+} from './sections.js';
 import { STYLES } from './styles.js';
 
 export interface PageAction {
@@ -25,6 +34,20 @@ export interface RenderPageOptions {
   title?: string;
 }
 
+/** Sections in page order, for the navigation bar. */
+const NAV: Array<[string, string]> = [
+  ['overview', 'Overview'],
+  ['queries', 'Queries'],
+  ['live-queries', 'Live queries'],
+  ['space', 'Space'],
+  ['maintenance', 'Maintenance'],
+  ['connections', 'Connections'],
+  ['settings', 'Settings'],
+  ['index-recommendations', 'Index recommendations'],
+  ['backups', 'Backups'],
+  ['capacity', 'Capacity'],
+];
+
 /**
  * The PgHero-style status page as one self-contained HTML document. All
  * data is passed through `redact` and every value is escaped, so neither a
@@ -36,6 +59,7 @@ export function renderStatusPage(input: StatusPageData, options: RenderPageOptio
   const s = data.status;
   const title = options.title ?? 'Database Reliability';
   const actions = options.actions ?? [];
+  const sec = data.sections ?? {};
   const components = Object.entries(s.components) as Array<
     [string, { status: ComponentState; message?: string; durationMs: number }]
   >;
@@ -43,17 +67,14 @@ export function renderStatusPage(input: StatusPageData, options: RenderPageOptio
   const body = html`
 <header><h1>${title}</h1><span class="meta">generated ${s.generatedAt}${options.role ? html` · signed in as ${options.role}` : ''}</span>
 ${options.canLogout ? html`<form class="inline" method="post" action="${base}/logout"><button class="secondary" type="submit">Sign out</button></form>` : ''}</header>
+<nav class="sections">${NAV.map(([id, label]) => html`<a href="#${id}">${label}</a>`)}</nav>
 <main>
 ${options.notice ? html`<div class="notice" role="status">${options.notice}</div>` : ''}
+<div id="overview">
 <section id="overall"><div class="overall"><span>Overall health</span><span class="badge ${s.overallHealth}" data-testid="overall-health">${s.overallHealth}</span>
 <span class="muted">${s.issues.length} issue${s.issues.length === 1 ? '' : 's'}</span>
 ${actions.map((a) => html`<form class="inline" method="post" action="${base}/actions/${a.id}"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" data-action="${a.id}">${a.label}</button></form>`)}
 </div></section>
-
-<section id="components"><h2>Components</h2>
-<table><thead><tr><th>Component</th><th>Status</th><th>Details</th><th class="num">Check time</th></tr></thead><tbody>
-${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</td><td><span class="badge ${c.status}">${c.status.replace('_', ' ')}</span></td><td>${c.message ?? ''}</td><td class="num">${Math.round(c.durationMs)} ms</td></tr>`)}
-</tbody></table></section>
 
 <section id="issues"><h2>Issues</h2>
 ${
@@ -63,6 +84,30 @@ ${
 ${s.issues.map((i) => html`<tr data-issue="${i.key ?? ''}"><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}${i.section ? html` <a href="#${i.section}">${i.section.replace('-', ' ')}</a>` : ''}</td><td>${i.action}${i.sql ? html`<pre>${i.sql}</pre>` : ''}</td></tr>`)}
 </tbody></table>`
 }</section>
+
+<section id="components"><h2>Components</h2>
+<table><thead><tr><th>Component</th><th>Status</th><th>Details</th><th class="num">Check time</th></tr></thead><tbody>
+${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</td><td><span class="badge ${c.status}">${c.status.replace('_', ' ')}</span></td><td>${c.message ?? ''}</td><td class="num">${Math.round(c.durationMs)} ms</td></tr>`)}
+</tbody></table></section>
+</div>
+
+<section id="queries"><h2>Queries</h2>
+${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries) : html`<p class="muted">Needs the performance component.</p>`)}</section>
+
+<section id="live-queries"><h2>Live queries</h2>
+${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live) : html`<p class="muted">Not read.</p>`)}</section>
+
+<section id="space"><h2>Space</h2>
+${unavailableOr(data.unavailable?.space, sec.space ? spaceSection(sec.space) : html`<p class="muted">Not read.</p>`)}</section>
+
+<section id="maintenance"><h2>Maintenance</h2>
+${unavailableOr(data.unavailable?.maintenance, sec.maintenance ? maintenanceSection(sec.maintenance) : html`<p class="muted">Not read.</p>`)}</section>
+
+<section id="connections"><h2>Connections</h2>
+${unavailableOr(data.unavailable?.connections, sec.connections ? connectionsSection(sec.connections) : html`<p class="muted">Not read.</p>`)}</section>
+
+<section id="settings"><h2>Settings</h2>
+${unavailableOr(data.unavailable?.settings, sec.settings ? settingsSection(sec.settings) : html`<p class="muted">Not read.</p>`)}</section>
 
 <section id="slow-queries"><h2>Slow queries</h2>
 ${unavailableOr(
@@ -132,17 +177,7 @@ function document(title: string, body: SafeHtml): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${html`${title}`}</title><style>${STYLES}</style></head><body>${body}</body></html>`;
 }
 
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
-}
+const fmtMs = formatMs;
 
-export function fmtBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+/** Kept for callers of the old name: one byte-unit family across the page, the CLI and the issues. */
+export const fmtBytes = formatBytes;

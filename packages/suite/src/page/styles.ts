@@ -38,5 +38,14 @@ button { font:inherit; padding:5px 12px; border-radius:5px; border:1px solid var
 button.secondary { background:#fff; color:var(--accent); }
 .login { max-width:380px; margin:80px auto; }
 .login input { width:100%; padding:8px; margin:8px 0 12px; font:inherit; border:1px solid var(--line); border-radius:5px; }
+nav.sections { position:sticky; top:0; z-index:1; background:#323f4b; padding:6px 28px; display:flex; flex-wrap:wrap; gap:4px 16px; }
+nav.sections a { color:#e4e7eb; text-decoration:none; font-size:13px; }
+nav.sections a:hover { text-decoration:underline; }
+caption { text-align:left; font-weight:600; padding:10px 0 4px; color:var(--muted); }
+details.sql summary { cursor:pointer; list-style:none; }
+details.sql[open] summary { display:none; }
+tr.blocked td, tr.blocker td { background:#fffbea; }
+tr.changed td:first-child code { font-weight:700; }
+.grid-3 { display:grid; grid-template-columns:repeat(auto-fit, minmax(240px, 1fr)); gap:18px; }
 .notice { padding:8px 12px; border-radius:5px; background:#fffbea; border:1px solid #f7d070; margin-bottom:12px; }
 `;

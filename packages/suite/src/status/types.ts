@@ -1,4 +1,9 @@
 import { FEATURES } from '../components/feature.js';
+import type { LiveSession } from '../insights/activity.js';
+import type { ConnectionBreakdown } from '../insights/connections.js';
+import type { ServerSetting } from '../insights/settings.js';
+import type { TableMaintenance } from '../insights/tables.js';
+
 /** Health of the whole suite or one part of it. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -125,6 +130,76 @@ export interface StatusPageData {
   indexRecommendations: IndexRecommendationRow[];
   backups: BackupRow[];
   capacity?: CapacityChartData;
+  /** The PgHero-style sections (queries, live queries, space, maintenance, connections, settings). */
+  sections?: PageSectionsData;
   /** Sections that could not be filled, with the reason shown instead. */
-  unavailable?: Partial<Record<'slowQueries' | 'indexRecommendations' | 'backups' | 'capacity', string>>;
+  unavailable?: Partial<
+    Record<
+      | 'slowQueries'
+      | 'indexRecommendations'
+      | 'backups'
+      | 'capacity'
+      | 'queries'
+      | 'live'
+      | 'space'
+      | 'maintenance'
+      | 'connections'
+      | 'settings'
+      | 'growth',
+      string
+    >
+  >;
+}
+
+export interface QueryRow {
+  queryHash: string;
+  query: string;
+  calls: number;
+  rows: number;
+  meanMs: number;
+  totalMs: number;
+  /** Share of the listed statements' total time. */
+  share: number | null;
+}
+
+/** The PgHero-style sections of the page; each is absent when its source is not available. */
+export interface PageSectionsData {
+  queries?: { byTotal: QueryRow[]; byMean: QueryRow[]; statsSince: string | null };
+  live?: LiveSession[];
+  space?: {
+    databaseBytes: number;
+    /** Growth over the last 1, 7 and 30 days from the capacity sample store; null without history that old. */
+    growth: Array<{ days: number; bytes: number | null }>;
+    tables: Array<TableMaintenance & { growth7dBytes?: number }>;
+    unusedIndexes: Array<{
+      schema: string;
+      index: string;
+      sizeBytes: number;
+      statsSince: string | null;
+      dropSql: string;
+    }>;
+    duplicateIndexes: Array<{
+      schema: string;
+      index: string;
+      kind: string;
+      coveredBy: string;
+      sizeBytes: number;
+      dropSql: string;
+    }>;
+  };
+  maintenance?: {
+    tables: TableMaintenance[];
+    sequences: Array<{
+      schema: string;
+      sequence: string;
+      column: string | null;
+      lastValue: number;
+      maxValue: number;
+      usedRatio: number;
+    }>;
+    wraparound: { xidAge: number; xidRemaining: number } | null;
+    bloat: Array<{ name: string; actualBytes: number; bloatBytes: number; bloatRatio: number }>;
+  };
+  connections?: ConnectionBreakdown & { pool?: { total: number; idle: number; waiting: number; max: number } };
+  settings?: ServerSetting[];
 }

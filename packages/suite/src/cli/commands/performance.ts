@@ -1,4 +1,5 @@
 import type { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
+import { formatCount, formatMs, formatPercent, shortSql } from '../../format/units.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../errors.js';
 import { formatTable } from '../table.js';
@@ -16,12 +17,24 @@ async function report(ctx: CommandContext) {
 
 export async function performanceReport(ctx: CommandContext): Promise<number> {
   const r = await report(ctx);
-  const top = r.topQueries
-    .slice(0, 10)
-    .map((q) => ({ meanMs: q.meanTimeMs, calls: q.calls, totalMs: q.totalTimeMs, query: q.query.slice(0, 100) }));
+  const top = r.topQueries.slice(0, 10).map((q) => ({
+    mean: formatMs(q.meanTimeMs),
+    calls: formatCount(q.calls),
+    total: formatMs(q.totalTimeMs),
+    query: shortSql(q.query, 100),
+  }));
+  const c = r.cacheHitRatio;
+  const ratio = (v: number | null) => (v === null ? 'no reads yet' : formatPercent(v));
+  const names = (label: string, list: Array<{ schema: string; index: string }>) =>
+    list.length ? [`${label}: ${list.map((i) => `${i.schema}.${i.index}`).join(', ')}`] : [];
   const human = [
     `Slow queries: ${r.slowQueries.length}   index recommendations: ${r.indexRecommendations.length}   unused indexes: ${r.unusedIndexes.length}   duplicate: ${r.duplicateIndexes.length}   invalid: ${r.invalidIndexes.length}`,
-    `Cache hit ratio: ${r.cacheHitRatio ? JSON.stringify(r.cacheHitRatio) : 'n/a'}`,
+    c
+      ? `Cache hit ratio: tables ${ratio(c.tables)}, indexes ${ratio(c.indexes)}, database ${ratio(c.database)} (threshold ${formatPercent(c.threshold, 0)}${c.belowThreshold ? ', BELOW' : ''})`
+      : 'Cache hit ratio: n/a',
+    ...names('Unused indexes', r.unusedIndexes),
+    ...names('Duplicate indexes', r.duplicateIndexes),
+    ...names('Invalid indexes', r.invalidIndexes),
     '',
     'Top queries by total time:',
     formatTable(top),
@@ -43,7 +56,7 @@ export async function performanceRecommend(ctx: CommandContext): Promise<number>
   }));
   ctx.print(
     rows.length
-      ? `${formatTable(rows.map(({ createSql, ...rest }) => rest))}\n\n${rows.map((x) => `${x.createSql};`).join('\n')}`
+      ? `${formatTable(rows.map(({ createSql, ...rest }) => rest))}\n\n${rows.map((x) => `${x.createSql.replace(/;\s*$/, '')};`).join('\n')}`
       : 'No index recommendations.',
     r.indexRecommendations,
   );

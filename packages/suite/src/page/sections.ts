@@ -1,0 +1,86 @@
+import { formatAge, formatBytes, formatCount, formatMs, formatPercent } from '../format/units.js';
+import type { PageSectionsData } from '../status/types.js';
+import { html, type SafeHtml } from './escape.js';
+
+/** Longer SQL is cut here in tables; the full text is one click away in a <details>, no script needed. */
+const SQL_PREVIEW = 160;
+
+export function sqlCell(sql: string): SafeHtml {
+  const one = sql.replace(/\s+/g, ' ').trim();
+  if (one.length <= SQL_PREVIEW) return html`<pre>${one}</pre>`;
+  return html`<details class="sql"><summary><code>${one.slice(0, SQL_PREVIEW - 1)}…</code></summary><pre>${sql}</pre></details>`;
+}
+
+const empty = (text: string) => html`<p class="muted">${text}</p>`;
+
+export function queriesSection(q: NonNullable<PageSectionsData['queries']>): SafeHtml {
+  const table = (rows: typeof q.byTotal, caption: string) =>
+    rows.length === 0
+      ? empty('No statements recorded by pg_stat_statements yet.')
+      : html`<table data-table="${caption}"><caption>${caption}</caption><thead><tr><th>Query (normalised)</th><th class="num">Calls</th><th class="num">Rows</th><th class="num">Mean</th><th class="num">Total</th><th class="num">Share</th></tr></thead><tbody>
+${rows.map((r) => html`<tr><td>${sqlCell(r.query)}</td><td class="num">${formatCount(r.calls)}</td><td class="num">${formatCount(r.rows)}</td><td class="num">${formatMs(r.meanMs)}</td><td class="num">${formatMs(r.totalMs)}</td><td class="num">${r.share === null ? '–' : formatPercent(r.share, 0)}</td></tr>`)}
+</tbody></table>`;
+  return html`${table(q.byTotal, 'Top by total time')}${table(q.byMean, 'Top by mean time')}
+<p class="muted">Counters since ${q.statsSince ?? 'the last pg_stat_statements reset'}. History comes from the stored snapshots (performance.snapshot task).</p>`;
+}
+
+export function liveSection(live: NonNullable<PageSectionsData['live']>): SafeHtml {
+  if (live.length === 0) return empty('No active, idle-in-transaction or waiting sessions right now.');
+  const blockers = new Set(live.flatMap((s) => s.blockedBy));
+  return html`<table><thead><tr><th class="num">PID</th><th>State</th><th>Application / user / client</th><th class="num">Running</th><th class="num">In state</th><th>Blocked by</th><th class="num">Locks</th><th>Query</th></tr></thead><tbody>
+${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'blocked' : blockers.has(s.pid) ? 'blocker' : ''}"><td class="num">${s.pid}</td><td><span class="badge ${s.blockedBy.length ? 'warning' : s.state.startsWith('idle in transaction') ? 'degraded' : 'info'}">${s.blockedBy.length ? 'blocked' : s.state}</span>${blockers.has(s.pid) ? html` <span class="badge critical">blocking</span>` : ''}</td><td>${s.application ?? '–'} / ${s.user ?? '–'} / ${s.client ?? 'local'}</td><td class="num">${s.queryAgeMs === null ? '–' : formatAge(s.queryAgeMs)}</td><td class="num">${s.stateAgeMs === null ? '–' : formatAge(s.stateAgeMs)}</td><td>${s.blockedBy.join(', ')}</td><td class="num">${s.locksHeld}</td><td>${sqlCell(s.query)}</td></tr>`)}
+</tbody></table>
+<p class="muted">To stop a session: <code>SELECT pg_cancel_backend(pid)</code> cancels its statement, <code>SELECT pg_terminate_backend(pid)</code> ends the session.</p>`;
+}
+
+export function spaceSection(sp: NonNullable<PageSectionsData['space']>): SafeHtml {
+  const growth = sp.growth
+    .map((g) => `${g.days} d: ${g.bytes === null ? 'no history' : `${g.bytes >= 0 ? '+' : ''}${formatBytes(g.bytes)}`}`)
+    .join(' · ');
+  return html`<p>Database size <strong>${formatBytes(sp.databaseBytes)}</strong> <span class="muted">growth ${growth}</span></p>
+<table data-table="tables"><caption>Largest tables</caption><thead><tr><th>Table</th><th class="num">Total</th><th class="num">Table</th><th class="num">Indexes</th><th class="num">Rows</th><th class="num">Growth 7 d</th></tr></thead><tbody>
+${sp.tables.map((t) => html`<tr><td>${t.schema}.${t.table}</td><td class="num">${formatBytes(t.totalBytes)}</td><td class="num">${formatBytes(t.tableBytes)}</td><td class="num">${formatBytes(t.indexBytes)}</td><td class="num">${formatCount(t.liveRows)}</td><td class="num">${t.growth7dBytes === undefined ? '–' : formatBytes(t.growth7dBytes)}</td></tr>`)}
+</tbody></table>
+${
+  sp.unusedIndexes.length + sp.duplicateIndexes.length === 0
+    ? empty('No unused or duplicate indexes.')
+    : html`<table data-table="drop-candidates"><caption>Unused and duplicate indexes</caption><thead><tr><th>Index</th><th>Why</th><th class="num">Size</th><th>Statement</th></tr></thead><tbody>
+${sp.duplicateIndexes.map((d) => html`<tr><td>${d.schema}.${d.index}</td><td>${d.kind} duplicate of ${d.coveredBy}</td><td class="num">${formatBytes(d.sizeBytes)}</td><td><pre>${d.dropSql}</pre></td></tr>`)}
+${sp.unusedIndexes.map((u) => html`<tr><td>${u.schema}.${u.index}</td><td>unused since ${u.statsSince ?? 'the statistics reset'}</td><td class="num">${formatBytes(u.sizeBytes)}</td><td><pre>${u.dropSql}</pre></td></tr>`)}
+</tbody></table>`
+}`;
+}
+
+export function maintenanceSection(m: NonNullable<PageSectionsData['maintenance']>): SafeHtml {
+  return html`<table data-table="vacuum"><thead><tr><th>Table</th><th class="num">Dead rows</th><th class="num">Dead %</th><th>Last vacuum</th><th>Last autovacuum</th><th>Last analyze</th><th>Last autoanalyze</th><th class="num">XID age</th></tr></thead><tbody>
+${m.tables.map((t) => html`<tr><td>${t.schema}.${t.table}</td><td class="num">${formatCount(t.deadRows)}</td><td class="num">${formatPercent(t.deadRatio, 0)}</td><td>${t.lastVacuum ?? 'never'}</td><td>${t.lastAutovacuum ?? 'never'}</td><td>${t.lastAnalyze ?? 'never'}</td><td>${t.lastAutoanalyze ?? 'never'}</td><td class="num">${formatCount(t.xidAge)}</td></tr>`)}
+</tbody></table>
+${m.wraparound ? html`<p>Transaction ID age ${formatCount(m.wraparound.xidAge)}, ${formatCount(m.wraparound.xidRemaining)} left before wraparound protection stops writes.</p>` : ''}
+${
+  m.sequences.length === 0
+    ? empty('No sequence near its column type’s maximum.')
+    : html`<table data-table="sequences"><caption>Sequences near exhaustion</caption><thead><tr><th>Sequence</th><th>Column</th><th class="num">Last value</th><th class="num">Max</th><th class="num">Used</th></tr></thead><tbody>
+${m.sequences.map((s) => html`<tr><td>${s.schema}.${s.sequence}</td><td>${s.column ?? '–'}</td><td class="num">${formatCount(s.lastValue)}</td><td class="num">${formatCount(s.maxValue)}</td><td class="num">${formatPercent(s.usedRatio)}</td></tr>`)}
+</tbody></table>`
+}
+${
+  m.bloat.length === 0
+    ? ''
+    : html`<table data-table="bloat"><caption>Bloat (estimates from statistics)</caption><thead><tr><th>Relation</th><th class="num">Size</th><th class="num">Bloat</th><th class="num">Ratio</th></tr></thead><tbody>
+${m.bloat.map((b) => html`<tr><td>${b.name}</td><td class="num">${formatBytes(b.actualBytes)}</td><td class="num">${formatBytes(b.bloatBytes)}</td><td class="num">${formatPercent(b.bloatRatio, 0)}</td></tr>`)}
+</tbody></table>`
+}`;
+}
+
+export function connectionsSection(c: NonNullable<PageSectionsData['connections']>): SafeHtml {
+  const list = (title: string, rows: Array<{ key: string; count: number }>) =>
+    html`<table><caption>${title}</caption><tbody>${rows.map((r) => html`<tr><td>${r.key}</td><td class="num">${formatCount(r.count)}</td></tr>`)}</tbody></table>`;
+  return html`<p><strong>${formatCount(c.total)}</strong> of ${formatCount(c.usable)} usable connections (max_connections ${formatCount(c.maxConnections)}) in use: ${formatPercent(c.usable > 0 ? c.total / c.usable : 0, 0)}.${c.pool ? html` This service's pool: ${c.pool.total} open, ${c.pool.idle} idle, ${c.pool.waiting} waiting, max ${c.pool.max}.` : ''}</p>
+<div class="grid-3">${list('By state', c.byState)}${list('By application', c.byApplication)}${list('By client', c.byClient)}</div>`;
+}
+
+export function settingsSection(settings: NonNullable<PageSectionsData['settings']>): SafeHtml {
+  return html`<table><thead><tr><th>Setting</th><th>Value</th><th>Default</th><th>Source</th><th>What it does</th></tr></thead><tbody>
+${settings.map((s) => html`<tr data-setting="${s.name}" class="${s.changed ? 'changed' : ''}"><td><code>${s.name}</code>${s.changed ? html` <span class="badge info">changed</span>` : ''}</td><td><code>${s.value}</code></td><td><code>${s.defaultValue ?? '–'}</code></td><td>${s.source}</td><td class="muted">${s.description}</td></tr>`)}
+</tbody></table>`;
+}
