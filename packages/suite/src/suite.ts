@@ -601,26 +601,22 @@ class Suite implements DatabaseReliabilitySuite {
     const perf = this.#components.get('performance');
     const cap = this.#components.get('capacity');
     try {
-      return await withTimeout(
-        'The page sections',
-        timeoutMs,
-        (s) =>
-          collectPageSections({
-            database: this.database,
-            excludeApplication: this.config.database.applicationName,
-            pool: {
-              total: this.database.pool.totalCount,
-              idle: this.database.pool.idleCount,
-              waiting: this.database.pool.waitingCount,
-              max: this.config.database.poolMaxSize,
-            },
-            sources: {
-              ...(perf?.pageSections ? { performance: (x: AbortSignal) => perf.pageSections!(x) } : {}),
-              ...(cap?.sizeGrowth ? { growth: (x: AbortSignal) => cap.sizeGrowth!(x) } : {}),
-            },
-            signal: s,
-          }),
-        signal,
+      return await withTimeout({ what: 'The page sections', timeoutMs, signal }, (s) =>
+        collectPageSections({
+          database: this.database,
+          excludeApplication: this.config.database.applicationName,
+          pool: {
+            total: this.database.pool.totalCount,
+            idle: this.database.pool.idleCount,
+            waiting: this.database.pool.waitingCount,
+            max: this.config.database.poolMaxSize,
+          },
+          sources: {
+            ...(perf?.pageSections ? { performance: (x: AbortSignal) => perf.pageSections!(x) } : {}),
+            ...(cap?.sizeGrowth ? { growth: (x: AbortSignal) => cap.sizeGrowth!(x) } : {}),
+          },
+          signal: s,
+        }),
       );
     } catch (err) {
       const reason = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
