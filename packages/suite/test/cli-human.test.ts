@@ -31,11 +31,4 @@ describe('dbrs performance speaks to people', () => {
     expect(r.stdout).toMatch(/Duplicate indexes: .*public\.guests_city_b/);
     expect(r.stdout).toMatch(/\d (ms|s) /);
   }, 300_000);
-
-  it('recommend: each CREATE statement ends with exactly one semicolon', async () => {
-    const r = await runCli(['performance', 'recommend'], { env: env(), timeoutMs: 280_000 });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/CREATE INDEX .*guests.*email.*;$/m);
-    expect(r.stdout).not.toContain(';;');
-  }, 300_000);
 });
