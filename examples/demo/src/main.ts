@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DatabaseCapacityManager, MemorySampleStore } from '@voicehive/db-capacity';
 import { createDatabase, redactUrl } from '@voicehive/db-core';
 import { createDatabaseReliabilitySuite } from '@voicehive/db-reliability-suite';
 import {
@@ -190,13 +191,19 @@ try {
   const capacity = suite.capacity;
   await step('Capacity forecast', async () => {
     if (!capacity) throw new Error(`capacity is ${suite.features.capacity.state}`);
-    if (own) {
+    // Simulated dates go to a store of their own: mixed with the suite's real
+    // samples (taken minutes ago, before the growth) they read as a shrink.
+    await using simulated = own
+      ? new DatabaseCapacityManager(suite.database, { store: new MemorySampleStore() })
+      : undefined;
+    const forecaster = simulated ?? capacity;
+    if (simulated) {
       line('  growing a demo table over 14 simulated days (real sizes, simulated dates)…');
-      await growAndSample(suite.database, capacity);
+      await growAndSample(suite.database, simulated);
     } else {
       await capacity.collectSample();
     }
-    const forecasts = await capacity.getForecasts({ resources: ['database_size', 'connections', 'xid'] });
+    const forecasts = await forecaster.getForecasts({ resources: ['database_size', 'connections', 'xid'] });
     table(
       forecasts.map((f) => ({
         resource: f.resource,
