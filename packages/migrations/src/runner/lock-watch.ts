@@ -87,21 +87,26 @@ export function describeLockWait(s: LockWaitSample): string {
  * pg_stat_progress_create_index) and reports each sample: a lock wait is no
  * longer silent, and a lock timeout can name its blocker. close() stops it.
  */
+interface LockWatchOptions {
+  db: WatchQueryable;
+  pid: number;
+  migration: string;
+  intervalMs: number;
+  logger: Logger;
+  onWait?: (s: LockWaitSample) => void;
+}
+
 export class LockWatch {
   #timer: NodeJS.Timeout | undefined;
   #last: LockWaitSample | undefined;
   #busy = false;
 
-  constructor(
-    private readonly opts: {
-      db: WatchQueryable;
-      pid: number;
-      migration: string;
-      intervalMs: number;
-      logger: Logger;
-      onWait?: (s: LockWaitSample) => void;
-    },
-  ) {
+  // A plain field, not a parameter property: migrations run under Node's strip-only
+  // type stripping, which refuses parameter properties.
+  readonly opts: LockWatchOptions;
+
+  constructor(opts: LockWatchOptions) {
+    this.opts = opts;
     this.#timer = setInterval(() => void this.#sample(), opts.intervalMs);
     this.#timer.unref();
   }
