@@ -28,6 +28,9 @@ export function baseSettings(settings: ClusterSettings): Record<string, string |
     max_connections: 200,
     shared_preload_libraries: preload.join(','),
     'pg_stat_statements.track': 'all',
+    // The shared server holds every test file's databases: with the default 5,000 entries a
+    // whole CI run evicts the one-call statements a test has just sent and then reads back.
+    'pg_stat_statements.max': 20000,
     // pg_qualstats samples 1/max_connections of queries by default; tests need every one.
     ...(settings.preloadQualstats ? { 'pg_qualstats.sample_rate': 1 } : {}),
     wal_level: 'replica',
