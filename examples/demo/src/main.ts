@@ -237,3 +237,9 @@ if (failures.length) {
   for (const f of failures) line(`  - ${redactUrl(f)}`);
 }
 process.exitCode = failures.length ? 1 : 0;
+// The tour is over: exit within 2 s even if a handle lingers (seen in CI with --url),
+// naming the handles so the leak is visible instead of a hang.
+setTimeout(() => {
+  process.stderr.write(`demo: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`);
+  process.exit(process.exitCode ?? 0);
+}, 2_000).unref();

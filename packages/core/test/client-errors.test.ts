@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createTestDatabase, type PostgresServer, startPostgres } from '@voicehive/db-testing';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -28,9 +27,15 @@ afterAll(async () => {
 /** Terminates the session of `client` from another connection and waits until the client has noticed. */
 async function killSession(client: pg.ClientBase): Promise<void> {
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-  const ended = once(client as unknown as NodeJS.EventEmitter, 'end');
   await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-  await ended;
+  // Wait for the session to be gone (polling, not events.once(client, 'end'): once()
+  // also listens for 'error' and turned the expected error into a stray rejection).
+  for (let i = 0; i < 100; i++) {
+    const { rows } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+    if (rows.length === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 describe('a checked-out client whose session dies', () => {

@@ -20,6 +20,11 @@ export function guardPoolClients(pool: pg.Pool, logger: Logger): void {
   const guard = (client: pg.PoolClient): void => guardClient(client, logger);
   pool.on('connect', guard);
   pool.on('acquire', guard);
+  // pg-pool re-emits an idle client's error on the pool itself; a pool handed in
+  // from outside may have no listener there, which would end the process too.
+  if (pool.listenerCount('error') === 0) {
+    pool.on('error', (err) => logger.debug({ event: 'idle_connection_lost', err }, 'idle database connection lost'));
+  }
 }
 
 /** Gives one client a permanent 'error' listener (once). */
