@@ -24,18 +24,24 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Terminates the session of `client` from another connection and waits until the client has noticed. */
-async function killSession(client: pg.ClientBase): Promise<void> {
-  const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+/** Terminates backend `pid` from another connection and waits until its session is gone. */
+async function terminateAndWait(pid: number): Promise<void> {
   await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-  // Wait for the session to be gone (polling, not events.once(client, 'end'): once()
-  // also listens for 'error' and turned the expected error into a stray rejection).
+  // Polling, not events.once(client, 'end'): once() also listens for 'error' and turned
+  // the expected error into a stray rejection that failed the vitest run.
   for (let i = 0; i < 100; i++) {
     const { rows } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
     if (rows.length === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
+  // The client learns of it from its socket a moment later.
   await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Terminates the session of `client` and waits until the client has noticed. */
+async function killSession(client: pg.ClientBase): Promise<void> {
+  const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  await terminateAndWait(pid);
 }
 
 describe('a checked-out client whose session dies', () => {
@@ -60,14 +66,8 @@ describe('a checked-out client whose session dies', () => {
       .connection()
       .execute(async (conn) => {
         const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn)).rows[0]!.pid;
-        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
         // Idle, checked out, and its session gone: the client emits 'error' now.
-        for (let i = 0; i < 100; i++) {
-          const { rows } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
-          if (rows.length === 0) break;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        await new Promise((r) => setTimeout(r, 100));
+        await terminateAndWait(pid);
         await sql`SELECT 1`.execute(conn);
       })
       .then(
