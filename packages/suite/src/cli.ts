@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { isWalHotPath } from './cli/commands/wal-specs.js';
 import { main } from './cli/main.js';
 
 // SIGINT/SIGTERM abort the running command (serve shuts down cleanly); a second signal exits at once.
@@ -9,7 +10,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => process.exit(130));
   });
 }
-const code = await main(process.argv.slice(2), undefined, controller.signal);
+const argv = process.argv.slice(2);
+// PostgreSQL starts `dbrs wal push|fetch` once per WAL file: those run from a separate bundled entry holding
+// only what they reach (see tsup.config.ts). The specifier is not a literal so this build leaves it a file of its own.
+const walEntry = './cli-wal.js';
+const run = isWalHotPath(argv) ? ((await import(walEntry)) as typeof import('./cli-wal.js')).main : main;
+const code = await run(argv, undefined, controller.signal);
 process.exitCode = code;
 // A finished command exits within 2 s even if a handle lingers: a leaked socket or
 // client must not turn SIGTERM into a hang under a supervisor. The handles are named,

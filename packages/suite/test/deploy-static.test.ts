@@ -103,6 +103,9 @@ describe('deploy/Dockerfile (static checks; the image is not built here)', () =>
     const text = readFileSync(built, 'utf8');
     expect(text.startsWith('#!/usr/bin/env node')).toBe(true);
     expect(text).toContain('Usage: dbrs <command>');
+    // `dbrs wal push|fetch` (archive_command / restore_command) load the bundled lean entry next to it.
+    expect(text).toContain('./cli-wal.js');
+    expect(existsSync(join(PKG, 'dist/cli-wal.js'))).toBe(true);
     // Running it needs the dependencies' builds too; a stale build proves nothing, so only a fresh one is run.
     if (staleBuildReason() !== undefined) return;
     const help = spawnSync(process.execPath, [built, 'serve', '--help'], {

@@ -55,7 +55,7 @@ export function staleBuildReason(packagesDir = join(REPO, 'packages')): string |
     seen.add(name);
     const pkg = byName.get(name);
     if (!pkg) return `${name} is not in ${packagesDir}`;
-    const outputs = name === suite ? ['dist/cli.js', 'dist/index.js'] : ['dist/index.js'];
+    const outputs = name === suite ? ['dist/cli.js', 'dist/cli-wal.js', 'dist/index.js'] : ['dist/index.js'];
     for (const out of outputs) {
       const file = join(pkg.dir, out);
       if (!existsSync(file)) return `${name} has no ${out}`;

@@ -1,10 +1,11 @@
-import type { DatabaseBackupManager, ProgressEvent } from '@voicehive/db-backup';
+import type { DatabaseBackupManager, ProgressEvent, RecoveryTarget } from '@voicehive/db-backup';
 import { verificationOf } from '../../components/backup.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatBytes, ProgressBar } from '../progress.js';
 import { formatFields, formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
+import { selfCommand } from './wal-admin.js';
 
 async function open(ctx: CommandContext) {
   const { suite, feature } = await openFeature<DatabaseBackupManager>(ctx, 'backup', {
@@ -109,12 +110,65 @@ export async function backupVerify(ctx: CommandContext): Promise<number> {
   return r.ok ? EXIT.OK : EXIT.FAILURE;
 }
 
+function recoveryTarget(ctx: CommandContext): RecoveryTarget | undefined {
+  const given = (['time', 'lsn', 'xid', 'name'] as const).filter((k) => ctx.str(`target-${k}`) !== undefined);
+  const immediate = ctx.values['target-immediate'] === true;
+  if (given.length + (immediate ? 1 : 0) > 1)
+    throw new UsageError('give one of --target-time, --target-lsn, --target-xid, --target-name, --target-immediate');
+  if (immediate) return 'immediate';
+  const k = given[0];
+  return k ? ({ [k]: ctx.str(`target-${k}`)! } as RecoveryTarget) : undefined;
+}
+
+/** A physical base backup plus archived WAL into a directory, replayed (with --start) to the target. */
+async function restoreToPoint(
+  ctx: CommandContext,
+  id: string,
+  targetDirectory: string,
+  target: RecoveryTarget,
+): Promise<number> {
+  const { suite, backups } = await open(ctx);
+  await using _ = suite;
+  const start = ctx.values['start'] === true;
+  const r = await backups.restoreBackup(id, {
+    targetDirectory,
+    recoveryTarget: target,
+    inclusive: ctx.values['exclusive'] !== true,
+    start,
+    promote: start && ctx.values['no-promote'] !== true,
+    restoreCommand: selfCommand(ctx, ['wal', 'fetch', '"%f"', '"%p"']),
+    signal: ctx.signal,
+  });
+  const pit = r.pointInTime!;
+  ctx.print(
+    formatFields({
+      baseBackupId: pit.baseBackupId,
+      targetDirectory: r.targetDatabase,
+      reachedLsn: pit.reached?.lsn,
+      reachedTime: pit.reached?.time,
+      timeline: pit.reached?.timeline,
+      promoted: pit.reached?.promoted,
+      walFilesFetched: pit.walFilesFetched,
+      durationMs: Math.round(r.durationMs),
+      next: pit.reached ? undefined : 'start PostgreSQL on the directory: it replays the archive to the target',
+    }),
+    r,
+  );
+  return EXIT.OK;
+}
+
 export async function backupRestore(ctx: CommandContext): Promise<number> {
   const id = idArg(ctx, 'restore');
   const targetUrl = ctx.str('target-url');
   const targetDatabase = ctx.str('target-database');
-  if (!targetUrl && !targetDatabase)
-    throw new UsageError('backup restore needs --target-url <postgres-url> or --target-database <name>');
+  const targetDirectory = ctx.str('target-directory');
+  const target = recoveryTarget(ctx);
+  if (!targetUrl && !targetDatabase && !targetDirectory)
+    throw new UsageError(
+      'backup restore needs --target-url <postgres-url>, --target-database <name> or --target-directory <dir>',
+    );
+  if (target && !targetDirectory) throw new UsageError('a --target-time/lsn/xid/name restore needs --target-directory');
+  if (target) return restoreToPoint(ctx, id, targetDirectory!, target);
   const { suite, backups } = await open(ctx);
   await using _ = suite;
   const info = (await backups.listBackups({ signal: ctx.signal })).find((b) => b.backupId === id);
@@ -122,6 +176,7 @@ export async function backupRestore(ctx: CommandContext): Promise<number> {
   const r = await backups.restoreBackup(id, {
     ...(targetUrl ? { targetUrl } : {}),
     ...(targetDatabase ? { targetDatabase } : {}),
+    ...(targetDirectory ? { targetDirectory } : {}),
     clean: ctx.values['clean'] === true,
     schemaOnly: ctx.values['schema-only'] === true,
     ...(ctx.num('jobs') ? { jobs: ctx.num('jobs') } : {}),

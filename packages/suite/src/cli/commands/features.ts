@@ -1,15 +1,17 @@
 import type { CommandSpec } from './index.js';
 import { lazy } from './lazy.js';
+import { WAL_HOT_COMMANDS } from './wal-specs.js';
 
 const backup = () => import('./backup.js');
 const capacity = () => import('./capacity.js');
 const migrate = () => import('./migrate.js');
 const performance = () => import('./performance.js');
 const pgbouncer = () => import('./pgbouncer.js');
+const walAdmin = () => import('./wal-admin.js');
 
 const dir = { dir: { type: 'string' } } as const;
 
-/** Adds the backup, migrate, performance, capacity and pgbouncer commands. */
+/** Adds the backup, wal, migrate, performance, capacity and pgbouncer commands. */
 export function registerFeatureCommands(commands: Record<string, CommandSpec>): void {
   Object.assign(commands, {
     'backup create': {
@@ -30,12 +32,22 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       run: lazy(backup, 'backupVerify'),
     },
     'backup restore': {
-      summary: 'Restore a backup into --target-url or --target-database.',
-      usage: '<backup-id>',
+      summary:
+        'Restore a backup into --target-url or --target-database; a physical one into --target-directory, to a point with --target-time|--target-lsn|--target-xid|--target-name|--target-immediate (backup id "latest" picks the base backup) and --start to replay now.',
+      usage: '<backup-id|latest>',
       maxArgs: 1,
       options: {
         'target-url': { type: 'string' },
         'target-database': { type: 'string' },
+        'target-directory': { type: 'string' },
+        'target-time': { type: 'string' },
+        'target-lsn': { type: 'string' },
+        'target-xid': { type: 'string' },
+        'target-name': { type: 'string' },
+        'target-immediate': { type: 'boolean' },
+        exclusive: { type: 'boolean' },
+        start: { type: 'boolean' },
+        'no-promote': { type: 'boolean' },
         clean: { type: 'boolean' },
         'schema-only': { type: 'boolean' },
         jobs: { type: 'string' },
@@ -46,6 +58,28 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       summary: 'Apply retention: delete expired backups (--dry-run to preview).',
       options: { 'dry-run': { type: 'boolean' } },
       run: lazy(backup, 'backupCleanup'),
+    },
+    ...WAL_HOT_COMMANDS,
+    'wal setup': {
+      summary:
+        'Show the archive settings dbrs needs (archive_command = this CLI); --apply sets them with ALTER SYSTEM.',
+      options: { apply: { type: 'boolean' }, 'archive-timeout': { type: 'string' } },
+      run: lazy(walAdmin, 'walSetup'),
+    },
+    'wal status': {
+      summary:
+        'pg_stat_archiver (failures, last archived, lag) and the recovery window (exit 3 when failing or gapped).',
+      run: lazy(walAdmin, 'walStatus'),
+    },
+    'wal verify': {
+      summary: 'Check the archived WAL is continuous from each physical base backup to now (exit 1 on a gap).',
+      run: lazy(walAdmin, 'walVerify'),
+    },
+    'wal restore-point': {
+      summary: 'Create a named restore point (pg_create_restore_point), listed for --target-name restores.',
+      usage: '<name>',
+      maxArgs: 1,
+      run: lazy(walAdmin, 'walRestorePoint'),
     },
     'migrate status': { summary: 'Applied and pending migrations.', options: dir, run: lazy(migrate, 'migrateStatus') },
     'migrate plan': {
