@@ -13,9 +13,11 @@ import {
   invalidIndexes,
   isConcurrentStatement,
 } from './concurrent-index.js';
+import { lockStatement, plannedLocks, resolveUpfrontLocks, type UpfrontLock } from './lock-first.js';
 import { backoffMs, isLockTimeout } from './lock-retry.js';
 import { describeLockWait, type LockWaitSample, LockWatch, type WatchQueryable } from './lock-watch.js';
 import type { MigrationStorage } from './storage.js';
+import { rowsTouched } from './work-meter.js';
 
 export type Direction = 'up' | 'down';
 
@@ -41,6 +43,12 @@ export interface MigrationOutcome {
   statements: StatementRecord[];
   /** INVALID indexes left by a failed CONCURRENTLY build and dropped. */
   droppedInvalidIndexes: string[];
+  /** Table locks taken before the first statement of a transactional SQL migration (last attempt). */
+  upfrontLocks?: UpfrontLock[];
+  /** The up-front LOCK TABLE that timed out (no statement of the attempt had run). */
+  lockPhaseFailedOn?: UpfrontLock;
+  /** Why a lock timeout was not retried although retries were left (work had been done: see README). */
+  retryStopped?: string;
   error?: string;
 }
 
@@ -87,6 +95,12 @@ export interface ApplyOptions {
    */
   commitGuard?: () => string;
   logger: Logger;
+  /**
+   * Take the table locks of a transactional SQL migration before its first
+   * statement (default true). Off only for the scratch-copy test's trace,
+   * which records the locks each statement takes by itself.
+   */
+  lockFirst?: boolean;
   /** Watches lock waits of the migrating backend from another connection (events + the blocker in lock-timeout errors). */
   watch?: { db: WatchQueryable; intervalMs: number; onWait?: (s: LockWaitSample) => void };
 }
@@ -103,6 +117,9 @@ async function commit(client: pg.Client, opts: ApplyOptions): Promise<void> {
 interface PlannedStatement {
   sql: string;
   line?: number;
+  /** Parse tree (lock-first planning). */
+  type: string;
+  node: Record<string, unknown>;
 }
 
 /** Splits a SQL section into statements with file line numbers. Syntax errors name the file and line. */
@@ -111,7 +128,7 @@ export async function planSqlStatements(m: MigrationSource, direction: Direction
   if (text === undefined) return [];
   await loadParser();
   try {
-    return parseSqlSync(text).statements.map((s) => ({ sql: s.text, line: s.line }));
+    return parseSqlSync(text).statements.map((s) => ({ sql: s.text, line: s.line, type: s.type, node: s.node }));
   } catch (err) {
     if (err instanceof SqlSyntaxError) {
       throw new DbrsError(
@@ -183,8 +200,9 @@ export async function applyMigration(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const watch = opts.watch ? new LockWatch({ ...opts.watch, pid, migration: m.name, logger: opts.logger }) : undefined;
   try {
-    if (m.transactional) await runTransactional(client, m, direction, planned, opts, outcome, started);
-    else await runAutocommit(client, m, direction, planned, opts, outcome, started);
+    const run: MigrationRun = { client, m, direction, planned, opts, outcome, started };
+    if (m.transactional) await runTransactional(run);
+    else await runAutocommit(run);
     outcome.status = 'applied';
     outcome.durationMs = performance.now() - started;
     return outcome;
@@ -210,7 +228,12 @@ function failure(
 ): DbrsError {
   const failed = outcome.statements.find((s) => s.status === 'failed');
   const applied = outcome.statements.filter((s) => s.status === 'applied').length;
-  const where = failed ? ` at statement ${failed.index}${failed.line ? ` (line ${failed.line})` : ''}` : '';
+  const upfront = outcome.lockPhaseFailedOn;
+  const where = failed
+    ? ` at statement ${failed.index}${failed.line ? ` (line ${failed.line})` : ''}`
+    : upfront
+      ? ` while taking its table locks before its first statement (${lockStatement(upfront)})`
+      : '';
   const pgErr = err as { message?: string; code?: string };
   const partial = m.transactional
     ? 'The transaction was rolled back: nothing of it was applied and it is not recorded.'
@@ -225,9 +248,10 @@ function failure(
   const code = signal?.aborted || pgErr.code === LOCK_LOST_SQLSTATE ? 'ABORTED' : 'MIGRATION_FAILED';
   // A lock timeout says who held the lock (last sample of the lock watch), not only that one was held.
   const blocked = lockWait ? ` Last lock wait seen: ${describeLockWait(lockWait)}.` : '';
+  const stopped = outcome.retryStopped ? ` Lock timeout ${outcome.retryStopped}.` : '';
   return new DbrsError(
     code,
-    `Migration ${m.name} (${direction}) failed${where}: ${(pgErr.message ?? String(err)).replace(/\.$/, '')}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}${blocked}`,
+    `Migration ${m.name} (${direction}) failed${where}: ${(pgErr.message ?? String(err)).replace(/\.$/, '')}${pgErr.code ? ` [SQLSTATE ${pgErr.code}]` : ''}. ${partial}${blocked}${stopped}`,
     {
       cause: err,
       details: {
@@ -293,67 +317,123 @@ async function traced(
   }
 }
 
-async function runTransactional(
-  client: pg.Client,
-  m: MigrationSource,
-  direction: Direction,
-  planned: PlannedStatement[] | undefined,
-  opts: ApplyOptions,
-  outcome: MigrationOutcome,
-  started: number,
-): Promise<void> {
+/** One migration being applied: what runTransactional and runAutocommit work on. */
+interface MigrationRun {
+  client: pg.Client;
+  m: MigrationSource;
+  direction: Direction;
+  planned: PlannedStatement[] | undefined;
+  opts: ApplyOptions;
+  outcome: MigrationOutcome;
+  /** performance.now() when applyMigration started. */
+  started: number;
+}
+
+/** How far one transactional attempt got (read after it failed). */
+interface AttemptProgress {
+  /** Rows read or written by the statements before the one running now, in this attempt. */
+  rowsBefore: bigint;
+  /** The up-front lock being taken, while the lock phase runs. */
+  lockingOn?: UpfrontLock;
+}
+
+/**
+ * One attempt of a transactional migration: BEGIN, timeouts, the table locks
+ * up front, the statements (with the rows they touched metered before each),
+ * log row, COMMIT. Returns normally on commit; on error the transaction is
+ * still open (the caller rolls back) and `progress` says how far it got.
+ */
+async function attemptTransaction(run: MigrationRun, progress: AttemptProgress): Promise<void> {
+  const { client, m, direction, planned, opts, outcome, started } = run;
+  await client.query('BEGIN');
+  await client.query(`SET LOCAL lock_timeout = '${ms(opts.lockTimeoutMs)}'`);
+  if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = '${ms(opts.statementTimeoutMs)}'`);
+  if (planned && opts.lockFirst !== false) {
+    outcome.upfrontLocks = await resolveUpfrontLocks(client, plannedLocks(planned));
+    for (const l of outcome.upfrontLocks) {
+      progress.lockingOn = l;
+      await client.query(lockStatement(l));
+    }
+    progress.lockingOn = undefined;
+  }
+  const baseline = await rowsTouched(client);
+  await executeStatements(m, direction, planned, opts, async (sql, params, line) => {
+    // Read before each statement: if it then times out on a lock, we know whether earlier ones did work.
+    if (outcome.statements.length > 0) progress.rowsBefore = (await rowsTouched(client)) - baseline;
+    return traced(client, m, opts, outcome, sql, params, line);
+  });
+  if (direction === 'up') {
+    const snap = opts.snapshot ? await opts.snapshot(client) : undefined;
+    await opts.storage.record(
+      client,
+      {
+        name: m.name,
+        checksum: m.checksum,
+        durationMs: performance.now() - started,
+        appliedBy: opts.appliedBy,
+        irreversible: m.irreversible,
+      },
+      snap,
+    );
+  } else await opts.storage.remove(client, m.name);
+  await commit(client, opts);
+}
+
+/**
+ * Retries of a transactional migration never repeat heavy work under its
+ * locks. Lock-first: the table locks its SQL statements will ask for are
+ * taken before the first statement, so the usual lock timeout happens before
+ * any work and a retry repeats only the cheap LOCK TABLE. Retry guard: a lock
+ * timeout after statements that read or wrote rows (a lock lock-first could
+ * not predict, a row lock, a TS migration) is not retried, and the error
+ * says why. Between attempts nothing is held (the transaction is rolled back).
+ */
+async function runTransactional(run: MigrationRun): Promise<void> {
+  const { client, m, opts, outcome } = run;
   for (let attempt = 1; ; attempt++) {
     outcome.attempts = attempt;
     outcome.statements = [];
+    const progress: AttemptProgress = { rowsBefore: 0n };
     try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = '${ms(opts.lockTimeoutMs)}'`);
-      if (opts.statementTimeoutMs) await client.query(`SET LOCAL statement_timeout = '${ms(opts.statementTimeoutMs)}'`);
-      await executeStatements(m, direction, planned, opts, (sql, params, line) =>
-        traced(client, m, opts, outcome, sql, params, line),
-      );
-      if (direction === 'up') {
-        const snap = opts.snapshot ? await opts.snapshot(client) : undefined;
-        await opts.storage.record(
-          client,
-          {
-            name: m.name,
-            checksum: m.checksum,
-            durationMs: performance.now() - started,
-            appliedBy: opts.appliedBy,
-            irreversible: m.irreversible,
-          },
-          snap,
-        );
-      } else await opts.storage.remove(client, m.name);
-      await commit(client, opts);
+      await attemptTransaction(run, progress);
       return;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       for (const s of outcome.statements) if (s.status === 'applied') s.status = 'rolled-back';
-      if (isLockTimeout(err) && attempt <= opts.maxLockRetries && !opts.signal?.aborted) {
-        const wait = backoffMs(attempt, opts.retryBaseMs, opts.retryMaxMs);
+      if (progress.lockingOn) outcome.lockPhaseFailedOn = progress.lockingOn;
+      if (!isLockTimeout(err) || attempt > opts.maxLockRetries || opts.signal?.aborted) throw err;
+      if (progress.rowsBefore > 0n) {
+        const done = outcome.statements.filter((s) => s.status === 'rolled-back').length;
+        outcome.retryStopped = `not retried: the ${done} statement(s) before it had read or written ${progress.rowsBefore} rows in this attempt, and a retry would repeat that work under the migration's locks; run it again once the blocker is gone`;
         opts.logger.warn(
-          { event: 'migration_lock_timeout_retry', migration: m.name, attempt, waitMs: wait },
-          'lock timeout; retrying migration',
+          {
+            event: 'migration_lock_timeout_not_retried',
+            migration: m.name,
+            attempt,
+            rows: String(progress.rowsBefore),
+          },
+          'lock timeout after work was done; not retrying',
         );
-        await backoff(wait, opts.signal, m.name);
-        continue;
+        throw err;
       }
-      throw err;
+      const wait = backoffMs(attempt, opts.retryBaseMs, opts.retryMaxMs);
+      opts.logger.warn(
+        {
+          event: 'migration_lock_timeout_retry',
+          migration: m.name,
+          attempt,
+          waitMs: wait,
+          ...(progress.lockingOn ? { lockingUpFront: progress.lockingOn.relation } : {}),
+        },
+        'lock timeout; retrying migration',
+      );
+      await backoff(wait, opts.signal, m.name);
     }
   }
 }
 
-async function runAutocommit(
-  client: pg.Client,
-  m: MigrationSource,
-  direction: Direction,
-  planned: PlannedStatement[] | undefined,
-  opts: ApplyOptions,
-  outcome: MigrationOutcome,
-  started: number,
-): Promise<void> {
+async function runAutocommit(run: MigrationRun): Promise<void> {
+  const { client, m, direction, planned, opts, outcome, started } = run;
   outcome.attempts = 1;
   const runOne = async (sql: string, params: readonly unknown[], line: number | undefined): Promise<pg.QueryResult> => {
     const concurrent = isConcurrentStatement(sql);

@@ -126,7 +126,14 @@ export async function runMigrationTests(
           ...(options.sampleIntervalMs ? { intervalMs: options.sampleIntervalMs } : {}),
         });
         const up = await step(entry, () =>
-          applyMigration(client, m, 'up', { ...options.apply, storage: options.storage, tracer, snapshot: undefined }),
+          // No lock-first here: the trace shows the locks each statement takes by itself.
+          applyMigration(client, m, 'up', {
+            ...options.apply,
+            storage: options.storage,
+            tracer,
+            snapshot: undefined,
+            lockFirst: false,
+          }),
         );
         entry.statements = tracer.statements;
         entry.upMs = up.durationMs;
