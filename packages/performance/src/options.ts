@@ -218,10 +218,10 @@ export function resolveOptions(o: PerformanceOptimizerOptions = {}): ResolvedOpt
     'minCostReduction',
   ] as const)
     positive(`advisor.${k}`, advisor[k]);
-  if (advisor.minStatementImprovement < 0 || advisor.minStatementImprovement >= 1) {
+  if (advisor.minStatementImprovement < 0 || advisor.minStatementImprovement > 1) {
     throw new DbrsError(
       'CONFIG_INVALID',
-      `advisor.minStatementImprovement must be in [0, 1), got ${advisor.minStatementImprovement}.`,
+      `advisor.minStatementImprovement must be in [0, 1] (1: only an index that removes the whole cost), got ${advisor.minStatementImprovement}.`,
     );
   }
   if (advisor.minCostReduction >= 1) {

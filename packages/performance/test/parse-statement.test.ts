@@ -126,7 +126,7 @@ describe('candidates and coverage', () => {
         ? { nullFrac: 0, nDistinct: 50, avgWidth: 4 }
         : undefined;
 
-  it('orders equality columns (most selective first), then range, keeping DESC for a sort', () => {
+  it('orders equality columns (most selective first), then range; an all-DESC sort becomes the ascending index a backward scan serves', () => {
     const [usage] = resolveUsage(
       shapeOf(
         'SELECT id FROM bookings WHERE status = $1 AND hotel_id = $2 AND check_in_date >= $3 ORDER BY check_in_date DESC',
@@ -134,7 +134,7 @@ describe('candidates and coverage', () => {
       ctx,
     );
     const keys = buildCandidates(usage!, stats, { maxColumns: 3 }).map((c) => c.key);
-    expect(keys).toContain('public.bookings(hotel_id, status, check_in_date DESC)');
+    expect(keys).toContain('public.bookings(hotel_id, status, check_in_date)');
     expect(keys).toContain('public.bookings(hotel_id)');
     expect(keys.every((k) => !k.includes('id,') || k.includes('hotel_id'))).toBe(true);
   });
@@ -180,7 +180,7 @@ describe('candidates and coverage', () => {
     );
     const cands = buildCandidates(usage!, stats, { maxColumns: 3 });
     const full = cands.find((c) => c.columns.length === 3)!;
-    expect(full.key).toBe('public.bookings(hotel_id, status, check_in_date DESC)');
+    expect(full.key).toBe('public.bookings(hotel_id, status, check_in_date)');
     expect(coveringIndex(full, [idx(['status', 'hotel_id', 'check_in_date', 'id'])])).toBeDefined();
     expect(coveringIndex(full, [idx(['status', 'hotel_id', 'check_in_date'], [true, true, true])])).toBeDefined();
     expect(coveringIndex(full, [idx(['status', 'check_in_date', 'hotel_id'])])).toBeUndefined();

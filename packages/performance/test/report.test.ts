@@ -77,7 +77,10 @@ async function workloadCost(url: string): Promise<{ cost: number; ms: number }> 
 const serves = (
   rec: { table: string; columns: string[] },
   missing: { table: string; columns: readonly string[] },
-): boolean => rec.table === `public.${missing.table}` && missing.columns.every((c, i) => rec.columns[i] === c);
+): boolean =>
+  rec.table === `public.${missing.table}` &&
+  // An all-ascending recommendation also serves a DESC column: the B-tree is read backwards.
+  missing.columns.every((c, i) => rec.columns[i] === c || rec.columns[i] === c.replace(/ DESC$/, ''));
 
 let report: PerformanceReport;
 const slowEvents: SlowQueryEvent[] = [];

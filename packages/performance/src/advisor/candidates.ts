@@ -81,8 +81,9 @@ export function buildCandidates(
   const joins = usage.join.filter((c) => !eq.includes(c));
   const out = new Map<string, CandidateIndex>();
   const add = (cols: IndexColumn[], eqCount: number, servesSort: boolean): void => {
-    const unique = cols.filter((c, i) => cols.findIndex((o) => o.name === c.name) === i).slice(0, options.maxColumns);
-    if (unique.length === 0) return;
+    const kept = cols.filter((c, i) => cols.findIndex((o) => o.name === c.name) === i).slice(0, options.maxColumns);
+    if (kept.length === 0) return;
+    const unique = ascendingWhenReversible(kept, eqCount);
     const key = candidateKey(table.schema, table.name, unique);
     if (out.has(key)) return;
     out.set(key, {
@@ -121,6 +122,18 @@ export function buildCandidates(
   }
   if (joins.length > 1) add(joins.slice(0, 2).map(asc), 2, false);
   return [...out.values()];
+}
+
+/**
+ * A B-tree is read backwards as cheaply as forwards, so an ORDER BY whose columns are all DESC (past the
+ * equality columns, whose direction never matters) is served by the plain ascending index (PostgreSQL docs,
+ * "Indexes and ORDER BY": https://www.postgresql.org/docs/current/indexes-ordering.html). DESC is kept only
+ * where directions are mixed, which a backward scan cannot serve.
+ */
+function ascendingWhenReversible(cols: IndexColumn[], eqCount: number): IndexColumn[] {
+  const rest = cols.slice(Math.min(eqCount, cols.length));
+  if (rest.length === 0 || !rest.every((c) => c.desc)) return cols;
+  return cols.map((c) => (c.desc ? { ...c, desc: false } : c));
 }
 
 /**

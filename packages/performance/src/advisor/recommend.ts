@@ -1,8 +1,8 @@
 import { quoteIdent, throwIfAborted } from '@voicehive/db-core';
 import type { SqlRunner, TableInfo } from '../catalog/catalog.js';
-import type { AdvisorResult } from './advisor.js';
+import type { AdvisorResult, IndexRecommendation } from './advisor.js';
 import { type CandidateIndex, columnLabel, createIndexSql } from './candidates.js';
-import { loadPartitionLayouts, partitionedIndexSql } from './partitioned.js';
+import { loadPartitionLayouts, type PartitionLayout, partitionedIndexSql } from './partitioned.js';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { type QualPredicate, qualstatsEvidence } from './qualstats.js';
 import { describeAssumed } from './sampled-values.js';
@@ -63,6 +63,7 @@ export async function buildRecommendations(input: {
     (oid) => input.tablesByOid.get(oid)?.partitioned,
   );
   const layouts = await loadPartitionLayouts(input.db, partitionedOids, input.signal ? { signal: input.signal } : {});
+  const candidateOf = new Map<IndexRecommendation, CandidateIndex>();
 
   for (const { m, group } of members) {
     const used = usedBy.get(m.key);
@@ -117,7 +118,7 @@ export async function buildRecommendations(input: {
         ? ` ${m.schema}.${m.table} is partitioned: CREATE INDEX CONCURRENTLY is refused on the parent, so the SQL builds the index ON ONLY the parent and CONCURRENTLY on each of its ${layout.partitions.length} partitions, attaching each.`
         : ` ${m.schema}.${m.table} is partitioned with sub-partitions: a plain CREATE INDEX on the parent (it blocks writes while it builds).`
       : '';
-    result.recommendations.push({
+    const rec: IndexRecommendation = {
       table: `${m.schema}.${m.table}`,
       columns: m.columns.map(columnLabel),
       priority: share >= 0.2 ? 1 : share >= 0.05 ? 2 : 3,
@@ -138,7 +139,45 @@ export async function buildRecommendations(input: {
         (seenAtRunTime ? ` ${seenAtRunTime}` : ''),
       validated: true,
       writeRows,
-    });
+    };
+    candidateOf.set(rec, m);
+    result.recommendations.push(rec);
   }
+  result.recommendations = foldPartitionsIntoParents(result.recommendations, candidateOf, layouts);
   result.recommendations.sort((a, b) => (b.estimatedCostReduction ?? 0) - (a.estimatedCostReduction ?? 0));
+}
+
+/**
+ * An index recommended on a partitioned table is built on every partition (the SQL creates one per partition and
+ * attaches it; PostgreSQL docs, "Partition Maintenance"): a recommendation of the same index on one of its
+ * partitions (a statement that reads the partition directly) would build that index a second time. It is folded
+ * into the parent's, whose affected statements and saving it adds to.
+ */
+function foldPartitionsIntoParents(
+  recs: IndexRecommendation[],
+  candidateOf: Map<IndexRecommendation, CandidateIndex>,
+  layouts: Map<number, PartitionLayout>,
+): IndexRecommendation[] {
+  const same = (a: CandidateIndex, b: CandidateIndex) =>
+    a.where === b.where && a.columns.map(columnLabel).join() === b.columns.map(columnLabel).join();
+  const folded = new Set<IndexRecommendation>();
+  for (const parent of recs) {
+    const pc = candidateOf.get(parent)!;
+    const parts = layouts.get(pc.tableOid)?.partitions;
+    if (!parts) continue;
+    for (const child of recs) {
+      const cc = candidateOf.get(child)!;
+      if (child === parent || folded.has(child) || !same(pc, cc)) continue;
+      if (!parts.some((p) => p.schema === cc.schema && p.name === cc.table)) continue;
+      folded.add(child);
+      parent.affectedQueries.push(
+        ...child.affectedQueries.filter((q) => !parent.affectedQueries.some((o) => o.queryHash === q.queryHash)),
+      );
+      if (parent.estimatedCostReduction !== null && child.estimatedCostReduction !== null)
+        parent.estimatedCostReduction =
+          Math.round((parent.estimatedCostReduction + child.estimatedCostReduction) * 10_000) / 10_000;
+      parent.evidence += ` It also serves the statements that read partition ${child.table} directly (the partition's copy of this index).`;
+    }
+  }
+  return recs.filter((r) => !folded.has(r));
 }
