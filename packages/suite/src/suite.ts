@@ -32,6 +32,7 @@ import {
 } from './components/feature.js';
 import { FEATURE_FACTORIES } from './components/index.js';
 import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
+import type { ActionRunOptions } from './http/actions.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
 import { readLiveSessions } from './insights/activity.js';
@@ -41,6 +42,7 @@ import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
 import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
 import { MaintenanceState } from './maintenance/state.js';
 import { DurableMetricsRefresher } from './metrics/refresher.js';
+import { operatorActions } from './operator/actions.js';
 import { deadRowIssues, type LiveThresholds, sessionIssues } from './status/database-issues.js';
 import { rankIssues } from './status/rank.js';
 import {
@@ -289,6 +291,12 @@ class Suite implements DatabaseReliabilitySuite {
         label: 'Run maintenance cycle',
         run: ({ actor, signal }) => this.runMaintenanceCycle({ actor, signal }),
       },
+      ...operatorActions({
+        database: this.database,
+        audit: this.audit,
+        ownApplication: this.config.database.applicationName,
+        queryStats: this.#components.has('performance'),
+      }),
     };
     for (const c of this.#components.values()) Object.assign(actions, c.actions?.() ?? {});
     // Page actions are tracked and aborted by shutdown like any other work.
@@ -296,8 +304,8 @@ class Suite implements DatabaseReliabilitySuite {
       Object.entries(actions).map(([id, a]) => [
         id,
         {
-          label: a.label,
-          run: (o: { signal?: AbortSignal; actor: string }) =>
+          ...a,
+          run: (o: ActionRunOptions) =>
             this.#track(
               a.run({ ...o, signal: o.signal ? AbortSignal.any([o.signal, this.#abort.signal]) : this.#abort.signal }),
             ),

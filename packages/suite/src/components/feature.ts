@@ -3,6 +3,7 @@ import type { DatabaseCapacityManager } from '@voicehive/db-capacity';
 import type { AuditLog, Database, DbrsConfig, Logger, Metrics } from '@voicehive/db-core';
 import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import type { DatabasePerformanceOptimizer, PgBouncerManager } from '@voicehive/db-performance';
+import type { SuiteAction } from '../http/actions.js';
 import type { PerformanceSections, SizeGrowth } from '../insights/page-sections.js';
 import type {
   BackupRow,
@@ -66,10 +67,7 @@ export interface FeatureComponent<N extends FeatureName = FeatureName> {
   /** Database size growth over 1/7/30 days from stored samples (capacity). */
   sizeGrowth?(signal: AbortSignal): Promise<SizeGrowth>;
   /** Operator actions offered on the status page. */
-  actions?(): Record<
-    string,
-    { label: string; run(options: { signal?: AbortSignal; actor: string }): Promise<unknown> }
-  >;
+  actions?(): Record<string, SuiteAction>;
   close(): Promise<void>;
 }
 

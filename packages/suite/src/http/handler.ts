@@ -8,8 +8,10 @@ import {
   silentLogger,
   withTimeout,
 } from '@voicehive/db-core';
+import { renderConfirmPage } from '../page/confirm.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
+import { actionParams, type SuiteAction } from './actions.js';
 import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
@@ -26,7 +28,7 @@ export interface SuiteHandlerTarget {
   /** Data for the HTML page; without it the page shows the status only. */
   getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
   /** Operator actions offered on the page, by id. */
-  actions?: Record<string, { label: string; run(options: { signal?: AbortSignal; actor: string }): Promise<unknown> }>;
+  actions?: Record<string, SuiteAction>;
   /** Where the handler's own counters go when `options.metrics` is not given; the suite has one. */
   metrics?: Metrics;
 }
@@ -274,20 +276,59 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
           return json(res, 400, { error: 'The action id in the path is not valid percent-encoding.' });
         const action = ownAction(target.actions, id);
         if (!action) return json(res, 404, { error: `No action "${id}".` });
+        // Read for both kinds of caller: parameterised actions take their fields from the form.
+        const form = await readForm(req).catch(() => undefined);
         // A cookie is sent by the browser on its own, so cookie-authenticated posts must carry the CSRF token.
-        if (!headerRole) {
-          const form = await readForm(req).catch(() => undefined);
-          if (!auth.checkCsrf(req, form?.get('csrf') ?? undefined))
-            return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
+        if (!headerRole && !auth.checkCsrf(req, form?.get('csrf') ?? undefined))
+          return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
+        const params = actionParams(action, form);
+        const named = `${action.label}${Object.entries(params)
+          .map(([k, v]) => ` (${k} ${v})`)
+          .join('')}`;
+        if (action.confirm && form?.get('confirm') !== 'yes') {
+          let question: string;
+          try {
+            question = await withTimeout({ what: 'Preparing the confirmation', timeoutMs }, (signal) =>
+              action.confirm!({ params, signal }),
+            );
+          } catch (err) {
+            if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
+            return renderPage(
+              req,
+              res,
+              mount,
+              role,
+              cookieRole !== undefined,
+              `${named} refused: ${errorMessage(err)}`,
+            );
+          }
+          if (headerRole)
+            return json(res, 428, {
+              error: 'This action needs confirmation: post it again with confirm=yes.',
+              confirm: question,
+            });
+          return html(
+            res,
+            200,
+            renderConfirmPage({
+              basePath: mount,
+              actionId: id,
+              label: action.label,
+              question,
+              params,
+              csrfToken: auth.csrfToken(req),
+            }),
+          );
         }
         let notice: string;
         let result: unknown;
         try {
-          result = await action.run({ actor: `http:${role}` });
-          notice = `${action.label}: done.`;
+          result = await action.run({ actor: `http:${role}`, params, client });
+          notice = `${named}: done.`;
         } catch (err) {
-          notice = `${action.label} failed: ${errorMessage(err)}`;
-          if (headerRole) return json(res, 500, { error: errorMessage(err) });
+          notice = `${named} failed: ${errorMessage(err)}`;
+          logger.warn({ event: 'action_failed', action: id, err: errorMessage(err) }, 'page action failed');
+          if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
         }
         if (headerRole) return json(res, 200, { action: id, result });
         return renderPage(req, res, mount, role, cookieRole !== undefined, notice);
@@ -330,7 +371,11 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       );
       const actions: PageAction[] =
         role === 'operator' && auth.enabled
-          ? Object.entries(target.actions ?? {}).map(([id, a]) => ({ id, label: a.label }))
+          ? Object.entries(target.actions ?? {}).map(([id, a]) => ({
+              id,
+              label: a.label,
+              placement: a.placement ?? 'overview',
+            }))
           : [];
       const body = renderStatusPage(data, {
         basePath: mount,
@@ -362,6 +407,16 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
 function errorMessage(err: unknown): string {
   const m = isDbrsError(err) || err instanceof Error ? err.message : String(err);
   return redactString(m);
+}
+
+/** HTTP status for an action's failure: the caller's mistake (4xx) or ours (5xx). */
+function errorStatus(err: unknown): number {
+  if (isDbrsError(err, 'INVALID_ARGUMENT')) return 400;
+  if (isDbrsError(err, 'NOT_FOUND')) return 404;
+  if (isDbrsError(err, 'PERMISSION_DENIED')) return 403;
+  if (isDbrsError(err, 'EXTENSION_MISSING') || isDbrsError(err, 'UNSUPPORTED')) return 409;
+  if (isDbrsError(err, 'TIMEOUT')) return 503;
+  return 500;
 }
 
 function escapeText(s: string): string {

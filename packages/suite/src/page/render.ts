@@ -1,7 +1,10 @@
 import { redact } from '@voicehive/db-core';
 import { formatBytes, formatMs } from '../format/units.js';
+import type { ActionPlacement } from '../http/actions.js';
 import type { ComponentState, StatusPageData } from '../status/types.js';
+import { actionForm } from './action-form.js';
 import { renderForecastChart } from './chart.js';
+import { document } from './document.js';
 import { html, type SafeHtml } from './escape.js';
 import {
   connectionsSection,
@@ -11,12 +14,13 @@ import {
   settingsSection,
   spaceSection,
 } from './sections.js';
-import { STYLES } from './styles.js';
 
 export interface PageAction {
   /** Path segment under `<base>/actions/`. */
   id: string;
   label: string;
+  /** Default 'overview'. */
+  placement?: ActionPlacement;
 }
 
 export interface RenderPageOptions {
@@ -59,6 +63,14 @@ export function renderStatusPage(input: StatusPageData, options: RenderPageOptio
   const s = data.status;
   const title = options.title ?? 'Database Reliability';
   const actions = options.actions ?? [];
+  const formCtx = { basePath: base, csrfToken: options.csrfToken ?? '' };
+  const placed = (p: ActionPlacement) => actions.filter((a) => (a.placement ?? 'overview') === p);
+  const sessionActions = placed('session');
+  const rowActions = sessionActions.length
+    ? (pid: number) =>
+        sessionActions.map((a) => actionForm(a, formCtx, { pid }, a.id.endsWith('terminate') ? 'danger' : 'secondary'))
+    : undefined;
+  const queryActions = placed('queries').map((a) => actionForm(a, formCtx, {}, 'secondary'));
   const sec = data.sections ?? {};
   const components = Object.entries(s.components) as Array<
     [string, { status: ComponentState; message?: string; durationMs: number }]
@@ -73,7 +85,7 @@ ${options.notice ? html`<div class="notice" role="status">${options.notice}</div
 <div id="overview">
 <section id="overall"><div class="overall"><span>Overall health</span><span class="badge ${s.overallHealth}" data-testid="overall-health">${s.overallHealth}</span>
 <span class="muted">${s.issues.length} issue${s.issues.length === 1 ? '' : 's'}</span>
-${actions.map((a) => html`<form class="inline" method="post" action="${base}/actions/${a.id}"><input type="hidden" name="csrf" value="${options.csrfToken ?? ''}"><button type="submit" data-action="${a.id}">${a.label}</button></form>`)}
+${placed('overview').map((a) => actionForm(a, formCtx))}
 </div></section>
 
 <section id="issues"><h2>Issues</h2>
@@ -92,10 +104,10 @@ ${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</t
 </div>
 
 <section id="queries"><h2>Queries</h2>
-${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries) : html`<p class="muted">Needs the performance component.</p>`)}</section>
+${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries, queryActions) : html`<p class="muted">Needs the performance component.</p>`)}</section>
 
 <section id="live-queries"><h2>Live queries</h2>
-${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live) : html`<p class="muted">Not read.</p>`)}</section>
+${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live, rowActions) : html`<p class="muted">Not read.</p>`)}</section>
 
 <section id="space"><h2>Space</h2>
 ${unavailableOr(data.unavailable?.space, sec.space ? spaceSection(sec.space) : html`<p class="muted">Not read.</p>`)}</section>
@@ -171,10 +183,6 @@ ${options.error ? html`<div class="notice" role="alert">${options.error}</div>` 
 <form method="post" action="${base}/login"><label for="key">API key</label><input id="key" name="key" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></section></main>`,
   );
-}
-
-function document(title: string, body: SafeHtml): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${html`${title}`}</title><style>${STYLES}</style></head><body>${body}</body></html>`;
 }
 
 const fmtMs = formatMs;

@@ -13,7 +13,7 @@ export function sqlCell(sql: string): SafeHtml {
 
 const empty = (text: string) => html`<p class="muted">${text}</p>`;
 
-export function queriesSection(q: NonNullable<PageSectionsData['queries']>): SafeHtml {
+export function queriesSection(q: NonNullable<PageSectionsData['queries']>, actions: SafeHtml[] = []): SafeHtml {
   const table = (rows: typeof q.byTotal, caption: string) =>
     rows.length === 0
       ? empty('No statements recorded by pg_stat_statements yet.')
@@ -21,16 +21,19 @@ export function queriesSection(q: NonNullable<PageSectionsData['queries']>): Saf
 ${rows.map((r) => html`<tr><td>${sqlCell(r.query)}</td><td class="num">${formatCount(r.calls)}</td><td class="num">${formatCount(r.rows)}</td><td class="num">${formatMs(r.meanMs)}</td><td class="num">${formatMs(r.totalMs)}</td><td class="num">${r.share === null ? '–' : formatPercent(r.share, 0)}</td></tr>`)}
 </tbody></table>`;
   return html`${table(q.byTotal, 'Top by total time')}${table(q.byMean, 'Top by mean time')}
-<p class="muted">Counters since ${q.statsSince ?? 'the last pg_stat_statements reset'}. History comes from the stored snapshots (performance.snapshot task).</p>`;
+<p class="muted">Counters since ${q.statsSince ?? 'the last pg_stat_statements reset'}. History comes from the stored snapshots (performance.snapshot task).</p>${actions.length ? html`<p>${actions}</p>` : ''}`;
 }
 
-export function liveSection(live: NonNullable<PageSectionsData['live']>): SafeHtml {
+export function liveSection(
+  live: NonNullable<PageSectionsData['live']>,
+  rowActions?: (pid: number) => SafeHtml[],
+): SafeHtml {
   if (live.length === 0) return empty('No active, idle-in-transaction or waiting sessions right now.');
   const blockers = new Set(live.flatMap((s) => s.blockedBy));
-  return html`<table><thead><tr><th class="num">PID</th><th>State</th><th>Application / user / client</th><th class="num">Running</th><th class="num">In state</th><th>Blocked by</th><th class="num">Locks</th><th>Query</th></tr></thead><tbody>
-${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'blocked' : blockers.has(s.pid) ? 'blocker' : ''}"><td class="num">${s.pid}</td><td><span class="badge ${s.blockedBy.length ? 'warning' : s.state.startsWith('idle in transaction') ? 'degraded' : 'info'}">${s.blockedBy.length ? 'blocked' : s.state}</span>${blockers.has(s.pid) ? html` <span class="badge critical">blocking</span>` : ''}</td><td>${s.application ?? '–'} / ${s.user ?? '–'} / ${s.client ?? 'local'}</td><td class="num">${s.queryAgeMs === null ? '–' : formatAge(s.queryAgeMs)}</td><td class="num">${s.stateAgeMs === null ? '–' : formatAge(s.stateAgeMs)}</td><td>${s.blockedBy.join(', ')}</td><td class="num">${s.locksHeld}</td><td>${sqlCell(s.query)}</td></tr>`)}
+  return html`<table><thead><tr><th class="num">PID</th><th>State</th><th>Application / user / client</th><th class="num">Running</th><th class="num">In state</th><th>Blocked by</th><th class="num">Locks</th><th>Query</th>${rowActions ? html`<th>Action</th>` : ''}</tr></thead><tbody>
+${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'blocked' : blockers.has(s.pid) ? 'blocker' : ''}"><td class="num">${s.pid}</td><td><span class="badge ${s.blockedBy.length ? 'warning' : s.state.startsWith('idle in transaction') ? 'degraded' : 'info'}">${s.blockedBy.length ? 'blocked' : s.state}</span>${blockers.has(s.pid) ? html` <span class="badge critical">blocking</span>` : ''}</td><td>${s.application ?? '–'} / ${s.user ?? '–'} / ${s.client ?? 'local'}</td><td class="num">${s.queryAgeMs === null ? '–' : formatAge(s.queryAgeMs)}</td><td class="num">${s.stateAgeMs === null ? '–' : formatAge(s.stateAgeMs)}</td><td>${s.blockedBy.join(', ')}</td><td class="num">${s.locksHeld}</td><td>${sqlCell(s.query)}</td>${rowActions ? html`<td class="actions">${rowActions(s.pid)}</td>` : ''}</tr>`)}
 </tbody></table>
-<p class="muted">To stop a session: <code>SELECT pg_cancel_backend(pid)</code> cancels its statement, <code>SELECT pg_terminate_backend(pid)</code> ends the session.</p>`;
+<p class="muted">${rowActions ? 'Each button asks for confirmation first. ' : ''}To stop a session: <code>SELECT pg_cancel_backend(pid)</code> cancels its statement, <code>SELECT pg_terminate_backend(pid)</code> ends the session.</p>`;
 }
 
 export function spaceSection(sp: NonNullable<PageSectionsData['space']>): SafeHtml {

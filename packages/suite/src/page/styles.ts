@@ -36,6 +36,10 @@ svg.chart .limit-label { fill:var(--bad); }
 form.inline { display:inline; }
 button { font:inherit; padding:5px 12px; border-radius:5px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; }
 button.secondary { background:#fff; color:var(--accent); }
+button.danger { background:var(--bad); border-color:var(--bad); }
+td form.inline + form.inline { margin-left:4px; }
+td button { padding:2px 8px; font-size:12px; }
+.confirm { max-width:640px; margin:60px auto; }
 .login { max-width:380px; margin:80px auto; }
 .login input { width:100%; padding:8px; margin:8px 0 12px; font:inherit; border:1px solid var(--line); border-radius:5px; }
 nav.sections { position:sticky; top:0; z-index:1; background:#323f4b; padding:6px 28px; display:flex; flex-wrap:wrap; gap:4px 16px; }
