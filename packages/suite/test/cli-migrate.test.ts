@@ -166,3 +166,49 @@ describe(`dbrs migrate repair (from ${CLI_LAUNCH.mode})`, () => {
     expect(status.json().checksumMismatches).toEqual([]);
   });
 });
+
+describe(`dbrs migrate test --with-data / --sample-rows (from ${CLI_LAUNCH.mode})`, () => {
+  const db = useTestDatabase({ beforeAll, afterAll });
+  const work = scratchDir('dbrs-cli-mtest-');
+  const migrations = join(work.path, 'migrations');
+  const cli = (args: string[]) =>
+    runCli(args, {
+      env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, LOG_LEVEL: 'silent' },
+      cwd: work.path,
+    });
+
+  beforeAll(async () => {
+    mkdirSync(migrations);
+    writeFileSync(join(work.path, 'database_config.yaml'), 'migrations:\n  test_first: false\n');
+    await sql(db.url, 'CREATE TABLE nights (id int PRIMARY KEY, n int)');
+    await sql(db.url, 'INSERT INTO nights SELECT g, g FROM generate_series(1, 500) g');
+    await sql(db.url, 'ANALYZE nights');
+    writeFileSync(
+      join(migrations, '0001_widen.sql'),
+      '-- migrate:up\nALTER TABLE nights ALTER COLUMN n TYPE bigint;\n-- migrate:down\nALTER TABLE nights ALTER COLUMN n TYPE int;\n',
+    );
+  });
+  afterAll(() => work.remove());
+
+  it('says which copy it tested on and prints the lock trace in the plain output', async () => {
+    const [auto, sample] = await Promise.all([
+      cli(['migrate', 'test', '--with-data']),
+      cli(['migrate', 'test', '--sample-rows', '40', '--json']),
+    ]);
+    expect(auto.code, auto.stderr + auto.stdout).toBe(0);
+    expect(auto.stdout).toMatch(/Copy: full copy of the data \(source user tables [\d.]+ MB\)/);
+    expect(auto.stdout).toMatch(/#1 +\d+ ms {2}ALTER TABLE nights ALTER COLUMN n TYPE bigint/);
+    expect(auto.stdout).toMatch(/locks: public\.nights ACCESS EXCLUSIVE.*; rewrites: public\.nights/);
+    expect(sample.code, sample.stderr + sample.stdout).toBe(0);
+    const report = sample.json();
+    expect(report.copy).toMatchObject({ kind: 'sample', sampleRows: 40 });
+    expect(report.copy.tables).toContainEqual({ table: 'public.nights', sourceRows: 500, copiedRows: 40 });
+    expect(report.migrations[0].statements[0].rewrites).toEqual(['public.nights']);
+  }, 120_000);
+
+  it('refuses a bad --sample-rows before connecting: exit 2', async () => {
+    const r = await cli(['migrate', 'test', '--sample-rows', 'lots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--sample-rows must be a positive whole number of rows per table, got "lots"');
+  });
+});

@@ -12,13 +12,19 @@ import {
   type SchemaSnapshot,
   takeSchemaSnapshot,
 } from './schema-snapshot.js';
-import { createScratchDatabase } from './scratch-database.js';
+import { createScratchDatabase, type ScratchCopy, type ScratchData } from './scratch-database.js';
 
 export interface TestMigrationsOptions {
   /** `'head'` (default) or the last pending migration to test. */
   targetRevision?: string;
-  /** Copy the 'schema' only (default), the 'full' data, or `{ sampleRows: n }` rows per table into the scratch database. */
-  data?: 'schema' | 'full' | { sampleRows: number };
+  /**
+   * Copy the 'schema' only (default), the 'full' data, `{ sampleRows: n }`
+   * rows per table, or 'auto' (full when small, else a sample; see
+   * createScratchDatabase) into the scratch database. `report.copy` says which.
+   */
+  data?: ScratchData;
+  /** With `data: 'auto'`: the largest source (user tables with indexes, bytes) copied in full. Default 256 MiB. */
+  fullCopyMaxBytes?: number;
   /** Run down and up again after each up, comparing schema snapshots. Default true. */
   roundTrip?: boolean;
   /** Run read/write probes on touched tables during the re-apply. Default true (needs roundTrip). */
@@ -52,6 +58,8 @@ export interface MigrationTestReport {
   errorMessage?: string;
   scratchDatabase: string;
   scratchDropped: boolean;
+  /** The kind of copy the migrations ran on (schema only: durations say nothing about real tables). Absent when no copy was made. */
+  copy?: ScratchCopy;
   durationMs: number;
   migrations: MigrationTestEntry[];
 }
@@ -87,10 +95,12 @@ export async function runMigrationTests(
     throwIfAborted(options.signal, 'migration test');
     scratch = await createScratchDatabase(db, {
       ...(options.data ? { data: options.data } : {}),
+      ...(options.fullCopyMaxBytes !== undefined ? { fullCopyMaxBytes: options.fullCopyMaxBytes } : {}),
       ...(options.binDir ? { binDir: options.binDir } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     report.scratchDatabase = scratch.name;
+    report.copy = scratch.copy;
     const client = new pg.Client({ ...scratch.config, application_name: 'voicehive-dbrs-migration-test' });
     client.on('error', () => {});
     await client.connect();

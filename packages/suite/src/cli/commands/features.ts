@@ -97,8 +97,9 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
       run: lazy(migrate, 'migrateLint'),
     },
     'migrate test': {
-      summary: 'Apply, roll back and re-apply pending migrations on a scratch copy.',
-      options: dir,
+      summary:
+        'Apply, roll back and re-apply pending migrations on a scratch copy, with the lock trace. --with-data: full copy when small, else a sample (--sample-rows N per table).',
+      options: { ...dir, 'with-data': { type: 'boolean' }, 'sample-rows': { type: 'string' } },
       run: lazy(migrate, 'migrateTest'),
     },
     'migrate up': {

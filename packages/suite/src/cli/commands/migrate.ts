@@ -1,8 +1,14 @@
 import { throwIfAborted } from '@voicehive/db-core';
-import { type DatabaseMigrationManager, describeLockWait, formatFindingsHuman } from '@voicehive/db-migrations';
+import {
+  type DatabaseMigrationManager,
+  describeLockWait,
+  formatFindingsHuman,
+  formatTestReportHuman,
+  type ScratchData,
+} from '@voicehive/db-migrations';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatFields, formatTable } from '../table.js';
+import { formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 
 async function open(ctx: CommandContext) {
@@ -65,20 +71,26 @@ export async function migrateLint(ctx: CommandContext): Promise<number> {
   return report.summary.error > 0 ? EXIT.FAILURE : EXIT.OK;
 }
 
+/** `--with-data` → 'auto'; `--sample-rows N` → N rows per table (implies --with-data); neither → schema only. */
+function testData(ctx: CommandContext): ScratchData {
+  const raw = ctx.str('sample-rows');
+  if (raw !== undefined) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(
+        `migrate test: --sample-rows must be a positive whole number of rows per table, got "${raw}"`,
+      );
+    return { sampleRows: n };
+  }
+  return ctx.values['with-data'] === true ? 'auto' : 'schema';
+}
+
 export async function migrateTest(ctx: CommandContext): Promise<number> {
+  const data = testData(ctx);
   const { suite, migrations } = await open(ctx);
   await using _ = suite;
-  const report = await migrations.testMigrations({ signal: ctx.signal });
-  ctx.print(
-    formatFields({
-      success: report.success,
-      migrations: report.migrations.length,
-      durationMs: Math.round(report.durationMs),
-      scratchDropped: report.scratchDropped,
-      error: report.errorMessage,
-    }),
-    report,
-  );
+  const report = await migrations.testMigrations({ signal: ctx.signal, data });
+  ctx.print(formatTestReportHuman(report), report);
   return report.success ? EXIT.OK : EXIT.FAILURE;
 }
 
