@@ -4,6 +4,7 @@ export type { FeatureInstances, FeatureName, MaintenanceTask } from './component
 export { FEATURES } from './components/feature.js';
 export type { FlatSuiteConfig, SuiteConfigInput } from './config.js';
 export { FLAT_KEYS, resolveSuiteConfig } from './config.js';
+export type { ActionPlacement, ActionRunOptions, SuiteAction } from './http/actions.js';
 export type { Role, RoleKeys } from './http/auth.js';
 export type { TrustProxy } from './http/client-address.js';
 export type { SuiteHandler, SuiteHandlerOptions, SuiteHandlerTarget, SuiteRoute } from './http/handler.js';
@@ -14,6 +15,7 @@ export type { RunningServer, StartServerOptions } from './http/server.js';
 export { startServer } from './http/server.js';
 export { findStaleTables } from './maintenance/analyze-stale.js';
 export type { MaintenanceCycleResult, MaintenanceTaskResult, TaskResultOutcome } from './maintenance/cycle.js';
+export type { ExplainRequest, ExplainResult } from './operator/explain.js';
 export { renderForecastChart } from './page/chart.js';
 export type { PageAction, RenderPageOptions } from './page/render.js';
 

@@ -43,6 +43,7 @@ import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
 import { MaintenanceState } from './maintenance/state.js';
 import { DurableMetricsRefresher } from './metrics/refresher.js';
 import { operatorActions } from './operator/actions.js';
+import { type ExplainRequest, type ExplainResult, explainStatement } from './operator/explain.js';
 import { deadRowIssues, type LiveThresholds, sessionIssues } from './status/database-issues.js';
 import { rankIssues } from './status/rank.js';
 import {
@@ -77,6 +78,8 @@ export interface SuiteOptions {
    * (catalog, migrations table, sample store), in ms. Default 60,000.
    */
   metricsRefreshIntervalMs?: number;
+  /** statement_timeout of the page's explain box (EXPLAIN, and EXPLAIN ANALYZE when allowed), in ms. Default 10,000. */
+  explainTimeoutMs?: number;
   /** When long-running, idle-in-transaction and blocked sessions become status issues. Default `LIVE_THRESHOLDS`. */
   liveThresholds?: Partial<LiveThresholds>;
 }
@@ -311,6 +314,29 @@ class Suite implements DatabaseReliabilitySuite {
             ),
         },
       ]),
+    );
+  }
+
+  get explainAnalyzeAllowed(): boolean {
+    return this.config.performance.allowExplainAnalyze;
+  }
+
+  /** The page's explain box: one statement, read-only, bounded; ANALYZE only when the configuration allows it. */
+  explain(request: ExplainRequest): Promise<ExplainResult> {
+    this.#assertOpen();
+    return this.#track(
+      explainStatement(
+        {
+          database: this.database,
+          audit: this.audit,
+          allowAnalyze: this.config.performance.allowExplainAnalyze,
+          timeoutMs: this.#options.explainTimeoutMs ?? 10_000,
+        },
+        {
+          ...request,
+          signal: request.signal ? AbortSignal.any([request.signal, this.#abort.signal]) : this.#abort.signal,
+        },
+      ),
     );
   }
 

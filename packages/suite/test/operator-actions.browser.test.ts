@@ -217,6 +217,21 @@ describe.skipIf(!hasChromium)('operator actions in Chromium without JavaScript (
     expect(audit).toEqual([{ outcome: 'success', actor: 'http:operator' }]);
   }, 300_000);
 
+  it('explains a pasted statement from the page without JavaScript', async () => {
+    await browse(async (page) => {
+      await signIn(page, OPERATOR);
+      expect(await page.textContent('#explain')).toContain('ANALYZE is off (performance.allowExplainAnalyze)');
+      await page.fill('#explain textarea[name="sql"]', 'SELECT name FROM rooms WHERE id = 1');
+      await Promise.all([page.waitForURL(`${server.url}/explain`), page.click('button[data-action="explain"]')]);
+      expect(await page.textContent('[data-testid="plan"]')).toMatch(/Index Scan using rooms_pkey on rooms/);
+      expect(await page.inputValue('textarea[name="sql"]')).toBe('SELECT name FROM rooms WHERE id = 1');
+      await page.screenshot({ path: join(ARTIFACTS, 'explain.png') });
+      await page.fill('textarea[name="sql"]', 'SELEC 1');
+      await Promise.all([page.waitForLoadState('load'), page.click('button[data-action="explain"]')]);
+      expect(await page.textContent('[data-testid="explain-error"]')).toContain('syntax error at or near "SELEC"');
+    });
+  }, 300_000);
+
   it('refuses a viewer (403), a post without the CSRF token (403), and the suite’s own or unknown sessions', async () => {
     const victim = await sleeper();
     await waitFor('the sleeper to be active', async () => (await stateOf(victim.processID)) === 'active');
@@ -224,6 +239,7 @@ describe.skipIf(!hasChromium)('operator actions in Chromium without JavaScript (
       await signIn(page, VIEWER);
       expect(await page.locator(`#live-queries tr[data-pid="${victim.processID}"]`).count()).toBe(1);
       expect(await page.locator('button[data-action]').count()).toBe(0);
+      expect(await page.textContent('#explain')).toContain('needs the operator role');
       const viewerCookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
       const res = await fetch(`${server.url}/actions/session-terminate`, {
         method: 'POST',

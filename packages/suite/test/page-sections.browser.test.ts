@@ -125,12 +125,13 @@ describe.skipIf(!hasChromium)('page sections in headless Chromium (real PostgreS
         'maintenance',
         'connections',
         'settings',
+        'explain',
         'index-recommendations',
         'backups',
         'capacity',
       ])
         expect(await page.locator(`#${id}`).count(), id).toBe(1);
-      expect(await page.locator('nav.sections a').count()).toBe(10);
+      expect(await page.locator('nav.sections a').count()).toBe(11);
 
       const text = async (id: string) => (await page.textContent(`#${id}`)) ?? '';
       expect(await text('issues')).toContain('orders_id_seq');

@@ -8,7 +8,9 @@ import {
   silentLogger,
   withTimeout,
 } from '@voicehive/db-core';
+import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
 import { renderConfirmPage } from '../page/confirm.js';
+import { renderExplainPage } from '../page/explain.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
 import { actionParams, type SuiteAction } from './actions.js';
@@ -29,6 +31,10 @@ export interface SuiteHandlerTarget {
   getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
   /** Operator actions offered on the page, by id. */
   actions?: Record<string, SuiteAction>;
+  /** The page's explain box; without it the box is not offered. */
+  explain?(request: ExplainRequest): Promise<ExplainResult>;
+  /** Whether the explain box offers ANALYZE (`performance.allowExplainAnalyze`). Default false. */
+  readonly explainAnalyzeAllowed?: boolean;
   /** Where the handler's own counters go when `options.metrics` is not given; the suite has one. */
   metrics?: Metrics;
 }
@@ -263,14 +269,46 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         res.setHeader('set-cookie', sessionCookie('', 0, mount, req));
         return redirect(res, `${mount}/`);
       }
+      /** 'operator' for an operator; for anyone else, answers (401/403/429) and returns undefined. */
+      const operatorOrRefuse = (): 'operator' | undefined => {
+        if (!auth.enabled)
+          json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
+        else if (!role) refuse();
+        else if (role !== 'operator') json(res, 403, { error: 'This action needs the operator role.' });
+        else return role;
+        return undefined;
+      };
+      if (path === '/explain' && target.explain) {
+        if (method !== 'POST') return redirect(res, `${mount}/#explain`);
+        const operator = operatorOrRefuse();
+        if (!operator) return;
+        const form = await readForm(req, 64 * 1024).catch(() => undefined);
+        if (!headerRole && !auth.checkCsrf(req, form?.get('csrf') ?? undefined))
+          return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
+        const sql = form?.get('sql') ?? '';
+        const analyze = form?.get('analyze') === 'yes';
+        const box = {
+          basePath: mount,
+          csrfToken: auth.csrfToken(req),
+          analyzeAllowed: target.explainAnalyzeAllowed === true,
+          sql,
+          analyze,
+        };
+        try {
+          const result = await target.explain({ sql, analyze, actor: `http:${operator}`, client });
+          if (headerRole) return json(res, 200, result);
+          return html(res, 200, renderExplainPage({ ...box, result }));
+        } catch (err) {
+          if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
+          return html(res, errorStatus(err), renderExplainPage({ ...box, error: errorMessage(err) }));
+        }
+      }
       if (path.startsWith('/actions/')) {
         if (method !== 'POST') return methodNotAllowed(res);
         // Who may act is settled before the id is even read, so the answer to an unauthenticated caller is the
         // same for every id: it cannot tell real action ids from unknown ones.
-        if (!auth.enabled)
-          return json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
-        if (!role) return refuse();
-        if (role !== 'operator') return json(res, 403, { error: 'This action needs the operator role.' });
+        const operator = operatorOrRefuse();
+        if (!operator) return;
         const id = decodePathSegment(path.slice('/actions/'.length));
         if (id === undefined)
           return json(res, 400, { error: 'The action id in the path is not valid percent-encoding.' });
@@ -297,7 +335,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
               req,
               res,
               mount,
-              role,
+              operator,
               cookieRole !== undefined,
               `${named} refused: ${errorMessage(err)}`,
             );
@@ -323,7 +361,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         let notice: string;
         let result: unknown;
         try {
-          result = await action.run({ actor: `http:${role}`, params, client });
+          result = await action.run({ actor: `http:${operator}`, params, client });
           notice = `${named}: done.`;
         } catch (err) {
           notice = `${named} failed: ${errorMessage(err)}`;
@@ -331,7 +369,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
           if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
         }
         if (headerRole) return json(res, 200, { action: id, result });
-        return renderPage(req, res, mount, role, cookieRole !== undefined, notice);
+        return renderPage(req, res, mount, operator, cookieRole !== undefined, notice);
       }
       if (path === '/' && isRead) {
         if (!role) {
@@ -384,6 +422,14 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         csrfToken: auth.csrfToken(req),
         canLogout,
         notice,
+        ...(target.explain
+          ? {
+              explain:
+                role === 'operator' && auth.enabled
+                  ? { analyzeAllowed: target.explainAnalyzeAllowed === true }
+                  : 'viewer',
+            }
+          : {}),
       });
       return html(res, 200, body);
     } catch (err) {

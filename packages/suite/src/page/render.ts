@@ -6,6 +6,7 @@ import { actionForm } from './action-form.js';
 import { renderForecastChart } from './chart.js';
 import { document } from './document.js';
 import { html, type SafeHtml } from './escape.js';
+import { explainForm } from './explain.js';
 import {
   connectionsSection,
   liveSection,
@@ -33,6 +34,11 @@ export interface RenderPageOptions {
   role?: string;
   /** Whether a logout button makes sense (cookie session). */
   canLogout?: boolean;
+  /**
+   * The explain box: its options for an operator, `'viewer'` to say it needs the operator role,
+   * absent when the target offers none.
+   */
+  explain?: { analyzeAllowed: boolean } | 'viewer';
   /** One-line message at the top (result of an action). */
   notice?: string;
   title?: string;
@@ -47,6 +53,7 @@ const NAV: Array<[string, string]> = [
   ['maintenance', 'Maintenance'],
   ['connections', 'Connections'],
   ['settings', 'Settings'],
+  ['explain', 'Explain'],
   ['index-recommendations', 'Index recommendations'],
   ['backups', 'Backups'],
   ['capacity', 'Capacity'],
@@ -130,6 +137,19 @@ ${unavailableOr(
 ${data.slowQueries.map((q) => html`<tr><td><pre>${q.query}</pre></td><td class="num">${q.calls}</td><td class="num">${fmtMs(q.meanMs)}</td><td class="num">${fmtMs(q.totalMs)}</td></tr>`)}
 </tbody></table>`,
 )}</section>
+
+<section id="explain"><h2>Explain</h2>
+${
+  options.explain === undefined
+    ? html`<p class="muted">Not offered by this server.</p>`
+    : options.explain === 'viewer'
+      ? html`<p class="muted">Explaining a statement needs the operator role.</p>`
+      : explainForm({
+          basePath: base,
+          csrfToken: options.csrfToken ?? '',
+          analyzeAllowed: options.explain.analyzeAllowed,
+        })
+}</section>
 
 <section id="index-recommendations"><h2>Index recommendations</h2>
 ${unavailableOr(

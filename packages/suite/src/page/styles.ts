@@ -40,6 +40,8 @@ button.danger { background:var(--bad); border-color:var(--bad); }
 td form.inline + form.inline { margin-left:4px; }
 td button { padding:2px 8px; font-size:12px; }
 .confirm { max-width:640px; margin:60px auto; }
+form.explain textarea { width:100%; font:12px ui-monospace,monospace; padding:6px; border:1px solid var(--line); border-radius:5px; box-sizing:border-box; }
+pre.plan { background:#f7f7f9; padding:8px; overflow-x:auto; font-size:12px; }
 .login { max-width:380px; margin:80px auto; }
 .login input { width:100%; padding:8px; margin:8px 0 12px; font:inherit; border:1px solid var(--line); border-radius:5px; }
 nav.sections { position:sticky; top:0; z-index:1; background:#323f4b; padding:6px 28px; display:flex; flex-wrap:wrap; gap:4px 16px; }
