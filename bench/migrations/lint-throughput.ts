@@ -2,7 +2,7 @@
 // against squawk on the same text. Run: scripts/run-source.sh bench/migrations/lint-throughput.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintSql } from '../../packages/migrations/src/index.js';
@@ -27,6 +27,8 @@ const text = Array.from({ length: perFile }, (_, i) => `${statements[i % stateme
 const total = perFile * files;
 
 await lintSql('SELECT 1'); // load the WASM parser outside the timing
+// The machine is shared: the 1-minute load average before and after says how much the numbers mean.
+const loadBefore = loadavg()[0]!;
 const runs: number[] = [];
 for (let r = 0; r < 3; r++) {
   const t0 = performance.now();
@@ -69,6 +71,8 @@ const result = {
   squawkStatementsPerSecond: { median: Math.round(sq.sort((a, b) => a - b)[1]!), runs: sq.map(Math.round) },
   target: 1000,
   meetsTarget: median >= 1000,
+  loadAverage1m: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0]!.toFixed(2)) },
+  measuredAt: new Date().toISOString(),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 saveResult('lintThroughput', result);
