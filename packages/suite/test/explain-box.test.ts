@@ -28,7 +28,8 @@ describe('explain box (real PostgreSQL)', () => {
       `CREATE TABLE rooms (id int PRIMARY KEY, name text);
        INSERT INTO rooms SELECT i, 'room ' || i FROM generate_series(1, 1000) i; ANALYZE rooms;`,
     );
-    major = Number((await sql<{ v: string }>(db.url, 'SHOW server_version_num'))[0]!['server_version_num']) / 10_000;
+    major =
+      Number((await sql<{ v: string }>(db.url, "SELECT current_setting('server_version_num') AS v"))[0]!.v) / 10_000;
     const light = { backupEnabled: false, migrationsEnabled: false, capacityEnabled: false, logLevel: 'silent' };
     plain = await createDatabaseReliabilitySuite(db.url, light);
     analyzing = await createDatabaseReliabilitySuite(
