@@ -18,7 +18,7 @@ describe('audit policy in backup', () => {
     await using auditDb = createDatabase(fx.server.url, { poolMax: 1 });
     const audit = new AuditLog({ database: auditDb, table: 'audit_locked_backup', metrics });
     await audit.ensureTable();
-    await auditDb.query('ALTER TABLE audit_locked_backup ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
+    await auditDb.query('ALTER TABLE dbrs.audit_locked_backup ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
     await using mgr = new DatabaseBackupManager(fx.db, {
       storage: fx.storage,
       encryptionKey: 'audit policy passphrase',

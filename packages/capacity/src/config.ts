@@ -1,4 +1,4 @@
-import { DbrsError, type Logger, type Metrics } from '@voicehive/db-core';
+import { DbrsError, DEFAULT_STATE_SCHEMA, type Logger, type Metrics, PREVIOUS_STATE_SCHEMA } from '@voicehive/db-core';
 import {
   type AlertThresholds,
   DEFAULT_ALERT_THRESHOLDS,
@@ -24,8 +24,13 @@ export type CapacityForecastSettings = Pick<
 };
 
 export interface CapacityManagerConfig extends Partial<AlertThresholds> {
-  /** Schema of the history table. Default `'public'`. */
+  /** Schema of the history table, created on the first write. Default `'dbrs'` (the suite's state schema). */
   schema?: string;
+  /**
+   * Where an older release kept the table; used, with a warning naming the move, while the table is only
+   * there. Default `'public'` when `schema` is not given, else none.
+   */
+  previousSchema?: string;
   /** History table name. Default `'voicehive_capacity_samples'`. */
   table?: string;
   /** Create the history table when missing. Default true. A pg_monitor role cannot: see `sampleTableDdl()`. */
@@ -60,6 +65,7 @@ export interface CapacityManagerConfig extends Partial<AlertThresholds> {
 
 export interface ResolvedCapacityConfig {
   schema: string;
+  previousSchema: string | undefined;
   table: string;
   createTable: boolean;
   retention: RetentionPolicy;
@@ -103,7 +109,8 @@ function positive(
 
 /** Fills defaults and rejects impossible settings up front, naming the key. */
 export function resolveCapacityConfig(c: CapacityManagerConfig = {}): ResolvedCapacityConfig {
-  const schema = c.schema ?? 'public';
+  const schema = c.schema ?? DEFAULT_STATE_SCHEMA;
+  const previousSchema = c.previousSchema ?? (c.schema === undefined ? PREVIOUS_STATE_SCHEMA : undefined);
   const table = c.table ?? 'voicehive_capacity_samples';
   for (const [k, v] of [
     ['schema', schema],
@@ -151,6 +158,7 @@ export function resolveCapacityConfig(c: CapacityManagerConfig = {}): ResolvedCa
   const f = c.forecast ?? {};
   return {
     schema,
+    previousSchema,
     table,
     createTable: c.createTable ?? true,
     retention,

@@ -103,6 +103,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
         schema: this.config.schema,
         table: this.config.table,
         createTable: this.config.createTable,
+        ...(this.config.previousSchema === undefined ? {} : { previousSchema: this.config.previousSchema }),
       });
     this.#collector = new CapacityCollector(this.#db, {
       topN: this.config.topN,
@@ -120,6 +121,13 @@ export class DatabaseCapacityManager implements AsyncDisposable {
 
   async #start(signal: AbortSignal | undefined): Promise<void> {
     await this.store.init({ signal });
+    if (this.store instanceof PostgresSampleStore && this.store.movedFrom) {
+      const { schema, sql } = this.store.movedFrom;
+      this.#logger.warn(
+        { event: 'state_table_previous_location', table: this.store.table, schema, sql },
+        `capacity history is still in schema ${schema}; move it with: ${sql}`,
+      );
+    }
     if (this.store.shared)
       this.#lock = new LeaderLock(this.#db, { name: this.config.leaderLockName, logger: this.#logger });
     this.#logger.info({ event: 'capacity_initialized', store: this.store.constructor.name }, 'capacity manager ready');
@@ -158,10 +166,15 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     return this.#forecastsFrom(byMetric, now, options);
   }
 
-  /** Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. */
+  /**
+   * Everything a capacity page shows: the latest snapshot, growth, forecasts and active alerts. A read: with
+   * no sample taken yet in this process it reads the catalog for one, and stores nothing (sampling is
+   * `collectSample`'s job, on its schedule).
+   */
   async getCapacityDashboardData(options: { signal?: AbortSignal; now?: Date } = {}): Promise<CapacityDashboardData> {
     await this.#life.ready(options.signal);
-    const current = this.#latest ?? (await this.collectSample({ signal: options.signal, at: options.now })).snapshot;
+    this.#latest ??= await this.#collector.collect({ signal: options.signal, at: options.now });
+    const current = this.#latest;
     const now = options.now ?? new Date();
     // One read serves both; each then sees exactly the window it would have read on its own.
     const historyDays = this.config.forecast.historyDays;
@@ -178,7 +191,12 @@ export class DatabaseCapacityManager implements AsyncDisposable {
       groupByMetric(rows.filter((r) => trendMetrics.has(r.metric) && r.ts.getTime() >= trendSince)),
       now,
     );
-    const alerts = await this.#evaluateWithStoredState(current, forecasts, activeAlertKeys(rows), now, options.signal);
+    // No stored history means nothing was ever written: alert state is kept from the first sample on, so a
+    // read never creates the history table.
+    const alerts = await this.#evaluateWithStoredState(current, forecasts, activeAlertKeys(rows), now, {
+      persist: rows.length > 0,
+      signal: options.signal,
+    });
     return { current, trends, forecasts, tables: tableOutlook(forecasts), alerts, generatedAt: new Date() };
   }
 
@@ -191,12 +209,12 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     forecasts: readonly CapacityForecast[],
     before: ReadonlySet<string>,
     now: Date,
-    signal?: AbortSignal,
+    { persist, signal }: { persist: boolean; signal?: AbortSignal | undefined },
   ): Promise<CapacityAlert[]> {
     this.#alertState.replace(before);
     const alerts = this.evaluateAlerts(current, forecasts);
     const changes = alertTransitions(before, this.#alertState.activeKeys, now);
-    if (changes.length > 0) {
+    if (persist && changes.length > 0) {
       await this.store.write(changes, signal ? { signal } : {}).catch((err) => {
         this.#logger.warn({ event: 'capacity_alert_state_write_failed', err }, 'alert state not stored');
       });

@@ -52,9 +52,9 @@ describe('alert hysteresis state lives with the samples (real PostgreSQL)', () =
       await using second = await managerAt(77, 'alert_restart');
       expect(await dashboardAlerts(second, new Date(t0 + 3_600_000))).toEqual(['warning']);
     }
-    // The state is rows in the history table, readable by any replica.
+    // The state is rows in the history table (in the suite's state schema), readable by any replica.
     const rows = await admin.query<{ metric: string; value: number }>(
-      `SELECT metric, value FROM public.alert_restart WHERE metric LIKE 'alert_active:%' ORDER BY ts`,
+      `SELECT metric, value FROM dbrs.alert_restart WHERE metric LIKE 'alert_active:%' ORDER BY ts`,
     );
     expect(rows.rows).toEqual([{ metric: 'alert_active:storage_usage_percent:warning', value: 1 }]);
     // Sample 3, another restart: 70% is below the clear line, so the warning clears and the clearing is stored.
@@ -63,7 +63,7 @@ describe('alert hysteresis state lives with the samples (real PostgreSQL)', () =
       expect(await dashboardAlerts(third, new Date(t0 + 2 * 3_600_000))).toEqual([]);
     }
     const after = await admin.query<{ value: number }>(
-      `SELECT value FROM public.alert_restart WHERE metric = 'alert_active:storage_usage_percent:warning' ORDER BY ts`,
+      `SELECT value FROM dbrs.alert_restart WHERE metric = 'alert_active:storage_usage_percent:warning' ORDER BY ts`,
     );
     expect(after.rows.map((r) => r.value)).toEqual([1, 0]);
   });

@@ -6,7 +6,8 @@ describe('capacity config', () => {
   it('documented defaults', () => {
     const c = resolveCapacityConfig();
     expect(c).toMatchObject({
-      schema: 'public',
+      schema: 'dbrs',
+      previousSchema: 'public',
       table: 'voicehive_capacity_samples',
       retention: { retentionDays: 400, rawDays: 14, hourlyDays: 90 },
       thresholds: {
@@ -20,7 +21,7 @@ describe('capacity config', () => {
         xidAgeCritical: 1_500_000_000,
       },
       hysteresis: { percentPoints: 5, daysFraction: 0.2, xidFraction: 0.05 },
-      leaderLockName: 'voicehive-capacity:public.voicehive_capacity_samples',
+      leaderLockName: 'voicehive-capacity:dbrs.voicehive_capacity_samples',
       leadership: 'hold',
       local: 'auto',
       topN: 10,

@@ -1,4 +1,4 @@
-import { createDatabase, createMetrics, type Database, withDatabase } from '@voicehive/db-core';
+import { createDatabase, createMetrics, type Database, type DbrsError, withDatabase } from '@voicehive/db-core';
 import {
   createTestDatabase,
   getSharedPostgres,
@@ -159,7 +159,7 @@ describe('DatabaseCapacityManager against PostgreSQL', () => {
     // Leadership is held: b stays a reader on later samples too.
     expect((await b.collectSample({ at: new Date(at.getTime() + 60_000) })).leader).toBe(false);
     const rows = await admin.query<{ n: string; d: string }>(
-      'SELECT count(*) AS n, count(DISTINCT (metric, ts)) AS d FROM dup_hold',
+      'SELECT count(*) AS n, count(DISTINCT (metric, ts)) AS d FROM dbrs.dup_hold',
     );
     expect(Number(rows.rows[0]!.n)).toBe(ra.written);
     expect(rows.rows[0]!.d).toBe(rows.rows[0]!.n);
@@ -178,7 +178,7 @@ describe('DatabaseCapacityManager against PostgreSQL', () => {
     const dNew = snapshotToSamples(rd.snapshot).filter((s) => !cKeys.has(s.metric)).length;
     expect(rd.written).toBe(dNew);
     const each = await admin.query<{ n: string; d: string }>(
-      'SELECT count(*) AS n, count(DISTINCT (metric, ts)) AS d FROM dup_each',
+      'SELECT count(*) AS n, count(DISTINCT (metric, ts)) AS d FROM dbrs.dup_each',
     );
     expect(Number(each.rows[0]!.n)).toBe(rc.written + rd.written);
     expect(each.rows[0]!.d).toBe(each.rows[0]!.n);
@@ -201,13 +201,18 @@ describe('DatabaseCapacityManager against PostgreSQL', () => {
       expect(snapshot.tables.top.length).toBeGreaterThan(0);
     }
     {
+      // Initialising only reads the catalog; the first write is where the missing right shows.
       await using m = new DatabaseCapacityManager(monitorUrl, { table: 'monitor_history' });
-      const err = await m.initialize().catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('sampleTableDdl()') });
+      await m.initialize();
+      const err = await m.collectSample().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('monitor_history') });
+      expect(String((err as DbrsError).hint)).toContain('sampleTableDdl()');
       expect(String((err as Error).message)).not.toContain(u.password || 'postgres:');
     }
-    await admin.query(sampleTableDdl('public', 'monitor_history'));
-    await admin.query('GRANT SELECT, INSERT, DELETE, UPDATE ON monitor_history TO cap_monitor');
+    await admin.query('CREATE SCHEMA IF NOT EXISTS dbrs');
+    await admin.query(sampleTableDdl(undefined, 'monitor_history'));
+    await admin.query('GRANT USAGE ON SCHEMA dbrs TO cap_monitor');
+    await admin.query('GRANT SELECT, INSERT, DELETE, UPDATE ON dbrs.monitor_history TO cap_monitor');
     await using m = new DatabaseCapacityManager(monitorUrl, { table: 'monitor_history' });
     await m.initialize();
     const r = await m.collectSample();

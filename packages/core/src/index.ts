@@ -47,6 +47,13 @@ export { connectionCredentials, libpqEnv } from './database/libpq-env.js';
 export { mapDatabaseError } from './database/map-error.js';
 export type { GetServerVersionOptions, ServerVersion } from './database/server-version.js';
 export { getServerVersion } from './database/server-version.js';
+export type { LocateStateTableOptions, StateTableLocation } from './database/state-table.js';
+export {
+  DEFAULT_STATE_SCHEMA,
+  isMissingTable,
+  locateStateTable,
+  PREVIOUS_STATE_SCHEMA,
+} from './database/state-table.js';
 export { DBRS_TAG, isSuiteStatement, tagSql } from './database/statement-tag.js';
 export type { TlsInput, TlsSettings } from './database/tls.js';
 export { libpqTlsEnv, nodeTlsOptions, resolveTls } from './database/tls.js';

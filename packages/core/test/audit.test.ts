@@ -39,8 +39,10 @@ describe('AuditLog', () => {
     expect(all).not.toContain('my-passphrase');
     expect(all).not.toContain('pw-123');
     expect(lines.some((l) => l.includes('"event":"audit"'))).toBe(true);
-    await expect(db.query('UPDATE dbrs_audit_log SET outcome = $1', ['success'])).rejects.toThrowError(/append-only/);
-    await expect(db.query('DELETE FROM dbrs_audit_log')).rejects.toThrowError(/append-only/);
+    await expect(db.query('UPDATE dbrs.dbrs_audit_log SET outcome = $1', ['success'])).rejects.toThrowError(
+      /append-only/,
+    );
+    await expect(db.query('DELETE FROM dbrs.dbrs_audit_log')).rejects.toThrowError(/append-only/);
     expect((await audit.list({ action: 'backup.create' })).length).toBe(1);
   });
 
@@ -70,13 +72,13 @@ describe('audit policy: a failed audit write never changes the outcome', () => {
     });
     await audit.ensureTable();
     // A CHECK that no row passes, NOT VALID so it applies to new rows only: every INSERT now fails on the server.
-    await db.query('ALTER TABLE audit_unwritable ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
+    await db.query('ALTER TABLE dbrs.audit_unwritable ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
     const rec = await audit.record({ actor: 'cli', action: 'backup.create', target: 'hotels', outcome: 'success' });
     expect(rec).toMatchObject({ action: 'backup.create', outcome: 'success', stored: false });
     expect(lines.some((l) => l.includes('"event":"audit_write_failed"') && l.includes('no_writes'))).toBe(true);
     expect(await metrics.text()).toMatch(/voicehive_audit_write_failures_total\{action="backup.create"\} 1/);
     expect(await audit.list()).toEqual([]);
-    await db.query('ALTER TABLE audit_unwritable DROP CONSTRAINT no_writes');
+    await db.query('ALTER TABLE dbrs.audit_unwritable DROP CONSTRAINT no_writes');
     expect(
       await audit.record({ actor: 'cli', action: 'backup.create', target: 'hotels', outcome: 'success' }),
     ).toMatchObject({ stored: true });

@@ -18,6 +18,7 @@ describe('defaults', () => {
       poolMaxSize: 20,
       connectionTimeoutMs: 10_000,
       applicationName: 'voicehive-dbrs',
+      stateSchema: 'dbrs',
     });
     expect(config.backup).toMatchObject({
       enabled: true,
@@ -46,7 +47,7 @@ describe('defaults', () => {
     expect(config.metrics).toEqual({ enabled: true, port: 9090, prefix: 'voicehive_' });
     expect(config.server).toEqual({ port: 8080, host: '0.0.0.0', metricsRequireApiKey: false, trustProxy: 0 });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
-    expect(config.audit).toEqual({ enabled: true, table: 'dbrs_audit_log', schema: 'public' });
+    expect(config.audit).toEqual({ enabled: true, table: 'dbrs_audit_log' });
     expect(config.environment).toBe('default');
   });
 
@@ -225,6 +226,16 @@ describe('cross-field rules', () => {
     expect(error.message).toContain(
       'database.poolMinSize: must not be greater than database.poolMaxSize (from environment variable DB_POOL_MIN_SIZE)',
     );
+  });
+
+  it('bounds poolMaxSize (a typo like 2^53 − 1 would have been accepted) and state schema names', () => {
+    const error = failure(() => load({ env: { DB_POOL_MAX_SIZE: String(2 ** 53 - 1) } }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/database\.poolMaxSize: .*1000.* \(from environment variable DB_POOL_MAX_SIZE\)/);
+    expect(load({ env: { DB_POOL_MAX_SIZE: '1000' } }).database.poolMaxSize).toBe(1000);
+    const long = failure(() => load({ env: { DB_STATE_SCHEMA: 'x'.repeat(64) } }));
+    expect(long.message).toContain('database.stateSchema: must be a PostgreSQL name of at most 63 bytes');
+    expect(load({ env: { DB_STATE_SCHEMA: 'ops' } }).database.stateSchema).toBe('ops');
   });
 
   it('requires a CA file for verify-ca and verify-full', () => {

@@ -7,8 +7,14 @@ export interface DatabaseMigrationManagerOptions {
   migrationsDir: string;
   /** Log table. Default `'dbrs_migrations'` (snapshots go to `<tableName>_schema`). */
   tableName?: string;
-  /** Schema of the log tables. Default `'public'`. */
+  /** Schema of the log tables, created with them on the first run. Default `'dbrs'` (the suite's state schema). */
   schema?: string;
+  /**
+   * Where an older release kept the log: used, with a warning naming the move, while the log is only there
+   * (a fresh log would make every applied migration pending again). Default `'public'` when `schema` is not
+   * given, else none.
+   */
+  previousSchema?: string;
   /** `lock_timeout` for each migration (not for CONCURRENTLY statements), in ms. Default 5,000. */
   lockTimeoutMs?: number;
   /** `statement_timeout` for each migration (not for CONCURRENTLY statements), in ms. Default 0: none. */

@@ -4,10 +4,12 @@ import {
   type Database,
   type DatabaseInput,
   DbrsError,
+  DEFAULT_STATE_SCHEMA,
   getServerVersion,
   isDbrsError,
   LeaderLock,
   type Logger,
+  PREVIOUS_STATE_SCHEMA,
   resolveDatabase,
   silentLogger,
   throwIfAborted,
@@ -157,7 +159,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
   readonly #logger: Logger;
   readonly #metrics: MigrationMetrics | undefined;
   readonly #audit: AuditLog | undefined;
-  readonly #lock: LeaderLock;
+  #lock: LeaderLock;
+  readonly #previousSchema: string | undefined;
   #initialized: Promise<void> | undefined;
   #closed = false;
 
@@ -190,7 +193,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     this.#ownsDb = resolved.owned;
     this.#opts = {
       tableName: 'dbrs_migrations',
-      schema: 'public',
+      schema: DEFAULT_STATE_SCHEMA,
       lockTimeoutMs: 5000,
       statementTimeoutMs: 0,
       lockWaitTimeoutMs: 60_000,
@@ -205,17 +208,23 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       migrationsDir: options.migrationsDir,
     };
     this.#storage = new MigrationStorage(this.#opts.schema, this.#opts.tableName);
+    this.#previousSchema = options.previousSchema ?? (options.schema === undefined ? PREVIOUS_STATE_SCHEMA : undefined);
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'migrations' });
     this.#metrics = options.metrics ? createMigrationMetrics(options.metrics) : undefined;
     this.#audit = options.audit;
-    this.#lock = new LeaderLock(this.#db, {
-      name: `dbrs-migrations:${this.#opts.schema}.${this.#opts.tableName}`,
+    this.#lock = this.#globalLock();
+  }
+
+  /** Named after the log's location, so runners of an older release that log to the same table exclude this one. */
+  #globalLock(): LeaderLock {
+    return new LeaderLock(this.#db, {
+      name: `dbrs-migrations:${this.#storage.schema}.${this.#opts.tableName}`,
       pollIntervalMs: 100,
       logger: this.#logger,
     });
   }
 
-  /** Creates the log tables if needed and checks the migrations directory. Idempotent. */
+  /** Finds the log tables (a catalog read: they are created by the first run) and loads the migrations. Idempotent. */
   async initialize(): Promise<void> {
     await this.#initialize();
   }
@@ -232,7 +241,20 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       return undefined;
     }
     const loading = (async () => {
-      await this.#storage.ensure(this.#db);
+      const moveSql = await this.#storage.locate(this.#db, this.#previousSchema);
+      if (moveSql) {
+        // The lock was named after the configured location; it is not held yet, so it can be renamed.
+        this.#lock = this.#globalLock();
+        this.#logger.warn(
+          {
+            event: 'state_table_previous_location',
+            table: this.#opts.tableName,
+            schema: this.#storage.schema,
+            sql: moveSql,
+          },
+          `the migration log is still in schema ${this.#storage.schema}; move it (with no runner active) with: ${moveSql}`,
+        );
+      }
       return loadMigrations(this.#opts.migrationsDir);
     })();
     this.#initialized = loading.then(
@@ -666,6 +688,11 @@ export class DatabaseMigrationManager implements AsyncDisposable {
    */
   async #withGlobalLock(signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<void>): Promise<void> {
     await this.#lock.acquireOrThrow({ timeoutMs: this.#opts.lockWaitTimeoutMs, ...(signal ? { signal } : {}) });
+    // The first write creates the log tables; under the lock, so two first runs do not race.
+    await this.#storage.ensure(this.#db).catch(async (err: unknown) => {
+      await this.#lock.release();
+      throw err;
+    });
     const lost = new AbortController();
     const onLost = (err: Error) =>
       lost.abort(

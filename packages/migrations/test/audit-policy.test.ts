@@ -15,7 +15,7 @@ describe('audit policy in migrations', () => {
     const audit = createAuditLog({ database: fx.db, table: 'audit_locked', metrics });
     await audit.ensureTable();
     // Every INSERT into the audit table now fails on the server (NOT VALID: existing rows are not checked).
-    await fx.db.query('ALTER TABLE audit_locked ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
+    await fx.db.query('ALTER TABLE dbrs.audit_locked ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
     const m = fx.manager({ audit, metrics });
     const result = await m.runMigration();
     expect(result.success, result.errorMessage).toBe(true);

@@ -94,7 +94,7 @@ describe('runner', () => {
 
     // While another runner holds the global migration lock, repair waits for it and gives up at the timeout.
     await fx.write({ '001_a.sql': sqlMigration('CREATE TABLE a (id int); -- edited twice', 'DROP TABLE a;') });
-    const holder = new LeaderLock(fx.db, { name: 'dbrs-migrations:public.dbrs_migrations' });
+    const holder = new LeaderLock(fx.db, { name: 'dbrs-migrations:dbrs.dbrs_migrations' });
     await holder.acquireOrThrow({ timeoutMs: 5000 });
     try {
       const waiting = fx.manager({ lockWaitTimeoutMs: 300 });
@@ -190,7 +190,7 @@ describe('runner', () => {
     const holder = fx.manager();
     // Hold the same advisory lock the runner uses, from another session.
     const { LeaderLock } = await import('@voicehive/db-core');
-    const lock = new LeaderLock(fx.db, { name: 'dbrs-migrations:public.dbrs_migrations' });
+    const lock = new LeaderLock(fx.db, { name: 'dbrs-migrations:dbrs.dbrs_migrations' });
     await lock.acquireOrThrow();
     const run = await fx.manager({ lockWaitTimeoutMs: 300 }).runMigration();
     await lock.close();

@@ -31,6 +31,7 @@ import {
   type MaintenanceTask,
 } from './components/feature.js';
 import { FEATURE_FACTORIES } from './components/index.js';
+import { stateLocation } from './components/state-schema.js';
 import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { ActionRunOptions } from './http/actions.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
@@ -191,6 +192,8 @@ function openDatabase(
     statementTimeoutMs,
     connectionTimeoutMs,
     applicationName,
+    // Not a connection setting: the suite's state tables read it (stateLocation, MaintenanceState).
+    stateSchema: _readByStateTables,
     ...unconsumed
   } = section;
   unconsumed satisfies Record<string, never>;
@@ -257,11 +260,13 @@ class Suite implements DatabaseReliabilitySuite {
     this.audit = new AuditLog({
       logger,
       metrics,
-      ...(config.audit.enabled ? { database, schema: config.audit.schema, table: config.audit.table } : {}),
+      ...(config.audit.enabled
+        ? { database, table: config.audit.table, ...stateLocation(config, config.audit.schema) }
+        : {}),
     });
     // Per database: two databases on one server must not exclude each other's maintenance.
     this.#lock = new LeaderLock(database, { name: `dbrs:maintenance:${database.info.database}`, logger });
-    this.#state = new MaintenanceState(database);
+    this.#state = new MaintenanceState(database, { schema: config.database.stateSchema });
     this.scheduler = new Scheduler({ logger });
     this.#coreTasks = [analyzeStaleTablesTask(database)];
     this.health.register(databasePingCheck(database, { timeoutMs: options.componentTimeoutMs ?? 5_000 }));

@@ -90,7 +90,7 @@ describe(`dbrs migrate repair (from ${CLI_LAUNCH.mode})`, () => {
       cwd: work.path,
     });
   const recorded = async () =>
-    (await sql<{ checksum: string }>(db.url, `SELECT checksum FROM dbrs_migrations WHERE name = '0001_rooms'`))[0]
+    (await sql<{ checksum: string }>(db.url, `SELECT checksum FROM dbrs.dbrs_migrations WHERE name = '0001_rooms'`))[0]
       ?.checksum;
 
   beforeAll(() => {
@@ -135,7 +135,7 @@ describe(`dbrs migrate repair (from ${CLI_LAUNCH.mode})`, () => {
     expect(repaired.stdout).toContain(`0001_rooms  ${original!.slice(0, 12)} → ${now!.slice(0, 12)}`);
     const audit = await sql<{ actor: string; details: { previousChecksum: string; checksum: string } }>(
       db.url,
-      `SELECT actor, details FROM dbrs_audit_log WHERE action = 'migration.repair' AND target = '0001_rooms' AND outcome = 'success'`,
+      `SELECT actor, details FROM dbrs.dbrs_audit_log WHERE action = 'migration.repair' AND target = '0001_rooms' AND outcome = 'success'`,
     );
     expect(audit.map((a) => a.details)).toEqual([{ previousChecksum: original, checksum: now }]);
 

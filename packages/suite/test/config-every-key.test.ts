@@ -65,6 +65,7 @@ const VALUES: Record<string, unknown> = {
   'database.statementTimeoutMs': 12_345,
   'database.connectionTimeoutMs': 4_321,
   'database.applicationName': 'every-key-app',
+  'database.stateSchema': 'ek_state',
   'performance.enabled': false,
   'performance.slowQueryThresholdMs': 777,
   'performance.warningMs': 333,
@@ -274,12 +275,14 @@ const ELSEWHERE: Record<string, string> = {
   'server.apiKey': 'this file, "server keys" test below (suite.serve() requires it)',
   'server.metricsRequireApiKey': 'this file, "server keys" test below (/metrics answers 401 without the key)',
   'server.trustProxy': 'suite-facade.test.ts "serves with the configured trustProxy"',
+  'database.stateSchema':
+    'test/faults/status-creates-nothing.test.ts: with stateSchema set, every suite table (migration log, capacity history, audit log, maintenance state) is created there',
   'audit.enabled':
     'NOT observed end-to-end: suite.ts gives AuditLog a database only when true (AuditLog has no accessor)',
   'audit.table':
     'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a table',
   'audit.schema':
-    'NOT observed end-to-end: suite.ts passes it to AuditLog; audit.test.ts covers AuditLog writing to a schema',
+    'test/faults/status-creates-nothing.test.ts: a configured audit.schema wins over database.stateSchema for the audit log',
 };
 
 /** Validated but deliberately without effect, and why. */

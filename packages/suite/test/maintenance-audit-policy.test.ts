@@ -27,7 +27,7 @@ describe('maintenance cycle under the audit policy', () => {
     const metrics = createMetrics();
     const audit = createAuditLog({ database: db, table: 'audit_locked', metrics });
     await audit.ensureTable();
-    await db.query('ALTER TABLE audit_locked ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
+    await db.query('ALTER TABLE dbrs.audit_locked ADD CONSTRAINT no_writes CHECK (false) NOT VALID');
     await using lock = new LeaderLock(db, { name: 'maintenance-audit-policy' });
     let ran = 0;
     const result = await runCycle({

@@ -133,7 +133,7 @@ describe('createDatabaseReliabilitySuite against real PostgreSQL', () => {
 
   it('runs each task once per cycle when two instances share the database', async () => {
     // Reset "last completed" so every task is due again, then race two instances.
-    await sql(db.url, 'DELETE FROM dbrs_maintenance_state');
+    await sql(db.url, 'DELETE FROM dbrs.dbrs_maintenance_state');
     const before = await auditCounts(db.url);
     const other = await createDatabaseReliabilitySuite(db.url, flatConfig());
     try {

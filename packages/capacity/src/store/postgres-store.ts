@@ -1,4 +1,12 @@
-import { type Database, DbrsError, isDbrsError, quoteQualified } from '@voicehive/db-core';
+import {
+  type Database,
+  DbrsError,
+  DEFAULT_STATE_SCHEMA,
+  isDbrsError,
+  locateStateTable,
+  PREVIOUS_STATE_SCHEMA,
+  quoteQualified,
+} from '@voicehive/db-core';
 import {
   type MaintenanceResult,
   maintenanceCutoffs,
@@ -10,16 +18,21 @@ import {
 } from './sample-store.js';
 
 export interface PostgresSampleStoreOptions {
-  /** Schema of the history table. Default `'public'`. */
+  /** Schema of the history table. Default `'dbrs'` (the suite's state schema). */
   schema?: string;
   /** Table name. Default `'voicehive_capacity_samples'`. */
   table?: string;
-  /** Create the schema and table when missing. Default true. */
+  /**
+   * Where an older release kept the table: used while the table is only there (`movedFrom` says so).
+   * Default `'public'` when `schema` is not given, else none.
+   */
+  previousSchema?: string;
+  /** Create the schema and table on the first write when missing. Default true. */
   createTable?: boolean;
 }
 
 /** DDL for the history table, for an owner to run when the collecting role (pg_monitor) may not create tables. */
-export function sampleTableDdl(schema = 'public', table = 'voicehive_capacity_samples'): string {
+export function sampleTableDdl(schema = DEFAULT_STATE_SCHEMA, table = 'voicehive_capacity_samples'): string {
   const t = quoteQualified(schema, table);
   return `CREATE TABLE IF NOT EXISTS ${t} (
   metric text NOT NULL,
@@ -34,17 +47,24 @@ export function sampleTableDdl(schema = 'public', table = 'voicehive_capacity_sa
  * History in a table of the monitored database itself. The primary key on
  * (metric, ts) with ON CONFLICT DO NOTHING is the second guard against two
  * replicas writing the same sample; the first is the leader lock in the manager.
+ * Reads never create anything: before the first write there is no table and
+ * the history is empty; the first write creates the schema and the table.
  */
 export class PostgresSampleStore implements SampleStore {
   readonly shared = true;
-  readonly schema: string;
+  schema: string;
   readonly table: string;
+  /** Set by init() when the table was found only in an older release's schema: the SQL that moves it. */
+  movedFrom: { schema: string; sql: string } | undefined;
   readonly #db: Database;
-  readonly #qualified: string;
+  #qualified: string;
   readonly #create: boolean;
+  readonly #previousSchema: string | undefined;
+  #exists = false;
 
   constructor(db: Database, options: PostgresSampleStoreOptions = {}) {
-    this.schema = options.schema ?? 'public';
+    this.schema = options.schema ?? DEFAULT_STATE_SCHEMA;
+    this.#previousSchema = options.previousSchema ?? (options.schema === undefined ? PREVIOUS_STATE_SCHEMA : undefined);
     this.table = options.table ?? 'voicehive_capacity_samples';
     for (const [what, v] of [
       ['schema', this.schema],
@@ -65,21 +85,32 @@ export class PostgresSampleStore implements SampleStore {
     this.#create = options.createTable ?? true;
   }
 
+  /** Finds the table (catalog read only). Without it and without `createTable`, says how to create it. */
   async init(options: StoreCallOptions = {}): Promise<void> {
-    const exists = await this.#db.query<{ t: string | null }>(
-      'SELECT to_regclass($1) AS t',
-      [this.#qualified],
-      options,
-    );
-    if (exists.rows[0]?.t) return;
-    if (!this.#create) {
+    options.signal?.throwIfAborted();
+    const where = await locateStateTable(this.#db, {
+      schema: this.schema,
+      tables: [this.table],
+      previousSchema: this.#previousSchema,
+    });
+    this.#exists = where.exists;
+    if (where.moveSql) {
+      this.movedFrom = { schema: where.schema, sql: where.moveSql };
+      this.schema = where.schema;
+      this.#qualified = quoteQualified(this.schema, this.table);
+    }
+    if (!where.exists && !this.#create) {
       throw new DbrsError('NOT_FOUND', `The capacity history table ${this.schema}.${this.table} does not exist.`, {
         hint: 'Create it with sampleTableDdl() as its owner, or set createTable: true.',
       });
     }
+  }
+
+  async #ensureTable(options: StoreCallOptions): Promise<void> {
+    if (this.#exists) return;
     try {
       await this.#db.withClient(async (client) => {
-        // Two replicas starting together would both try CREATE; serialise them on a transaction lock.
+        // Two replicas writing first together would both try CREATE; serialise them on a transaction lock.
         await client.query('BEGIN');
         try {
           await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.#qualified]);
@@ -91,6 +122,7 @@ export class PostgresSampleStore implements SampleStore {
           throw err;
         }
       }, options);
+      this.#exists = true;
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === '42501' || isDbrsError(err, 'PERMISSION_DENIED')) {
@@ -110,6 +142,7 @@ export class PostgresSampleStore implements SampleStore {
   async write(samples: readonly StoredSample[], options: StoreCallOptions = {}): Promise<number> {
     const ok = samples.filter((s) => Number.isFinite(s.value) && Number.isFinite(s.ts.getTime()));
     if (ok.length === 0) return 0;
+    await this.#ensureTable(options);
     const res = await this.#db.query(
       `INSERT INTO ${this.#qualified} (metric, ts, value)
        SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[])
@@ -121,6 +154,7 @@ export class PostgresSampleStore implements SampleStore {
   }
 
   async read(q: SampleQuery, options: StoreCallOptions = {}): Promise<StoredSample[]> {
+    if (!this.#exists && !(await this.#tableAppeared())) return [];
     const res = await this.#db.query<{ metric: string; ts: Date; value: number }>(
       `SELECT metric, ts, value FROM ${this.#qualified}
        WHERE ($1::text[] IS NULL AND $2::text IS NULL
@@ -138,6 +172,7 @@ export class PostgresSampleStore implements SampleStore {
   /** Downsamples and expires in one transaction, so a reader never sees a bucket both raw and averaged. */
   async maintain(policy: RetentionPolicy, now: Date, options: StoreCallOptions = {}): Promise<MaintenanceResult> {
     const cut = maintenanceCutoffs(policy, now);
+    if (!this.#exists && !(await this.#tableAppeared())) return { downsampled: 0, deleted: 0 };
     return this.#db.withClient(async (client) => {
       await client.query('BEGIN');
       try {
@@ -179,6 +214,13 @@ export class PostgresSampleStore implements SampleStore {
         throw err;
       }
     }, options);
+  }
+
+  /** Another replica may have written first since init(). */
+  async #tableAppeared(): Promise<boolean> {
+    const res = await this.#db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [this.#qualified]);
+    this.#exists = Boolean(res.rows[0]?.t);
+    return this.#exists;
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,10 @@
 import type { Database } from '../database/database.js';
+import {
+  DEFAULT_STATE_SCHEMA,
+  isMissingTable,
+  locateStateTable,
+  PREVIOUS_STATE_SCHEMA,
+} from '../database/state-table.js';
 import { DbrsError } from '../errors.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -28,10 +34,15 @@ export interface AuditLogOptions {
   logger?: Logger;
   /** Also append to a table. Default: no table. */
   database?: Database<any>;
-  /** Default `'public'`. */
+  /** Default `'dbrs'` (the suite's state schema), created with the table on the first write. */
   schema?: string;
   /** Default `'dbrs_audit_log'`. */
   table?: string;
+  /**
+   * Where an older release kept the table: used (with a warning naming the move) while the table is only
+   * there. Default `'public'` when `schema` is not given, else none.
+   */
+  previousSchema?: string;
   /** Counts failed table writes as `audit_write_failures_total{action}`. */
   metrics?: Metrics;
 }
@@ -50,10 +61,16 @@ export interface AuditLogOptions {
 export class AuditLog {
   readonly #logger: Logger;
   readonly #db: Database<any> | undefined;
+  readonly #schema: string;
   readonly #table: string;
-  readonly #qualified: string;
+  readonly #previousSchema: string | undefined;
   readonly #failures: { inc(labels: { action: string }): void } | undefined;
   #ready: Promise<void> | undefined;
+  #located: Promise<string> | undefined;
+
+  async #qualified(): Promise<string> {
+    return `${quoteIdent(await this.#schemaInUse())}.${quoteIdent(this.#table)}`;
+  }
 
   constructor(options: AuditLogOptions = {}) {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'audit' });
@@ -63,9 +80,33 @@ export class AuditLog {
       labelNames: ['action'],
     });
     this.#db = options.database;
-    const schema = options.schema ?? 'public';
+    this.#schema = options.schema ?? DEFAULT_STATE_SCHEMA;
     this.#table = options.table ?? 'dbrs_audit_log';
-    this.#qualified = `${quoteIdent(schema)}.${quoteIdent(this.#table)}`;
+    this.#previousSchema = options.previousSchema ?? (options.schema === undefined ? PREVIOUS_STATE_SCHEMA : undefined);
+  }
+
+  /** The table's schema: the configured one, or an older release's while the table is only there. */
+  #schemaInUse(): Promise<string> {
+    this.#located ??= locateStateTable(this.#db!, {
+      schema: this.#schema,
+      tables: [this.#table],
+      previousSchema: this.#previousSchema,
+    }).then(
+      (where) => {
+        if (where.moveSql) {
+          this.#logger.warn(
+            { event: 'state_table_previous_location', table: this.#table, schema: where.schema, sql: where.moveSql },
+            `the audit log is still in schema ${where.schema}; move it with: ${where.moveSql}`,
+          );
+        }
+        return where.schema;
+      },
+      (err) => {
+        this.#located = undefined;
+        throw err;
+      },
+    );
+    return this.#located;
   }
 
   /** Creates the table and its append-only trigger if missing. Called on first write. */
@@ -90,7 +131,7 @@ export class AuditLog {
     try {
       await this.ensureTable();
       await this.#db.query(
-        `INSERT INTO ${this.#qualified} (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO ${await this.#qualified()} (at, actor, action, target, outcome, details) VALUES ($1, $2, $3, $4, $5, $6)`,
         [rec.time, rec.actor, rec.action, rec.target, rec.outcome, JSON.stringify(rec.details ?? {})],
       );
       return { ...rec, stored: true };
@@ -104,29 +145,38 @@ export class AuditLog {
     }
   }
 
-  /** Newest first. */
+  /** Newest first. A read: before the first write there is no table, and the list is empty. */
   async list(options: { limit?: number; action?: string } = {}): Promise<AuditRecord[]> {
     if (!this.#db) return [];
-    await this.ensureTable();
-    const res = await this.#db.query<{
-      at: Date;
-      actor: string;
-      action: string;
-      target: string;
-      outcome: AuditOutcome;
-      details: Record<string, unknown>;
-    }>(
-      `SELECT at, actor, action, target, outcome, details FROM ${this.#qualified}
+    const table = await this.#qualified();
+    const res = await this.#db
+      .query<{
+        at: Date;
+        actor: string;
+        action: string;
+        target: string;
+        outcome: AuditOutcome;
+        details: Record<string, unknown>;
+      }>(
+        `SELECT at, actor, action, target, outcome, details FROM ${table}
         WHERE ($1::text IS NULL OR action = $1) ORDER BY id DESC LIMIT $2`,
-      [options.action ?? null, options.limit ?? 100],
-    );
+        [options.action ?? null, options.limit ?? 100],
+      )
+      .catch((err: unknown) => {
+        if (isMissingTable(err)) return { rows: [] };
+        throw err;
+      });
     return res.rows.map((r) => ({ ...r, time: r.at.toISOString() }));
   }
 
   async #createTable(): Promise<void> {
-    const fn = quoteIdent(`${this.#table}_append_only`);
+    const schema = quoteIdent(await this.#schemaInUse());
+    const table = `${schema}.${quoteIdent(this.#table)}`;
+    // The trigger function lives beside the table: unqualified it would land in the search_path's first schema.
+    const fn = `${schema}.${quoteIdent(`${this.#table}_append_only`)}`;
     await this.#db!.query(`
-      CREATE TABLE IF NOT EXISTS ${this.#qualified} (
+      CREATE SCHEMA IF NOT EXISTS ${schema};
+      CREATE TABLE IF NOT EXISTS ${table} (
         id bigserial PRIMARY KEY,
         at timestamptz NOT NULL,
         actor text NOT NULL,
@@ -138,7 +188,7 @@ export class AuditLog {
       CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
       DO $$ BEGIN
-        CREATE TRIGGER ${quoteIdent(`${this.#table}_no_change`)} BEFORE UPDATE OR DELETE ON ${this.#qualified}
+        CREATE TRIGGER ${quoteIdent(`${this.#table}_no_change`)} BEFORE UPDATE OR DELETE ON ${table}
           FOR EACH ROW EXECUTE FUNCTION ${fn}();
       EXCEPTION WHEN duplicate_object THEN NULL; END $$;`);
   }

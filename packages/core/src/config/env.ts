@@ -38,6 +38,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('DB_POOL_MIN_SIZE', 'database', 'poolMinSize', 'integer'),
   bind('DB_POOL_MAX_SIZE', 'database', 'poolMaxSize', 'integer'),
   bind('DB_STATEMENT_TIMEOUT_MS', 'database', 'statementTimeoutMs', 'integer'),
+  bind('DB_STATE_SCHEMA', 'database', 'stateSchema'),
 
   bind('PGBOUNCER_ENABLED', 'pgbouncer', 'enabled', 'boolean'),
   bind('PGBOUNCER_HOST', 'pgbouncer', 'host'),

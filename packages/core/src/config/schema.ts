@@ -39,6 +39,18 @@ function integer(min: number, max?: number) {
 
 const boolean = () => z.preprocess(booleanFromText, z.boolean());
 const text = () => z.string().min(1);
+/** PostgreSQL truncates names to 63 bytes (NAMEDATALEN − 1); a longer one would silently name another object. */
+const identifier = () =>
+  z
+    .string()
+    .min(1)
+    .refine((v) => Buffer.byteLength(v) <= 63, { error: 'must be a PostgreSQL name of at most 63 bytes' });
+/**
+ * The most connections one process's pool may open. Each is a server process on PostgreSQL (a few MB of
+ * memory each, and max_connections is 100 by default); a pool beyond a thousand from one sidecar is a typo
+ * or a design that needs a pooler in front, and the old unbounded integer accepted 2^53 − 1 silently.
+ */
+export const POOL_MAX_SIZE_LIMIT = 1_000;
 const stringList = () => z.preprocess(listFromText, z.array(z.string().min(1)));
 const tcpPort = () => integer(1, 65_535);
 /** Listening ports also take 0 (an ephemeral port), which tests rely on. */
@@ -97,15 +109,22 @@ export const databaseSchema = z
     /** Key of the client certificate (PEM). Default: none. */
     sslKeyFile: text().optional(),
     /** Connections kept open when idle. Default 5. */
-    poolMinSize: integer(0).default(5),
-    /** Most connections the pool opens. Default 20. */
-    poolMaxSize: integer(1).default(20),
+    poolMinSize: integer(0, POOL_MAX_SIZE_LIMIT).default(5),
+    /** Most connections the pool opens, at most {@link POOL_MAX_SIZE_LIMIT}. Default 20. */
+    poolMaxSize: integer(1, POOL_MAX_SIZE_LIMIT).default(20),
     /** `statement_timeout` for every session, in ms. Default: none (the server's setting). */
     statementTimeoutMs: integer(0).optional(),
     /** How long to wait for a new connection, in ms. Default 10,000. */
     connectionTimeoutMs: integer(0).default(10_000),
     /** `application_name`, shown in pg_stat_activity. Default `'voicehive-dbrs'`. */
     applicationName: text().default('voicehive-dbrs'),
+    /**
+     * The one schema where the suite keeps its own tables (migration log, capacity history, audit log,
+     * maintenance state), created on the first write, so a backup can leave it out with one
+     * `excludeSchemas` entry and a read creates nothing. `migrations.schema`, `capacity.schema` and
+     * `audit.schema` override it per table. Default `'dbrs'`.
+     */
+    stateSchema: identifier().default('dbrs'),
   })
   .superRefine((db, ctx) => {
     if (db.poolMinSize > db.poolMaxSize) {
@@ -308,8 +327,8 @@ export const migrationsSchema = z.strictObject({
   migrationsDir: text().default('./migrations'),
   /** Table recording applied migrations. Default `'dbrs_migrations'`. */
   tableName: text().default('dbrs_migrations'),
-  /** Schema of that table. Default `'public'`. */
-  schema: text().default('public'),
+  /** Schema of that table. Default: `database.stateSchema`. */
+  schema: identifier().optional(),
   /** `lock_timeout` while migrating, in ms. Default 5000. */
   lockTimeoutMs: integer(0).default(5000),
   /** `statement_timeout` while migrating, in ms; 0 means none. Default 0. */
@@ -340,8 +359,8 @@ export const capacitySchema = z
     enabled: boolean().default(true),
     /** How often sizes are sampled, in ms. Default 3,600,000 (1 hour). */
     sampleIntervalMs: integer(1).default(3_600_000),
-    /** Schema of the sample tables. Default `'public'`. */
-    schema: text().default('public'),
+    /** Schema of the sample table. Default: `database.stateSchema`. */
+    schema: identifier().optional(),
     /** Samples older than this are deleted. Default 400 days. */
     retentionDays: integer(1).default(400),
     /** Storage available to the database, in bytes. Default: unknown (no percent alerts). */
@@ -430,8 +449,8 @@ export const auditSchema = z.strictObject({
   enabled: boolean().default(true),
   /** Default `'dbrs_audit_log'`. */
   table: text().default('dbrs_audit_log'),
-  /** Default `'public'`. */
-  schema: text().default('public'),
+  /** Default: `database.stateSchema`. */
+  schema: identifier().optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { type Queryable, quoteIdent } from '@voicehive/db-core';
+import { isMissingTable, locateStateTable, type Queryable, quoteIdent } from '@voicehive/db-core';
 import type pg from 'pg';
 import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 
@@ -16,19 +16,43 @@ export const BASELINE = '$baseline';
 /**
  * The migration log table and its schema-snapshot companion. Rows are written
  * by the runner inside the migration's own transaction; umzug's
- * logMigration/unlogMigration are no-ops (see umzug-runner.ts).
+ * logMigration/unlogMigration are no-ops (see umzug-runner.ts). Reads never
+ * create anything (no table yet: nothing applied); `ensure()` runs before the
+ * first write, under the global migration lock.
  */
 export class MigrationStorage {
-  readonly table: string;
-  readonly snapshotTable: string;
-  readonly schema: string;
+  table: string;
+  snapshotTable: string;
+  schema: string;
   readonly tableName: string;
 
   constructor(schema: string, tableName: string) {
-    this.schema = schema;
     this.tableName = tableName;
-    this.table = `${quoteIdent(schema)}.${quoteIdent(tableName)}`;
-    this.snapshotTable = `${quoteIdent(schema)}.${quoteIdent(`${tableName}_schema`)}`;
+    this.schema = schema;
+    this.table = '';
+    this.snapshotTable = '';
+    this.#use(schema);
+  }
+
+  #use(schema: string): void {
+    this.schema = schema;
+    this.table = `${quoteIdent(schema)}.${quoteIdent(this.tableName)}`;
+    this.snapshotTable = `${quoteIdent(schema)}.${quoteIdent(`${this.tableName}_schema`)}`;
+  }
+
+  /**
+   * Finds the log by reading the catalog. When it exists only in `previousSchema` (an older release's
+   * default), that location is kept — a fresh log would make every migration pending again — and the
+   * statements that move it are returned for the caller to log.
+   */
+  async locate(db: Queryable, previousSchema: string | undefined): Promise<string | undefined> {
+    const where = await locateStateTable(db, {
+      schema: this.schema,
+      tables: [this.tableName, `${this.tableName}_schema`],
+      previousSchema,
+    });
+    if (where.moveSql) this.#use(where.schema);
+    return where.moveSql;
   }
 
   /**
@@ -71,14 +95,19 @@ export class MigrationStorage {
   }
 
   async applied(db: Queryable): Promise<AppliedMigration[]> {
-    const res = await db.query<{
-      name: string;
-      checksum: string;
-      applied_at: Date;
-      duration_ms: number;
-      applied_by: string;
-      irreversible: boolean;
-    }>(`SELECT name, checksum, applied_at, duration_ms, applied_by, irreversible FROM ${this.table} ORDER BY name`);
+    const res = await db
+      .query<{
+        name: string;
+        checksum: string;
+        applied_at: Date;
+        duration_ms: number;
+        applied_by: string;
+        irreversible: boolean;
+      }>(`SELECT name, checksum, applied_at, duration_ms, applied_by, irreversible FROM ${this.table} ORDER BY name`)
+      .catch((err: unknown) => {
+        if (isMissingTable(err)) return { rows: [] };
+        throw err;
+      });
     return res.rows.map((r) => ({
       name: r.name,
       checksum: r.checksum,
@@ -109,10 +138,12 @@ export class MigrationStorage {
   }
 
   async snapshot(db: Queryable, name: string): Promise<SchemaSnapshot | undefined> {
-    const res = await db.query<{ snapshot: SchemaSnapshot }>(
-      `SELECT snapshot FROM ${this.snapshotTable} WHERE name = $1`,
-      [name],
-    );
+    const res = await db
+      .query<{ snapshot: SchemaSnapshot }>(`SELECT snapshot FROM ${this.snapshotTable} WHERE name = $1`, [name])
+      .catch((err: unknown) => {
+        if (isMissingTable(err)) return { rows: [] };
+        throw err;
+      });
     return res.rows[0]?.snapshot;
   }
 

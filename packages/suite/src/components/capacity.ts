@@ -9,6 +9,7 @@ import { sizeGrowth } from '../insights/size-growth.js';
 import { exportCapacityState } from '../metrics/capacity-state.js';
 import type { CapacityChartData, ForecastPoint, StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
+import { stateLocation } from './state-schema.js';
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -39,7 +40,7 @@ export function capacityPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'me
   unconsumed satisfies Record<string, never>;
   return {
     manager: {
-      schema,
+      ...stateLocation(ctx.config, schema),
       retentionDays,
       ...(storageLimitBytes !== undefined ? { storageLimitBytes } : {}),
       warningPercent,

@@ -5,6 +5,7 @@ import { DatabaseMigrationManager, type DatabaseMigrationManagerOptions } from '
 import { exportMigrationState } from '../metrics/migrations-state.js';
 import type { StatusIssue } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
+import { stateLocation } from './state-schema.js';
 
 /**
  * The migration manager's options from the `migrations` section. Every key
@@ -31,7 +32,7 @@ export function migrationsManagerOptions(
   return {
     migrationsDir: resolve(migrationsDir),
     tableName,
-    schema,
+    ...stateLocation(ctx.config, schema),
     lockTimeoutMs,
     statementTimeoutMs,
     testFirst,

@@ -21,7 +21,7 @@ export async function sql<R extends Record<string, unknown> = Record<string, unk
 export async function auditCounts(url: string, prefix = 'maintenance.'): Promise<Record<string, number>> {
   const rows = await sql<{ action: string; outcome: string; n: string }>(
     url,
-    `SELECT action, outcome, count(*) AS n FROM dbrs_audit_log WHERE action LIKE $1 GROUP BY action, outcome`,
+    `SELECT action, outcome, count(*) AS n FROM dbrs.dbrs_audit_log WHERE action LIKE $1 GROUP BY action, outcome`,
     [`${prefix}%`],
   );
   return Object.fromEntries(rows.map((r) => [`${r.action}:${r.outcome}`, Number(r.n)]));
