@@ -75,7 +75,10 @@ export async function startFetchBridge(o: {
       return 'error';
     }
   };
-  const server: Server = createServer((socket) => {
+  // allowHalfOpen: the client half-closes after its request and waits for the answer. Without it Node ends
+  // our side as soon as the request's end arrives, before the (asynchronous) fetch answers: every request,
+  // including the "is there a 00000002.history?" that starts each recovery, read as a broken connection (255).
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     let input = '';
     socket.on('data', (d) => {
       input += d;

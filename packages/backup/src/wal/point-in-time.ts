@@ -11,6 +11,7 @@ import { type ScratchServer, startScratchServer } from '../verify/scratch-server
 import type { WalArchive } from './archive.js';
 import { startFetchBridge } from './fetch-bridge.js';
 import { describeTarget, type ResolvedTarget, targetSettings } from './recovery-target.js';
+import { hotStandbyMinimums } from './standby-settings.js';
 
 export interface PointInTimeOptions {
   manifest: BackupManifest;
@@ -104,8 +105,14 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
         runDir,
         startTimeoutMs: o.startTimeoutMs,
         signal: o.signal,
-        // Pause at the target whatever was asked, so the point reached can be read before promoting.
-        settings: { restore_command: bridge.restoreCommand, recovery_target_action: 'pause', hot_standby: 'on' },
+        // Pause at the target whatever was asked, so the point reached can be read before promoting; hot
+        // standby (to read it) needs the primary's connection/worker/lock limits.
+        settings: {
+          ...(await hotStandbyMinimums(postgres, o.targetDirectory)),
+          restore_command: bridge.restoreCommand,
+          recovery_target_action: 'pause',
+          hot_standby: 'on',
+        },
       });
     } catch (err) {
       throw bridge.lastError ?? recoveryFailed(o, err);
@@ -120,7 +127,11 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
       const db = server.connect('template1', superuser);
       try {
         await db.query('SELECT pg_promote(true, 300)', [], { signal: o.signal });
-        const r = await db.query<{ tli: number }>('SELECT timeline_id AS tli FROM pg_control_checkpoint()');
+        // The new timeline is in the name of the WAL file now written (pg_control_checkpoint() keeps the old
+        // one until the first checkpoint after promotion, which runs in the background).
+        const r = await db.query<{ tli: number }>(
+          `SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli`,
+        );
         reached.timeline = Number(r.rows[0]!.tli);
         reached.promoted = true;
       } finally {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createDatabase, type Database } from '@voicehive/db-core';
@@ -93,4 +94,82 @@ export async function startWalCluster(options: { key?: string } = {}): Promise<W
     },
   };
   return cluster;
+}
+
+export interface ArchiveStandby {
+  db: Database;
+  /** pg_promote(): the standby opens read-write on the next timeline (and archives its history file). */
+  promote(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function asPostgres(cmd: string, args: string[]): void {
+  const user = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  const [bin, ...rest] = [...user, cmd, ...args];
+  execFileSync(bin!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+}
+
+/**
+ * A second server made the way a failover replica is: pg_basebackup of the
+ * primary, standby.signal, WAL from the archive through `dbrs wal fetch`, and
+ * archive_command = `dbrs wal push` (a standby archives once promoted). Its
+ * promotion is a real timeline switch in the shared archive.
+ */
+export async function startArchiveStandby(c: WalCluster): Promise<ArchiveStandby> {
+  const bin = c.server.binDir;
+  if (!bin) throw new Error('the WAL cluster has no binDir: a local PostgreSQL is needed for a standby');
+  const dir = await mkdtemp(join(c.dir, 'standby-'));
+  await chmod(dir, 0o755);
+  if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
+  const data = join(dir, 'data');
+  asPostgres(join(bin, 'pg_basebackup'), ['-d', c.server.url, '-D', data, '-X', 'stream', '-c', 'fast']);
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    port: String(port),
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: dir,
+    restore_command: `${c.command} wal fetch "%f" "%p" --prefetch 0`,
+    archive_mode: 'on',
+    archive_command: `${c.command} wal push "%p"`,
+    primary_conninfo: '',
+  };
+  await appendFile(
+    join(data, 'postgresql.auto.conf'),
+    `\n${Object.entries(settings)
+      .map(([k, v]) => `${k} = '${v.replaceAll("'", "''")}'`)
+      .join('\n')}\n`,
+  );
+  await writeFile(join(data, 'standby.signal'), '');
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', data]);
+  asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+  const db = createDatabase(`postgres://postgres@127.0.0.1:${port}/postgres`, { poolMax: 2 });
+  return {
+    db,
+    async promote() {
+      await db.query('SELECT pg_promote(true, 120)');
+      const r = await db.query<{ tli: number }>(
+        `SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli`,
+      );
+      return Number(r.rows[0]!.tli);
+    },
+    async stop() {
+      await db.close().catch(() => {});
+      try {
+        asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+      } catch {
+        // already stopped
+      }
+    },
+  };
 }

@@ -1,0 +1,224 @@
+import { chmod, mkdir, mkdtemp, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseBackupManager, LocalStorage, type DatabaseBackupManager as Manager } from '@voicehive/db-backup';
+import type { Database } from '@voicehive/db-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startArchiveStandby, startWalCluster, type WalCluster } from './support/wal-cluster.js';
+
+let c: WalCluster;
+let mgr: Manager;
+let baseFinishedAt: Date;
+const marks: Record<string, { at: string; lsn: string; xid: string }> = {};
+
+async function rowsAt(connect: (db: string) => Database): Promise<number[]> {
+  const db = connect('postgres');
+  try {
+    const r = await db.query<{ id: number }>('SELECT id FROM marks ORDER BY id');
+    return r.rows.map((x: { id: number }) => x.id);
+  } finally {
+    await db.close();
+  }
+}
+
+async function insert(id: number, db: Database = c.db): Promise<{ at: string; lsn: string; xid: string }> {
+  const x = await db.query<{ xid: string }>('INSERT INTO marks VALUES ($1) RETURNING txid_current()::text AS xid', [
+    id,
+  ]);
+  // The insert position, not pg_current_wal_lsn() (the write position): the test clusters run with
+  // synchronous_commit off, so the commit record may not be written yet when the insert returns.
+  const r = await db.query<{ at: Date; lsn: string }>(
+    'SELECT clock_timestamp() AS at, pg_current_wal_insert_lsn()::text AS lsn',
+  );
+  return { at: new Date(r.rows[0]!.at).toISOString(), lsn: r.rows[0]!.lsn, xid: x.rows[0]!.xid };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  c = await startWalCluster();
+  await c.db.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())');
+  mgr = new DatabaseBackupManager(c.db, {
+    storage: new LocalStorage({ path: c.storePath }),
+    encryptionKey: c.env.BACKUP_ENCRYPTION_KEY,
+    backupType: 'physical',
+    scryptLogN: 15,
+  });
+  const base = await mgr.createBackup('postgres');
+  baseFinishedAt = new Date(base.manifest.finishedAt);
+  await pause(1100);
+  marks['1'] = await insert(1);
+  await pause(1100);
+  marks['2'] = await insert(2);
+  await mgr.createRestorePoint('after-two');
+  marks['3'] = await insert(3);
+  await pause(1100);
+  marks['4'] = await insert(4);
+  await c.waitArchived(await c.switchWal());
+}, 300_000);
+afterAll(async () => {
+  await mgr?.close();
+  await c?.done();
+});
+
+async function restoreTo(target: NonNullable<Parameters<Manager['restoreBackup']>[1]>['recoveryTarget']) {
+  const dir = await mkdtemp(join(c.dir, 'pitr-'));
+  // The restored server runs as the postgres OS user: it must reach the directory.
+  await chmod(dir, 0o755);
+  let rows: number[] = [];
+  const r = await mgr.restoreBackup('latest', {
+    targetDirectory: join(dir, 'data'),
+    recoveryTarget: target,
+    start: true,
+    atTarget: async (connect) => {
+      rows = await rowsAt(connect);
+    },
+  });
+  return { r, rows, dir: join(dir, 'data') };
+}
+
+describe('point-in-time restore from archive_command-archived WAL (PostgreSQL 15)', { timeout: 600_000 }, () => {
+  it('to a moment between two writes: exactly the rows written before it, promoted on a new timeline', async () => {
+    const { r, rows, dir } = await restoreTo({ time: marks['1']!.at });
+    expect(rows).toEqual([1]);
+    expect(r.pointInTime?.reached).toMatchObject({ promoted: true, timeline: 2 });
+    expect(new Date(r.pointInTime!.reached!.time!).getTime()).toBeLessThanOrEqual(new Date(marks['1']!.at).getTime());
+    expect(r.pointInTime!.walFilesFetched).toBeGreaterThan(0);
+    // The directory is left as a promoted cluster: no recovery.signal, the restore_command for the operator kept.
+    expect(await readdir(dir)).not.toContain('recovery.signal');
+  });
+
+  it('to a named restore point, to an LSN and to a transaction id', async () => {
+    const named = await restoreTo({ name: 'after-two' });
+    expect(named.rows).toEqual([1, 2]);
+    const atLsn = await restoreTo({ lsn: marks['3']!.lsn });
+    expect(atLsn.rows).toEqual([1, 2, 3]);
+    expect((await mgr.listRestorePoints()).map((p) => p.name)).toEqual(['after-two']);
+    // Inclusive (the default): recovery stops just after the commit of that transaction.
+    const atXid = await restoreTo({ xid: marks['2']!.xid });
+    expect(atXid.rows).toEqual([1, 2]);
+  });
+
+  it('bad input: target before the first base backup or after the archive (the window in the message), a non-empty directory, an unknown restore point, a bad LSN', async () => {
+    const dir = await mkdtemp(join(c.dir, 'bad-'));
+    const before = new Date(baseFinishedAt.getTime() - 60_000);
+    const early = await mgr
+      .restoreBackup('latest', { targetDirectory: join(dir, 'a'), recoveryTarget: { time: before } })
+      .catch((e) => e);
+    expect(early).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(early.message).toMatch(/before the earliest recoverable moment: the recovery window is \S+ to \S+/);
+    const late = await mgr
+      .restoreBackup('latest', {
+        targetDirectory: join(dir, 'b'),
+        recoveryTarget: { time: new Date(Date.now() + 3600_000) },
+      })
+      .catch((e) => e);
+    expect(late).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(late.message).toMatch(/after the newest archived WAL: the recovery window is/);
+    await mkdir(join(dir, 'full'));
+    await writeFile(join(dir, 'full', 'PG_VERSION'), '15\n');
+    await expect(
+      mgr.restoreBackup('latest', { targetDirectory: join(dir, 'full'), recoveryTarget: 'immediate' }),
+    ).rejects.toMatchObject({ code: 'TARGET_NOT_EMPTY' });
+    const unknown = await mgr
+      .restoreBackup('latest', { targetDirectory: join(dir, 'c'), recoveryTarget: { name: 'no-such-point' } })
+      .catch((e) => e);
+    expect(unknown).toMatchObject({ code: 'NOT_FOUND' });
+    expect(unknown.message).toMatch(/no restore point named "no-such-point"/);
+    expect(unknown.hint).toMatch(/after-two/);
+    await expect(
+      mgr.restoreBackup('latest', { targetDirectory: join(dir, 'd'), recoveryTarget: { lsn: 'yesterday' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('a missing segment in the middle: wal verify reports the gap, and a restore past it fails clearly', async () => {
+    const ok = await mgr.verifyWal();
+    expect(ok.gaps).toEqual([]);
+    expect(ok.ok).toBe(true);
+    marks['5'] = await insert(5);
+    const hole = await c.switchWal();
+    marks['6'] = await insert(6);
+    await c.waitArchived(await c.switchWal());
+    const stored = join(c.storePath, 'wal', hole);
+    await rename(stored, `${stored}.moved`);
+    try {
+      const v = await mgr.verifyWal();
+      expect(v.ok).toBe(false);
+      expect(v.gaps).toEqual([{ timeline: 1, from: hole, to: hole, missing: 1 }]);
+      const window = await mgr.getRecoveryWindow();
+      expect(window.gaps.map((g) => g.from)).toEqual([hole]);
+      // The window ends before the gap: a target after it is refused up front, with the gap named...
+      const refused = await mgr
+        .restoreBackup('latest', { targetDirectory: join(c.dir, 'gap-a'), recoveryTarget: { time: marks['6']!.at } })
+        .catch((e) => e);
+      expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
+      expect(refused.hint).toMatch(new RegExp(`WAL is missing from ${hole}`));
+      // ...and a target inside the window whose end (the next commit) lies in the missing segment: recovery
+      // runs, cannot confirm the target, and the restore fails with PostgreSQL's reason, never a silent success.
+      const stopped = await restoreTo({ time: marks['4']!.at }).catch((e) => e);
+      expect(stopped).toMatchObject({ code: 'RESTORE_FAILED' });
+      expect(stopped.message).toMatch(/recovery ended before configured recovery target was reached/);
+    } finally {
+      await rename(`${stored}.moved`, stored);
+    }
+  });
+
+  it('a wrong key on wal fetch fails the restore with DECRYPTION_FAILED', async () => {
+    // Backups under another key (readable by this manager), WAL under the archive_command's key (not).
+    await using other = new DatabaseBackupManager(c.db, {
+      storage: new LocalStorage({ path: c.storePath }),
+      encryptionKey: 'a different passphrase',
+      backupType: 'physical',
+    });
+    const base = await other.createBackup('postgres');
+    await c.waitArchived(await c.switchWal());
+    const err = await other
+      .restoreBackup(base.backupId, {
+        targetDirectory: join(c.dir, 'wrong-key-data'),
+        recoveryTarget: 'immediate',
+        start: true,
+      })
+      .catch((e) => e);
+    expect(err).toMatchObject({ code: 'DECRYPTION_FAILED' });
+  });
+
+  it('a timeline switch: a failover replica promoted in between, restore follows the latest timeline', async () => {
+    // The replica replays everything archived so far from the archive, then is promoted (timeline 2).
+    const last = await c.switchWal();
+    await c.waitArchived(last);
+    const standby = await startArchiveStandby(c);
+    try {
+      const seen = marks['6']!.lsn;
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const r = await standby.db.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [
+          seen,
+        ]);
+        if (r.rows[0]!.done) break;
+        if (Date.now() > deadline) throw new Error(`the standby did not replay to ${seen}`);
+        await pause(300);
+      }
+      const timeline = await standby.promote();
+      expect(timeline).toBe(2);
+      marks['20'] = await insert(20, standby.db);
+      // The old primary keeps writing on timeline 1 after the fork: restore must not follow it.
+      marks['7'] = await insert(7);
+      await c.waitArchived(await c.switchWal());
+      await standby.db.query('SELECT pg_logical_emit_message(false, $1, $2)', ['dbrs-test', 'tl2']);
+      const tl2 = await standby.db.query<{ name: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS name');
+      const seg = tl2.rows[0]!.name;
+      expect(seg.slice(0, 8)).toBe('00000002');
+      const until = Date.now() + 120_000;
+      while (!(await readdir(join(c.storePath, 'wal'))).includes(seg)) {
+        if (Date.now() > until) throw new Error(`${seg} was not archived by the promoted standby`);
+        await pause(300);
+      }
+      expect(await readdir(join(c.storePath, 'wal'))).toContain('00000002.history');
+      const { r, rows } = await restoreTo({ time: marks['20']!.at });
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 20]);
+      // Promoted again at the target: the next free timeline after 2.
+      expect(r.pointInTime?.reached).toMatchObject({ promoted: true, timeline: 3 });
+    } finally {
+      await standby.stop();
+    }
+  });
+});
