@@ -166,6 +166,9 @@ export async function extractPhysical(
     const exited = new Promise<void>((resolve, reject) =>
       tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${err.trim()}`)))),
     );
+    // When the download fails (wrong key, storage down) tar then exits non-zero too: the download's error is
+    // the cause, and tar's must not surface later as an unhandled rejection.
+    exited.catch(() => {});
     await pipeline(await o.opener.open(obj, o.signal), tar.stdin, { signal: o.signal });
     await exited;
   }
