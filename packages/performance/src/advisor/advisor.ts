@@ -7,6 +7,7 @@ import { type CandidateIndex, columnLabel, createIndexSql, extendsExisting } fro
 import { type Collected, collectCandidates } from './collect.js';
 import { type ConfigCandidate, selectUnderConfiguration } from './configuration.js';
 import { analyseDrops, type DropAnalysis } from './drop-analysis.js';
+import { ginRecommendations } from './gin-recommendations.js';
 import { heuristicRecommendations } from './heuristic-recommendations.js';
 import { indexNamesInPlan, type PlanNode, type PlanSession } from './plan-session.js';
 import type { QualPredicate } from './qualstats.js';
@@ -50,6 +51,12 @@ export interface IndexRecommendation {
   validated: boolean;
   /** Rows the workload wrote that this index would take entries for (INSERTs, non-HOT UPDATEs). */
   writeRows?: number;
+  /** Non-key columns stored in the index (`INCLUDE`) so the statements it serves need not read the table. */
+  include?: string[];
+  /** Access method when not B-tree. */
+  method?: 'gin';
+  /** When `validated` is false: why the planner could not cost it. */
+  notValidatedBecause?: string;
 }
 
 export interface AdvisorSkipped {
@@ -69,6 +76,11 @@ export interface AdvisorSkipped {
   coveredCandidates: string[];
   /** Chosen and validated indexes dropped because they remove less than `minCostReduction` of the workload's cost. */
   belowMinCostReduction: { index: string; share: number }[];
+  /**
+   * Candidates that cannot be created, with the reason: an expression calling a function that is not
+   * IMMUTABLE, or a definition hypopg/PostgreSQL refused.
+   */
+  refusedCandidates?: { index: string; reason: string }[];
 }
 
 export interface AdvisorResult {
@@ -165,6 +177,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
       smallTables: collected.smallTables,
       coveredCandidates: collected.covered,
       belowMinCostReduction: [],
+      ...(collected.refused.length > 0 ? { refusedCandidates: [...collected.refused] } : {}),
     },
     staleStatistics: findStaleStatistics(
       [...workload.referenced.values()].filter(
@@ -251,6 +264,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   result.whatIfCalls += outcome.whatIfCalls;
+  const ginBudget = Math.max(0, opts.maxIndexes - outcome.selection.length);
   const picked = outcome.selection.map((s) => choices.find((c) => c.choice.key === s.key)!);
   await buildRecommendations({
     session,
@@ -264,6 +278,14 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     writeCostPerRow: opts.writeCostPerRow,
     qualstats: ctx.qualstats ?? [],
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  ginRecommendations({
+    gin: collected.gin,
+    base,
+    byId,
+    result,
+    budget: ginBudget,
+    minStatementCost: opts.minStatementCost,
   });
   result.durationMs = performance.now() - started;
   ctx.logger.info(
@@ -360,9 +382,17 @@ async function costAlone(input: {
     const created: { oid: number; name: string; sizeBytes: number }[] = [];
     const costs = new Map<string, number>();
     try {
-      for (const m of g.members) {
-        created.push(await session.createHypothetical(hypoDefinition(m)));
-        result.whatIfCalls++;
+      try {
+        for (const m of g.members) {
+          created.push(await session.createHypothetical(hypoDefinition(m)));
+          result.whatIfCalls++;
+        }
+      } catch (err) {
+        // PostgreSQL refuses the definition (a function that is not IMMUTABLE, an operator class the type lacks):
+        // a real CREATE INDEX would be refused too, so the candidate is dropped and the reason kept.
+        throwIfAborted(ctx.signal, 'index advice');
+        (result.skipped.refusedCandidates ??= []).push({ index: g.key, reason: (err as Error).message });
+        continue;
       }
       const names = new Set(created.map((h) => h.name));
       for (const id of relevant) {
@@ -377,7 +407,12 @@ async function costAlone(input: {
     const writeRows = g.members.reduce(
       (s, m) =>
         s +
-        indexWriteRows({ tableOid: g.table.oid, columns: m.columns.map((c) => c.name), writes, indexes: ctx.indexes }),
+        indexWriteRows({
+          tableOid: g.table.oid,
+          columns: [...m.columns.map((c) => c.name), ...(m.include ?? [])],
+          writes,
+          indexes: ctx.indexes,
+        }),
       0,
     );
     const single = g.members.length === 1 ? g.members[0]! : undefined;

@@ -6,6 +6,8 @@ export interface IndexColumn {
   desc: boolean;
   /** Operator class when not the default: `text_pattern_ops` for `LIKE 'abc%'` under a non-C collation. */
   opclass?: string;
+  /** An expression index column: this function applied to the column (`lower` → `lower(email)`). */
+  fn?: string;
 }
 
 export interface CandidateIndex {
@@ -21,6 +23,10 @@ export interface CandidateIndex {
   servesSort: boolean;
   /** Partial index predicate (SQL), e.g. `"status" = 'pending'::text`, for a rare value the workload asks for. */
   where?: string;
+  /** Non-key columns stored in the index (`INCLUDE`), so a statement can be answered by an index-only scan. */
+  include?: string[];
+  /** Access method when not B-tree. */
+  method?: 'gin';
 }
 
 export interface CandidateOptions {
@@ -39,12 +45,23 @@ export interface CandidateOptions {
   needsPatternOps?: (column: string) => boolean;
 }
 
-/** `name`, `name DESC` or `name text_pattern_ops`, as a DBA reads it. */
+/** `name`, `name DESC`, `lower(name)` or `name text_pattern_ops`, as a DBA reads it. */
 export const columnLabel = (c: IndexColumn): string =>
-  `${c.name}${c.opclass ? ` ${c.opclass}` : ''}${c.desc ? ' DESC' : ''}`;
+  `${c.fn ? `${c.fn}(${c.name})` : c.name}${c.opclass ? ` ${c.opclass}` : ''}${c.desc ? ' DESC' : ''}`;
 
-export function candidateKey(schema: string, table: string, columns: IndexColumn[]): string {
-  return `${schema}.${table}(${columns.map(columnLabel).join(', ')})`;
+/** One key column as SQL: identifiers quoted, a function call written bare (CREATE INDEX allows it unparenthesised). */
+export const columnSql = (c: IndexColumn, quoteIdent: (s: string) => string): string =>
+  `${c.fn ? `${c.fn}(${quoteIdent(c.name)})` : quoteIdent(c.name)}${c.opclass ? ` ${c.opclass}` : ''}${c.desc ? ' DESC' : ''}`;
+
+export function candidateKey(
+  schema: string,
+  table: string,
+  columns: IndexColumn[],
+  extra: { include?: string[]; method?: 'gin' } = {},
+): string {
+  const using = extra.method ? ` USING ${extra.method}` : '';
+  const include = extra.include?.length ? ` INCLUDE (${extra.include.join(', ')})` : '';
+  return `${schema}.${table}${using}(${columns.map(columnLabel).join(', ')})${include}`;
 }
 
 /** Estimated rows matching one value: lower is more selective. Unknown stats sort last, keeping query order. */
@@ -145,8 +162,10 @@ function ascendingWhenReversible(cols: IndexColumn[], eqCount: number): IndexCol
 export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): IndexInfo | undefined {
   return indexes.find((idx) => {
     if (idx.tableOid !== candidate.tableOid || !idx.valid || idx.partial || idx.am !== 'btree') return false;
-    // Operator classes and predicates are not compared: pattern-ops and partial candidates are left to the planner.
-    if (candidate.columns.some((c) => c.opclass) || candidate.where) return false;
+    // Operator classes, expressions, INCLUDE lists and predicates are not compared: such candidates are left to
+    // the planner, which uses an existing index that already serves the statement and so shows no gain.
+    if (candidate.columns.some((c) => c.opclass || c.fn) || candidate.where || candidate.include || candidate.method)
+      return false;
     const n = candidate.columns.length;
     if (idx.columns.length < n) return false;
     const lead = idx.columns.slice(0, candidate.eqCount);
@@ -163,20 +182,21 @@ export function coveringIndex(candidate: CandidateIndex, indexes: IndexInfo[]): 
 
 /** CREATE INDEX CONCURRENTLY for a recommendation; names are quoted, never interpolated raw. */
 export function createIndexSql(
-  c: { schema: string; table: string; columns: IndexColumn[]; where?: string },
+  c: { schema: string; table: string; columns: IndexColumn[]; where?: string; include?: string[]; method?: 'gin' },
   quoteIdent: (s: string) => string,
 ): string {
-  const cols = c.columns
-    .map((col) => `${quoteIdent(col.name)}${col.opclass ? ` ${col.opclass}` : ''}${col.desc ? ' DESC' : ''}`)
-    .join(', ');
-  return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)} (${cols})${c.where ? ` WHERE ${c.where}` : ''};`;
+  const cols = c.columns.map((col) => columnSql(col, quoteIdent)).join(', ');
+  const using = c.method ? ` USING ${c.method}` : '';
+  const include = c.include?.length ? ` INCLUDE (${c.include.map(quoteIdent).join(', ')})` : '';
+  return `CREATE INDEX CONCURRENTLY ON ${quoteIdent(c.schema)}.${quoteIdent(c.table)}${using} (${cols})${include}${c.where ? ` WHERE ${c.where}` : ''};`;
 }
 
 /** A composite whose leading column an existing valid B-tree already starts with: it widens that index. */
 export function extendsExisting(candidate: CandidateIndex, indexes: IndexInfo[]): boolean {
   const lead = candidate.columns[0]!.name;
   return (
-    candidate.columns.length > 1 &&
+    (candidate.columns.length > 1 || (candidate.include?.length ?? 0) > 0) &&
+    !candidate.columns[0]!.fn &&
     indexes.some(
       (i) => i.tableOid === candidate.tableOid && i.valid && !i.partial && i.am === 'btree' && i.columns[0] === lead,
     )

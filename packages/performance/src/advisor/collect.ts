@@ -19,8 +19,19 @@ export interface CandidateBundle {
   statements: Set<string>;
 }
 
+/** A GIN candidate: hypopg cannot create hypothetical GIN indexes, so it is proposed unvalidated. */
+export interface GinCandidate {
+  candidate: CandidateIndex;
+  table: TableInfo;
+  operators: string[];
+  statements: Set<string>;
+}
+
 export interface Collected {
   candidates: Map<string, CandidateEntry>;
+  gin: GinCandidate[];
+  /** Candidates PostgreSQL would refuse to create, with the reason. */
+  refused: { index: string; reason: string }[];
   bundles: CandidateBundle[];
   smallTables: string[];
   covered: string[];
@@ -41,6 +52,7 @@ export function collectCandidates(input: {
   const candidates = new Map<string, CandidateEntry>();
   const small = new Set<string>();
   const covered: string[] = [];
+  const refused: { index: string; reason: string }[] = [];
   const rangeColumns = new Map<number, Set<string>>();
   for (const p of workload.prepared) {
     for (const u of p.usages) {
@@ -70,7 +82,11 @@ export function collectCandidates(input: {
         entry.statements.add(p.stat.queryid);
         candidates.set(c.key, entry);
       }
-      for (const c of partialCandidates(p, u)) {
+      for (const c of [
+        ...partialCandidates(p, u),
+        ...expressionCandidates(u, workload.immutableFunctions, refused),
+        ...coveringCandidates(u, input.maxColumns),
+      ]) {
         const entry = candidates.get(c.key) ?? { candidate: c, statements: new Set<string>(), table: u.table };
         entry.statements.add(p.stat.queryid);
         candidates.set(c.key, entry);
@@ -80,11 +96,13 @@ export function collectCandidates(input: {
   // Direction only matters for ORDER BY: fold a range/equality candidate into the
   // same columns ordered for a sort, so one index serves both statements.
   for (const [key, entry] of candidates) {
-    if (entry.candidate.servesSort) continue;
+    const c = entry.candidate;
+    if (c.servesSort || c.include || c.where || c.columns.some((x) => x.fn || x.opclass)) continue;
     const names = entry.candidate.columns.map((c) => c.name).join(',');
     const twin = [...candidates.values()].find(
       (o) =>
         o.candidate.servesSort &&
+        !o.candidate.columns.some((x) => x.fn || x.opclass) &&
         o.candidate.tableOid === entry.candidate.tableOid &&
         o.candidate.columns.map((c) => c.name).join(',') === names,
     );
@@ -95,6 +113,8 @@ export function collectCandidates(input: {
   }
   return {
     candidates,
+    gin: collectGin(workload, indexes, input.minTableRows),
+    refused,
     bundles: collectOrBundles(workload, indexes, input.minTableRows),
     smallTables: [...small].sort(),
     covered,
@@ -126,6 +146,113 @@ function partialCandidates(p: Prepared, u: TableUsage): CandidateIndex[] {
     });
   }
   return out;
+}
+
+/** `lower(email) = $1`: an index on the expression (PostgreSQL docs, "Indexes on Expressions"). */
+function expressionCandidates(
+  u: TableUsage,
+  immutable: Set<string>,
+  refused: { index: string; reason: string }[],
+): CandidateIndex[] {
+  const out: CandidateIndex[] = [];
+  for (const { column, fn } of u.expr ?? []) {
+    const cols = [{ name: column, desc: false, fn }];
+    const key = candidateKey(u.table.schema, u.table.name, cols);
+    if (!immutable.has(fn)) {
+      if (!refused.some((r) => r.index === key))
+        refused.push({
+          index: key,
+          reason: `function ${fn} is not IMMUTABLE: PostgreSQL refuses it in an index expression`,
+        });
+      continue;
+    }
+    out.push({
+      key,
+      tableOid: u.table.oid,
+      schema: u.table.schema,
+      table: u.table.name,
+      columns: cols,
+      eqCount: 1,
+      servesSort: false,
+    });
+  }
+  return out;
+}
+
+/**
+ * The statement's key columns (equality, then one range) with every other column the query level mentions on
+ * this table as INCLUDE columns: with all of them in the index the planner can answer from the index alone
+ * (an index-only scan, when the table's pages are marked all-visible). Only for a few extra columns, and never
+ * for `SELECT *`.
+ */
+function coveringCandidates(u: TableUsage, maxColumns: number): CandidateIndex[] {
+  if (u.star || !u.refs) return [];
+  const key = [...u.eq, ...u.range.slice(0, 1)].slice(0, maxColumns);
+  if (key.length === 0) return [];
+  const include = u.refs.filter((c) => !key.includes(c));
+  if (include.length === 0 || include.length > 3) return [];
+  const cols = key.map((name) => ({ name, desc: false }));
+  return [
+    {
+      key: candidateKey(u.table.schema, u.table.name, cols, { include }),
+      tableOid: u.table.oid,
+      schema: u.table.schema,
+      table: u.table.name,
+      columns: cols,
+      eqCount: u.eq.length,
+      servesSort: false,
+      include,
+    },
+  ];
+}
+
+/**
+ * Columns compared with `@>`, `?`, `&&`, `@@` …: a GIN index serves them. jsonb compared only with `@>`, `@?`
+ * or `@@` gets `jsonb_path_ops` (smaller and faster for those; PostgreSQL docs, "jsonb Indexing"); other jsonb
+ * operators, arrays and tsvector get the default operator class. Other types are left alone.
+ */
+function collectGin(workload: Workload, indexes: IndexInfo[], minTableRows: number): GinCandidate[] {
+  const out = new Map<string, GinCandidate>();
+  for (const p of workload.prepared) {
+    for (const u of p.usages) {
+      if (u.table.reltuples < minTableRows) continue;
+      for (const g of u.gin ?? []) {
+        const type = workload.resolveCtx.columns.get(u.table.oid)?.get(g.column) ?? '';
+        if (type !== 'jsonb' && type !== 'tsvector' && !type.endsWith('[]')) continue;
+        if (indexes.some((i) => i.tableOid === u.table.oid && i.am === 'gin' && i.columns[0] === g.column)) continue;
+        const id = `${u.table.oid}.${g.column}`;
+        const entry = out.get(id) ?? {
+          candidate: ginCandidate(u.table, g.column, []),
+          table: u.table,
+          operators: [],
+          statements: new Set<string>(),
+        };
+        for (const op of g.operators) if (!entry.operators.includes(op)) entry.operators.push(op);
+        entry.statements.add(p.stat.queryid);
+        out.set(id, entry);
+      }
+    }
+  }
+  for (const e of out.values()) {
+    const type = workload.resolveCtx.columns.get(e.table.oid)?.get(e.candidate.columns[0]!.name);
+    const pathOps = type === 'jsonb' && e.operators.every((op) => op === '@>' || op === '@?' || op === '@@');
+    e.candidate = ginCandidate(e.table, e.candidate.columns[0]!.name, pathOps ? ['jsonb_path_ops'] : []);
+  }
+  return [...out.values()];
+}
+
+function ginCandidate(table: TableInfo, column: string, opclass: string[]): CandidateIndex {
+  const cols = [{ name: column, desc: false, ...(opclass[0] ? { opclass: opclass[0] } : {}) }];
+  return {
+    key: candidateKey(table.schema, table.name, cols, { method: 'gin' }),
+    tableOid: table.oid,
+    schema: table.schema,
+    table: table.name,
+    columns: cols,
+    eqCount: 0,
+    servesSort: false,
+    method: 'gin',
+  };
 }
 
 function collectOrBundles(workload: Workload, indexes: IndexInfo[], minTableRows: number): CandidateBundle[] {

@@ -2,7 +2,12 @@ import { loadParser, parseSql } from '../sql/parser.js';
 
 /** How a column is used by a statement, as far as an index could serve it. */
 /** `prefix`: `LIKE 'abc%'`, a range a B-tree serves (with text_pattern_ops unless the column's collation is C). */
-export type ColumnUseKind = 'eq' | 'range' | 'join' | 'sort' | 'group' | 'prefix';
+/**
+ * `expr`: an immutable-looking function of one column compared with a value (`lower(email) = $1`), which an
+ * expression index serves; `gin`: a containment/existence/match operator (`@>`, `?`, `&&`, `@@` …) that only a
+ * GIN index serves.
+ */
+export type ColumnUseKind = 'eq' | 'range' | 'join' | 'sort' | 'group' | 'prefix' | 'expr' | 'gin';
 
 export interface TableRef {
   scope: number;
@@ -20,6 +25,10 @@ export interface ColumnUse {
   direction?: 'ASC' | 'DESC';
   /** For `eq`/`range` against a bare parameter: its number and the operator, to plan with sampled values. */
   param?: { number: number; operator: string };
+  /** For `expr`: the function applied to the column (`lower`). */
+  fn?: string;
+  /** For `gin`: the operator (`@>`). */
+  operator?: string;
 }
 
 export type NonSargableKind = 'function_on_column' | 'cast_on_column' | 'leading_wildcard' | 'or_across_columns';
@@ -47,6 +56,13 @@ export interface StatementShape {
   functions: string[];
   /** UPDATE only: the columns its SET list assigns (an update that changes no indexed column can be HOT). */
   setColumns?: string[];
+  /** Query levels whose select list has `*` (every column is read: no index-only scan to offer). */
+  starScopes: number[];
+  /**
+   * Every column each query level mentions (select list, filters, sort, group, join conditions): what an index
+   * must hold, as INCLUDE columns, for an index-only scan.
+   */
+  mentions: { scope: number; qualifier?: string; column: string }[];
 }
 
 export type ShapeOutcome =
@@ -56,6 +72,8 @@ export type ShapeOutcome =
 type Node = Record<string, unknown>;
 
 const RANGE_OPS = new Set(['<', '<=', '>', '>=']);
+/** Operators only a GIN index serves among the built-in operator classes (jsonb, arrays, tsvector). */
+const GIN_OPS = new Set(['@>', '<@', '?', '?|', '?&', '&&', '@@', '@?']);
 
 function asNode(v: unknown): Node | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : undefined;
@@ -104,6 +122,39 @@ function wrappedColumn(
   return undefined;
 }
 
+/** `f(col)`: an unqualified function name of one argument, a bare column (what an expression index can hold). */
+function functionOfColumn(v: unknown): { fn: string; col: { qualifier?: string; column: string } } | undefined {
+  const fn = asNode(asNode(v)?.['FuncCall']);
+  if (!fn || fn['agg_star'] || fn['over']) return undefined;
+  const args = asList(fn['args']);
+  const names = asList(fn['funcname']).map(strOf);
+  const name = names.at(-1);
+  if (args.length !== 1 || !name || names.some((n) => n === undefined) || !/^[a-z_][a-z0-9_]*$/.test(name))
+    return undefined;
+  const col = columnRef(args[0]);
+  return col ? { fn: name, col } : undefined;
+}
+
+/** True when a select-list item is `*` or `t.*`. */
+function hasStar(v: unknown): boolean {
+  const ref = asNode(asNode(v)?.['ColumnRef']);
+  return asList(ref?.['fields']).some((f) => asNode(f)?.['A_Star'] !== undefined);
+}
+
+/** The ON conditions of every join in a FROM list (their columns are read by the query level too). */
+function joinQuals(from: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const visit = (item: unknown): void => {
+    const join = asNode(asNode(item)?.['JoinExpr']);
+    if (!join) return;
+    out.push(join['quals']);
+    visit(join['larg']);
+    visit(join['rarg']);
+  };
+  for (const f of from) visit(f);
+  return out;
+}
+
 /**
  * The column an ORDER BY item sorts on: a column, an ordinal (`ORDER BY 1`) or an output alias
  * (`ORDER BY u` for `SELECT a AS u`), which PostgreSQL resolves to the select list first.
@@ -150,6 +201,8 @@ class ShapeBuilder {
     paramCount: 0,
     crossJoinScopes: [],
     functions: [],
+    starScopes: [],
+    mentions: [],
   };
   #nextScope = 0;
 
@@ -225,6 +278,15 @@ class ShapeBuilder {
       const col = columnRef(g);
       if (col) this.shape.uses.push({ scope, ...col, kind: 'group' });
     }
+    if (outputs.some((o) => hasStar(o?.['val']))) this.shape.starScopes.push(scope);
+    const mentioned = [
+      sel['targetList'],
+      sel['whereClause'],
+      sel['havingClause'],
+      sel['sortClause'],
+      sel['groupClause'],
+    ];
+    for (const c of this.columnsIn([...mentioned, joinQuals(from)])) this.shape.mentions.push({ scope, ...c });
     this.walkForSubqueries(sel['targetList']);
   }
 
@@ -302,6 +364,16 @@ class ShapeBuilder {
     if (kind === 'AEXPR_OP' && op === '=' && lc && rc) {
       this.shape.uses.push({ scope, ...lc, kind: 'join' }, { scope, ...rc, kind: 'join' });
       return;
+    }
+    if (kind === 'AEXPR_OP' && op && GIN_OPS.has(op) && lc && isValueLike(r)) {
+      this.shape.uses.push({ scope, ...lc, kind: 'gin', operator: op });
+      return;
+    }
+    if (kind === 'AEXPR_OP' && op && (op === '=' || RANGE_OPS.has(op)) && !lc && !rc) {
+      const fl = functionOfColumn(l);
+      const fr = functionOfColumn(r);
+      if (fl && isValueLike(r)) this.shape.uses.push({ scope, ...fl.col, kind: 'expr', fn: fl.fn });
+      else if (fr && isValueLike(l)) this.shape.uses.push({ scope, ...fr.col, kind: 'expr', fn: fr.fn });
     }
     if (kind === 'AEXPR_OP' && op && (op === '=' || RANGE_OPS.has(op))) {
       const useKind: ColumnUseKind = op === '=' ? 'eq' : 'range';

@@ -1,6 +1,6 @@
 import type { QueryOptions } from '@voicehive/db-core';
 import type { SqlRunner } from '../catalog/catalog.js';
-import type { IndexColumn } from './candidates.js';
+import { columnSql, type IndexColumn } from './candidates.js';
 
 export interface PartitionLayout {
   /** Leaf partitions as `schema.name`, when every partition is a direct child; null for sub-partitioned tables. */
@@ -46,19 +46,24 @@ export function partitionedIndexSql(input: {
   columns: IndexColumn[];
   layout: PartitionLayout | undefined;
   quoteIdent: (s: string) => string;
+  include?: string[];
+  where?: string;
+  method?: 'gin';
 }): string {
   const q = input.quoteIdent;
-  const cols = input.columns
-    .map((c) => `${q(c.name)}${c.opclass ? ` ${c.opclass}` : ''}${c.desc ? ' DESC' : ''}`)
-    .join(', ');
+  // Everything after the table: access method, key columns, INCLUDE list and partial predicate, the same on
+  // the parent and on every partition (an index attaches only when its definition matches the parent's).
+  const cols = `${input.method ? `USING ${input.method} ` : ''}(${input.columns.map((c) => columnSql(c, q)).join(', ')})${
+    input.include?.length ? ` INCLUDE (${input.include.map(q).join(', ')})` : ''
+  }${input.where ? ` WHERE ${input.where}` : ''}`;
   const parent = `${q(input.schema)}.${q(input.table)}`;
   const parts = input.layout?.partitions;
-  if (!parts || parts.length === 0) return `CREATE INDEX ON ${parent} (${cols});`;
+  if (!parts || parts.length === 0) return `CREATE INDEX ON ${parent} ${cols};`;
   const parentIndex = indexName(input.table, input.columns);
-  const lines = [`CREATE INDEX ${q(parentIndex)} ON ONLY ${parent} (${cols});`];
+  const lines = [`CREATE INDEX ${q(parentIndex)} ON ONLY ${parent} ${cols};`];
   for (const p of parts) {
     const name = indexName(p.name, input.columns);
-    lines.push(`CREATE INDEX CONCURRENTLY ${q(name)} ON ${q(p.schema)}.${q(p.name)} (${cols});`);
+    lines.push(`CREATE INDEX CONCURRENTLY ${q(name)} ON ${q(p.schema)}.${q(p.name)} ${cols};`);
     lines.push(`ALTER INDEX ${q(input.schema)}.${q(parentIndex)} ATTACH PARTITION ${q(p.schema)}.${q(name)};`);
   }
   return lines.join('\n');

@@ -92,6 +92,12 @@ export async function buildRecommendations(input: {
       valued.length > 0
         ? ` Planned with the values the application sends (custom plans; pg_qualstats samples): ${describeAssumed(valued[0]!)}${valued.length > 1 ? ` and ${valued.length - 1} more statement(s)` : ''}.`
         : '';
+    const includeText = m.include
+      ? ` INCLUDE (${m.include.join(', ')}): the statements also read these columns, so with them in the index the planner answers from the index alone (an index-only scan; it reads the table only for pages not marked all-visible by VACUUM, PostgreSQL docs "Index-Only Scans and Covering Indexes").`
+      : '';
+    const exprText = m.columns.some((c) => c.fn)
+      ? ' An index on the expression the statements compare (PostgreSQL docs, "Indexes on Expressions"); the planner has no statistics on the expression until the index exists and ANALYZE runs, so its estimate uses defaults.'
+      : '';
     const partialText = m.where
       ? ` Partial: only rows with ${m.where}, the value the workload almost always asks for, so it is smaller and only those rows' writes maintain it.`
       : '';
@@ -123,7 +129,15 @@ export async function buildRecommendations(input: {
       columns: m.columns.map(columnLabel),
       priority: share >= 0.2 ? 1 : share >= 0.05 ? 2 : 3,
       createSql: partitioned
-        ? partitionedIndexSql({ schema: m.schema, table: m.table, columns: m.columns, layout, quoteIdent })
+        ? partitionedIndexSql({
+            schema: m.schema,
+            table: m.table,
+            columns: m.columns,
+            layout,
+            quoteIdent,
+            ...(m.include ? { include: m.include } : {}),
+            ...(m.where ? { where: m.where } : {}),
+          })
         : createIndexSql(m, quoteIdent),
       estimatedCostReduction: Math.round(share * 10_000) / 10_000,
       estimatedSizeBytes: created.get(m.key)?.sizeBytes ?? null,
@@ -135,10 +149,13 @@ export async function buildRecommendations(input: {
         together +
         onPartitions +
         partialText +
+        includeText +
+        exprText +
         assumedText +
         (seenAtRunTime ? ` ${seenAtRunTime}` : ''),
       validated: true,
       writeRows,
+      ...(m.include ? { include: m.include } : {}),
     };
     candidateOf.set(rec, m);
     result.recommendations.push(rec);

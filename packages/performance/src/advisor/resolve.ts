@@ -11,6 +11,14 @@ export interface TableUsage {
   join: string[];
   sort: { column: string; desc: boolean }[];
   group: string[];
+  /** `lower(email) = $1`: function and column, for an expression index. */
+  expr?: { column: string; fn: string }[];
+  /** Columns compared with an operator only GIN serves, with the operators seen. */
+  gin?: { column: string; operators: string[] }[];
+  /** Every column of this table the query level mentions (select list, filters, sort …). */
+  refs?: string[];
+  /** The query level selects `*`: no index can answer it alone. */
+  star?: boolean;
 }
 
 export interface ResolveContext {
@@ -66,16 +74,41 @@ export function resolveUsage(shape: StatementShape, ctx: ResolveContext): TableU
     }
     return undefined;
   };
-  for (const use of shape.uses) {
+  for (const use of [...shape.uses, ...(shape.mentions ?? []).map((m) => ({ ...m, kind: 'ref' as const }))]) {
     const ref = findRef(use.scope, use.qualifier, use.column);
     if (!ref) continue;
     const table = resolved.get(ref)!;
     if (!ctx.columns.get(table.oid)?.has(use.column)) continue;
-    const u = usages.get(ref) ?? { table, eq: [], range: [], prefix: [], join: [], sort: [], group: [] };
+    const u = usages.get(ref) ?? {
+      table,
+      eq: [],
+      range: [],
+      prefix: [],
+      join: [],
+      sort: [],
+      group: [],
+      expr: [],
+      gin: [],
+      refs: [],
+      star: shape.starScopes?.includes(ref.scope) ?? false,
+    };
     usages.set(ref, u);
     const c = use.column;
     if (use.kind === 'sort') push(u.sort, { column: c, desc: use.direction === 'DESC' }, (s) => s.column === c);
-    else push(u[use.kind], c, (x) => x === c);
+    else if (use.kind === 'ref') push((u.refs ??= []), c, (x) => x === c);
+    else if (use.kind === 'expr' && 'fn' in use && use.fn) {
+      const fn = use.fn;
+      push((u.expr ??= []), { column: c, fn }, (x) => x.column === c && x.fn === fn);
+    } else if (use.kind === 'gin' && 'operator' in use && use.operator) {
+      const g = (u.gin ??= []).find((x) => x.column === c) ?? { column: c, operators: [] };
+      if (!u.gin.includes(g)) u.gin.push(g);
+      push(g.operators, use.operator, (x) => x === use.operator);
+    } else if (use.kind !== 'expr' && use.kind !== 'gin') push(u[use.kind], c, (x) => x === c);
   }
-  return [...usages.values()];
+  // A table only mentioned (no filter, join, sort or group on it) asks nothing an index could serve.
+  return [...usages.values()].filter(
+    (u) =>
+      u.eq.length + u.range.length + u.prefix.length + u.join.length + u.sort.length + u.group.length > 0 ||
+      (u.expr?.length ?? 0) + (u.gin?.length ?? 0) > 0,
+  );
 }

@@ -1,4 +1,4 @@
-import { throwIfAborted } from '@voicehive/db-core';
+import { type QueryOptions, throwIfAborted } from '@voicehive/db-core';
 import {
   type ColumnStats,
   loadColumnStats,
@@ -35,6 +35,8 @@ export interface Workload {
   /** `oid.column` keys where `LIKE 'abc%'` needs text_pattern_ops. */
   patternOps: Set<string>;
   qualstats: { predicates: number; statements: number; columnsAdded: number } | null;
+  /** Functions of one argument compared in the workload (`lower(email) = $1`) whose every such overload is IMMUTABLE. */
+  immutableFunctions: Set<string>;
 }
 
 /**
@@ -127,7 +129,34 @@ export async function readWorkload(input: {
           signal ? { signal } : {},
         )
       : new Set<string>();
-  return { prepared, unparseable, notApplicable, referenced, resolveCtx, statsFor, patternOps, qualstats };
+  const fns = [...new Set(prepared.flatMap((p) => p.usages.flatMap((u) => (u.expr ?? []).map((e) => e.fn))))];
+  const immutableFunctions = await loadImmutableFunctions(input.db, fns, signal ? { signal } : {});
+  return {
+    prepared,
+    unparseable,
+    notApplicable,
+    referenced,
+    resolveCtx,
+    statsFor,
+    patternOps,
+    qualstats,
+    immutableFunctions,
+  };
+}
+
+/**
+ * An index expression may only call IMMUTABLE functions (PostgreSQL refuses the CREATE INDEX otherwise; hypopg
+ * does not check). A name counts when every one-argument function of that name is IMMUTABLE.
+ */
+async function loadImmutableFunctions(db: SqlRunner, names: string[], options: QueryOptions): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const { rows } = await db.query<{ proname: string }>(
+    `SELECT proname FROM pg_proc WHERE proname = ANY($1::text[]) AND pronargs = 1
+      GROUP BY proname HAVING bool_and(provolatile = 'i')`,
+    [names],
+    options,
+  );
+  return new Set(rows.map((r) => r.proname));
 }
 
 /**
