@@ -391,7 +391,8 @@ async function costAlone(input: {
         // PostgreSQL refuses the definition (a function that is not IMMUTABLE, an operator class the type lacks):
         // a real CREATE INDEX would be refused too, so the candidate is dropped and the reason kept.
         throwIfAborted(ctx.signal, 'index advice');
-        (result.skipped.refusedCandidates ??= []).push({ index: g.key, reason: (err as Error).message });
+        result.skipped.refusedCandidates ??= [];
+        result.skipped.refusedCandidates.push({ index: g.key, reason: (err as Error).message });
         continue;
       }
       const names = new Set(created.map((h) => h.name));

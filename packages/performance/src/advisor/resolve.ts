@@ -93,15 +93,19 @@ export function resolveUsage(shape: StatementShape, ctx: ResolveContext): TableU
       star: shape.starScopes?.includes(ref.scope) ?? false,
     };
     usages.set(ref, u);
+    u.refs ??= [];
+    u.expr ??= [];
+    u.gin ??= [];
+    const { refs, expr, gin } = u;
     const c = use.column;
     if (use.kind === 'sort') push(u.sort, { column: c, desc: use.direction === 'DESC' }, (s) => s.column === c);
-    else if (use.kind === 'ref') push((u.refs ??= []), c, (x) => x === c);
+    else if (use.kind === 'ref') push(refs, c, (x) => x === c);
     else if (use.kind === 'expr' && 'fn' in use && use.fn) {
       const fn = use.fn;
-      push((u.expr ??= []), { column: c, fn }, (x) => x.column === c && x.fn === fn);
+      push(expr, { column: c, fn }, (x) => x.column === c && x.fn === fn);
     } else if (use.kind === 'gin' && 'operator' in use && use.operator) {
-      const g = (u.gin ??= []).find((x) => x.column === c) ?? { column: c, operators: [] };
-      if (!u.gin.includes(g)) u.gin.push(g);
+      const g = gin.find((x) => x.column === c) ?? { column: c, operators: [] };
+      if (!gin.includes(g)) gin.push(g);
       push(g.operators, use.operator, (x) => x === use.operator);
     } else if (use.kind !== 'expr' && use.kind !== 'gin') push(u[use.kind], c, (x) => x === c);
   }
