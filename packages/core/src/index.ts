@@ -50,6 +50,7 @@ export { getServerVersion } from './database/server-version.js';
 export type { LocateStateTableOptions, StateTableLocation } from './database/state-table.js';
 export {
   DEFAULT_STATE_SCHEMA,
+  ensureSchema,
   isMissingTable,
   locateStateTable,
   PREVIOUS_STATE_SCHEMA,

@@ -55,7 +55,7 @@ describe('redactConfig', () => {
       azureConnectionString: 'AccountName=a;AccountKey=azure-secret-5',
       decryptionKeys: ['old-passphrase-secret-6'],
     },
-    server: { apiKey: 'api-secret-7', metricsRequireApiKey: true },
+    server: { apiKey: 'api-secret-7', viewerApiKeys: ['viewer-secret-8'], metricsRequireApiKey: true },
   };
 
   it('hides every secret and keeps everything else', () => {
@@ -67,6 +67,7 @@ describe('redactConfig', () => {
     }
     expect(text).not.toContain('old-passphrase-secret-6');
     expect(text).not.toContain('api-secret-7');
+    expect(text).not.toContain('viewer-secret-8');
     expect(safe.database.password).toBe(REDACTED);
     expect(safe.database.url).toBe(`postgres://app:${REDACTED}@h/d`);
     expect(safe.backup.decryptionKeys).toEqual([REDACTED]);

@@ -45,7 +45,13 @@ describe('defaults', () => {
     });
     expect(config.capacity).toMatchObject({ warningPercent: 80, criticalPercent: 90, xidAgeWarning: 1_000_000_000 });
     expect(config.metrics).toEqual({ enabled: true, port: 9090, prefix: 'voicehive_' });
-    expect(config.server).toEqual({ port: 8080, host: '0.0.0.0', metricsRequireApiKey: false, trustProxy: 0 });
+    expect(config.server).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      viewerApiKeys: [],
+      metricsRequireApiKey: false,
+      trustProxy: 0,
+    });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
     expect(config.audit).toEqual({ enabled: true, table: 'dbrs_audit_log' });
     expect(config.environment).toBe('default');
@@ -254,6 +260,14 @@ describe('cross-field rules', () => {
   it('requires an API key when /metrics must be protected', () => {
     const overrides = { server: { metricsRequireApiKey: true } };
     expect(failure(() => load({ file: false, overrides })).message).toContain('server.apiKey: is required');
+  });
+
+  it('takes viewer keys from DBRS_VIEWER_API_KEYS, and only beside an operator key', () => {
+    const error = failure(() => load({ file: false, env: { DBRS_VIEWER_API_KEYS: 'v1,v2' } }));
+    expect(error.message).toContain('server.viewerApiKeys: need server.apiKey (the operator key) as well');
+    expect(error.message).not.toContain('v1');
+    const config = load({ file: false, env: { DBRS_API_KEY: 'op', DBRS_VIEWER_API_KEYS: 'v1, v2' } });
+    expect(config.server.viewerApiKeys).toEqual(['v1', 'v2']);
   });
 });
 

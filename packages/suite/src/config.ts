@@ -85,6 +85,7 @@ export const FLAT_KEYS = {
   metricsPrefix: ['metrics', 'prefix'],
   healthPort: ['server', 'port'],
   apiKey: ['server', 'apiKey'],
+  viewerApiKeys: ['server', 'viewerApiKeys'],
   metricsRequireApiKey: ['server', 'metricsRequireApiKey'],
   trustProxy: ['server', 'trustProxy'],
   logLevel: ['logging', 'level'],

@@ -689,6 +689,7 @@ class Suite implements DatabaseReliabilitySuite {
     this.#assertOpen();
     const server = await startServer(this, {
       apiKey: this.config.server.apiKey,
+      roles: { viewer: [...this.config.server.viewerApiKeys] },
       metricsRequireApiKey: this.config.server.metricsRequireApiKey,
       trustProxy: this.config.server.trustProxy,
       logger: this.logger,

@@ -147,6 +147,7 @@ const VALUES: Record<string, unknown> = {
   'server.port': 8181,
   'server.host': '127.0.0.1',
   'server.apiKey': 'every-key-api-key-0123456789',
+  'server.viewerApiKeys': ['every-key-viewer-1', 'every-key-viewer-2'],
   'server.metricsRequireApiKey': true,
   'server.trustProxy': 2,
   'logging.level': 'error',
@@ -273,6 +274,8 @@ const ELSEWHERE: Record<string, string> = {
   'server.port': 'cli.test.ts: `dbrs serve` listens on it (serve.ts)',
   'server.host': 'cli.test.ts: `dbrs serve` binds to it (serve.ts)',
   'server.apiKey': 'this file, "server keys" test below (suite.serve() requires it)',
+  'server.viewerApiKeys':
+    'this file, "server keys" test below (a viewer key reads /metrics and /status, and is refused an action)',
   'server.metricsRequireApiKey': 'this file, "server keys" test below (/metrics answers 401 without the key)',
   'server.trustProxy': 'suite-facade.test.ts "serves with the configured trustProxy"',
   'database.stateSchema':
@@ -391,6 +394,15 @@ describe('every configuration key reaches what uses it', () => {
       });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('everykey_');
+      for (const viewer of VALUES['server.viewerApiKeys'] as string[]) {
+        const headers = { authorization: `Bearer ${viewer}` };
+        expect((await fetch(`${server.url}/metrics`, { headers })).status).toBe(200);
+        const action = await fetch(`${server.url}/actions/maintenance`, { method: 'POST', headers });
+        expect(action.status).toBe(403);
+        expect(await action.text()).toContain('operator role');
+      }
+      const stranger = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer not-a-key' } });
+      expect(stranger.status).toBe(401);
     } finally {
       await server.close();
     }

@@ -28,7 +28,8 @@ describe('no secret in any response, with a real suite and a config full of them
     )
       return;
     password = role!.password;
-    await sql(db.url, `GRANT CREATE ON SCHEMA public TO ${role!.user}`);
+    // The way an owner gives an application role the suite's state schema without CREATE on the database.
+    await sql(db.url, `CREATE SCHEMA IF NOT EXISTS dbrs AUTHORIZATION ${role!.user}`);
     // Nested config (as loadConfig returns it), holding a database password, an S3 secret, an Azure connection string and an encryption key.
     suite = await createDatabaseReliabilitySuite(undefined, {
       database: { url: withDatabase(role!.url, db.database.name), poolMinSize: 0, poolMaxSize: 4 },

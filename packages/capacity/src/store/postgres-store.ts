@@ -2,6 +2,7 @@ import {
   type Database,
   DbrsError,
   DEFAULT_STATE_SCHEMA,
+  ensureSchema,
   isDbrsError,
   locateStateTable,
   PREVIOUS_STATE_SCHEMA,
@@ -114,7 +115,7 @@ export class PostgresSampleStore implements SampleStore {
         await client.query('BEGIN');
         try {
           await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.#qualified]);
-          await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteQualified(undefined, this.schema)}`);
+          await ensureSchema(client, this.schema);
           await client.query(sampleTableDdl(this.schema, this.table));
           await client.query('COMMIT');
         } catch (err) {

@@ -1,6 +1,7 @@
 import type { Database } from '../database/database.js';
 import {
   DEFAULT_STATE_SCHEMA,
+  ensureSchema,
   isMissingTable,
   locateStateTable,
   PREVIOUS_STATE_SCHEMA,
@@ -170,12 +171,13 @@ export class AuditLog {
   }
 
   async #createTable(): Promise<void> {
-    const schema = quoteIdent(await this.#schemaInUse());
+    const schemaName = await this.#schemaInUse();
+    await ensureSchema(this.#db!, schemaName);
+    const schema = quoteIdent(schemaName);
     const table = `${schema}.${quoteIdent(this.#table)}`;
     // The trigger function lives beside the table: unqualified it would land in the search_path's first schema.
     const fn = `${schema}.${quoteIdent(`${this.#table}_append_only`)}`;
     await this.#db!.query(`
-      CREATE SCHEMA IF NOT EXISTS ${schema};
       CREATE TABLE IF NOT EXISTS ${table} (
         id bigserial PRIMARY KEY,
         at timestamptz NOT NULL,

@@ -90,6 +90,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('METRICS_PREFIX', 'metrics', 'prefix'),
   bind('HEALTH_PORT', 'server', 'port', 'integer'),
   bind('DBRS_API_KEY', 'server', 'apiKey'),
+  bind('DBRS_VIEWER_API_KEYS', 'server', 'viewerApiKeys', 'list'),
   bind('DBRS_TRUST_PROXY', 'server', 'trustProxy', 'integer'),
   bind('LOG_LEVEL', 'logging', 'level'),
 ];

@@ -415,8 +415,13 @@ export const serverSchema = z
     port: listenPort().default(8080),
     /** Default `'0.0.0.0'`. */
     host: text().default('0.0.0.0'),
-    /** Required on mutating endpoints when set. Default: none. */
+    /** The operator key: required on mutating endpoints when set. Default: none. */
     apiKey: text().optional(),
+    /**
+     * Keys with the viewer role: they read /status, the page and (with metricsRequireApiKey) /metrics, and
+     * are refused every action. Needs `apiKey` (without any key the server is open to read anyway). Default none.
+     */
+    viewerApiKeys: stringList().default([]),
     /** Also require the key on /metrics. Default false. */
     metricsRequireApiKey: boolean().default(false),
     /**
@@ -428,6 +433,14 @@ export const serverSchema = z
     trustProxy: integer(0, 16).default(0),
   })
   .superRefine((server, ctx) => {
+    if (server.viewerApiKeys.length > 0 && server.apiKey === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['viewerApiKeys'],
+        message:
+          'need server.apiKey (the operator key) as well: without it the server is open to everyone; set DBRS_API_KEY or server.api_key',
+      });
+    }
     if (server.metricsRequireApiKey && server.apiKey === undefined) {
       ctx.addIssue({
         code: 'custom',

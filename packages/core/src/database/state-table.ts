@@ -1,3 +1,4 @@
+import { DbrsError } from '../errors.js';
 import { quoteQualified } from '../util/sql.js';
 import type { Queryable } from './database.js';
 
@@ -62,4 +63,35 @@ export async function locateStateTable(db: Queryable, options: LocateStateTableO
 export function isMissingTable(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } } | null;
   return e?.code === '42P01' || e?.cause?.code === '42P01';
+}
+
+/**
+ * Creates the schema unless it exists. The existence check comes first because PostgreSQL checks the
+ * CREATE privilege on the database before `IF NOT EXISTS`: a role that may write into a schema an owner
+ * made for it (`CREATE SCHEMA dbrs AUTHORIZATION app`) could not otherwise get past this call.
+ */
+export async function ensureSchema(db: Queryable, schema: string): Promise<void> {
+  const found = await db.query<{ ok: boolean }>('SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS ok', [
+    schema,
+  ]);
+  if (found.rows[0]?.ok) return;
+  try {
+    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteQualified(undefined, schema)}`);
+  } catch (err) {
+    const e = err as { code?: string; cause?: { code?: string } };
+    if (
+      e.code !== '42501' &&
+      e.cause?.code !== '42501' &&
+      !(err instanceof DbrsError && err.code === 'PERMISSION_DENIED')
+    )
+      throw err;
+    throw new DbrsError(
+      'PERMISSION_DENIED',
+      `The role may not create the schema ${schema} for the suite's own tables.`,
+      {
+        cause: err,
+        hint: `Have the database owner run CREATE SCHEMA ${quoteQualified(undefined, schema)} AUTHORIZATION <this role>, or set database.stateSchema (DB_STATE_SCHEMA) to a schema this role may create tables in.`,
+      },
+    );
+  }
 }

@@ -7,7 +7,7 @@
 export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY =
-  /^(?:.*[-_.]?)?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|private[-_]?key|access[-_]?key|secret[-_]?key|encryption[-_]?key|account[-_]?key|authorization|cookie|credentials?|connection[-_]?string|sas)$/i;
+  /^(?:.*[-_.]?)?(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?keys?|apikeys?|private[-_]?key|access[-_]?key|secret[-_]?key|encryption[-_]?key|account[-_]?key|authorization|cookie|credentials?|connection[-_]?string|sas)$/i;
 
 const STRING_PATTERNS: Array<[RegExp, string]> = [
   // scheme://user:password@host → scheme://user:[REDACTED]@host

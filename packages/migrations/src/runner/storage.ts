@@ -1,4 +1,4 @@
-import { isMissingTable, locateStateTable, type Queryable, quoteIdent } from '@voicehive/db-core';
+import { ensureSchema, isMissingTable, locateStateTable, type Queryable, quoteIdent } from '@voicehive/db-core';
 import type pg from 'pg';
 import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 
@@ -78,7 +78,7 @@ export class MigrationStorage {
   }
 
   async #create(db: Queryable): Promise<void> {
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+    await ensureSchema(db, this.schema);
     await db.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
       name text PRIMARY KEY,
       checksum text NOT NULL,

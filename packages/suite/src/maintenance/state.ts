@@ -1,4 +1,4 @@
-import { type Database, DEFAULT_STATE_SCHEMA, quoteIdent } from '@voicehive/db-core';
+import { type Database, DEFAULT_STATE_SCHEMA, ensureSchema, quoteIdent } from '@voicehive/db-core';
 
 /**
  * When each maintenance task last completed, shared by every replica through
@@ -7,14 +7,14 @@ import { type Database, DEFAULT_STATE_SCHEMA, quoteIdent } from '@voicehive/db-c
  */
 export class MaintenanceState {
   readonly #db: Database;
-  readonly #schema: string;
+  readonly #schemaName: string;
   readonly #table: string;
   #ready = false;
 
   constructor(db: Database, options: { schema?: string; table?: string } = {}) {
     this.#db = db;
-    this.#schema = quoteIdent(options.schema ?? DEFAULT_STATE_SCHEMA);
-    this.#table = `${this.#schema}.${quoteIdent(options.table ?? 'dbrs_maintenance_state')}`;
+    this.#schemaName = options.schema ?? DEFAULT_STATE_SCHEMA;
+    this.#table = `${quoteIdent(this.#schemaName)}.${quoteIdent(options.table ?? 'dbrs_maintenance_state')}`;
   }
 
   async lastCompleted(signal?: AbortSignal): Promise<Map<string, Date>> {
@@ -38,7 +38,7 @@ export class MaintenanceState {
   async #ensure(signal?: AbortSignal): Promise<void> {
     if (this.#ready) return;
     // Only ever reached under the maintenance leader lock, so two replicas do not race on CREATE SCHEMA.
-    await this.#db.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`, [], { signal });
+    await ensureSchema(this.#db, this.#schemaName);
     await this.#db.query(
       `CREATE TABLE IF NOT EXISTS ${this.#table} (task text PRIMARY KEY, last_completed_at timestamptz NOT NULL)`,
       [],

@@ -29,7 +29,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       status: 'serving',
       url: main.url,
       metricsUrl: metricsOn ? `${(metrics ?? main).url}/metrics` : null,
-      apiKey: suite.config.server.apiKey ? 'required' : 'not configured (status and page are open, actions disabled)',
+      apiKey: suite.config.server.apiKey
+        ? `required (1 operator key, ${suite.config.server.viewerApiKeys.length} viewer key${suite.config.server.viewerApiKeys.length === 1 ? '' : 's'})`
+        : 'not configured (status and page are open, actions disabled)',
     };
     // One JSON line, so a supervisor or test can read the addresses as soon as they exist.
     if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
