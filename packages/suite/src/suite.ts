@@ -38,6 +38,7 @@ import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
 import { readLiveSessions } from './insights/activity.js';
 import { collectPageSections } from './insights/page-sections.js';
+import type { QueryDetail } from './insights/query-history.js';
 import { readTableMaintenance } from './insights/tables.js';
 import { analyzeStaleTablesTask } from './maintenance/analyze-stale.js';
 import { type MaintenanceCycleResult, runCycle } from './maintenance/cycle.js';
@@ -319,6 +320,17 @@ class Suite implements DatabaseReliabilitySuite {
             ),
         },
       ]),
+    );
+  }
+
+  /** One statement for its own page; undefined when unknown, or without the performance component. */
+  async getQueryDetail(queryHash: string, options: { signal?: AbortSignal } = {}): Promise<QueryDetail | undefined> {
+    this.#assertOpen();
+    const perf = this.#components.get('performance');
+    if (!perf?.queryDetail) return undefined;
+    const timeoutMs = this.#options.componentTimeoutMs ?? 5_000;
+    return withTimeout({ what: 'The query page', timeoutMs, signal: options.signal }, (signal) =>
+      perf.queryDetail!(queryHash, signal),
     );
   }
 

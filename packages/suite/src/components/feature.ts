@@ -5,6 +5,7 @@ import type { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import type { DatabasePerformanceOptimizer, PgBouncerManager } from '@voicehive/db-performance';
 import type { SuiteAction } from '../http/actions.js';
 import type { PerformanceSections, SizeGrowth } from '../insights/page-sections.js';
+import type { QueryDetail } from '../insights/query-history.js';
 import type {
   BackupRow,
   CapacityChartData,
@@ -66,6 +67,8 @@ export interface FeatureComponent<N extends FeatureName = FeatureName> {
   pageSections?(signal: AbortSignal): Promise<PerformanceSections>;
   /** Database size growth over 1/7/30 days from stored samples (capacity). */
   sizeGrowth?(signal: AbortSignal): Promise<SizeGrowth>;
+  /** One statement's full text, counters and stored history for its own page (performance). */
+  queryDetail?(queryHash: string, signal: AbortSignal): Promise<QueryDetail | undefined>;
   /** Operator actions offered on the status page. */
   actions?(): Record<string, SuiteAction>;
   close(): Promise<void>;

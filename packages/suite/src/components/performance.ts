@@ -1,15 +1,23 @@
 import {
   DatabasePerformanceOptimizer,
+  normalizeSql,
   type PerformanceOptimizerOptions,
   type PerformanceReport,
 } from '@voicehive/db-performance';
 import { performanceSections } from '../insights/performance-sections.js';
+import { pruneStatementHistory, readQueryDetail } from '../insights/query-history.js';
 import { performanceIssues } from '../status/performance-issues.js';
 import type { SlowQueryRow } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
 /** A report older than this is recomputed for the status and the page. */
 const REPORT_MAX_AGE_MS = 5 * 60_000;
+/** The per-query history the page charts: snapshot deltas (query ids and counters, no text), kept this long. */
+export const STATEMENT_HISTORY_TABLE = 'dbrs_statement_history';
+export const STATEMENT_HISTORY_DAYS = 30;
+
+/** Where the snapshot deltas go: `public`, next to dbrs_maintenance_state. */
+export const STATEMENT_HISTORY = { schema: 'public', table: STATEMENT_HISTORY_TABLE } as const;
 
 /**
  * The optimizer's options and the snapshot interval from the `performance`
@@ -47,6 +55,8 @@ export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 
         ...(maxIndexSizeBytes !== undefined ? { maxTotalBytes: maxIndexSizeBytes } : {}),
       },
       analysis: { allowExplainAnalyze },
+      // Persisted so the page's per-query chart survives restarts and shows what other replicas measured.
+      snapshotTable: `${STATEMENT_HISTORY.schema}.${STATEMENT_HISTORY.table}`,
     },
     snapshotIntervalMs,
   };
@@ -103,7 +113,8 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
           minIntervalMs: p.snapshotIntervalMs,
           async run(signal) {
             const s = await optimizer.takeSnapshot({ signal });
-            return { entries: s.entries, slow: s.slow.length };
+            const pruned = await pruneStatementHistory(ctx.database, STATEMENT_HISTORY, signal, STATEMENT_HISTORY_DAYS);
+            return { entries: s.entries, slow: s.slow.length, historyRowsPruned: pruned };
           },
         },
         {
@@ -125,6 +136,11 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
       // PgHero's "Queries" view: the slow ones, else the costliest by total time.
       const rows = r.slowQueries.length > 0 ? r.slowQueries : r.topQueries.slice(0, 10);
       return rows.map((q) => ({ query: q.query, calls: q.calls, meanMs: q.meanTimeMs, totalMs: q.totalTimeMs }));
+    },
+    async queryDetail(queryHash, signal) {
+      const d = await readQueryDetail(ctx.database, { queryHash, historyTable: STATEMENT_HISTORY, signal });
+      // The text as the rest of the page shows it: constants pg_stat_statements left in are replaced too.
+      return d && { ...d, query: d.query === null ? null : normalizeSql(d.query) };
     },
     async pageSections(signal) {
       return performanceSections(await report(signal));

@@ -8,9 +8,11 @@ import {
   silentLogger,
   withTimeout,
 } from '@voicehive/db-core';
+import type { QueryDetail } from '../insights/query-history.js';
 import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
 import { renderConfirmPage } from '../page/confirm.js';
 import { renderExplainPage } from '../page/explain.js';
+import { renderQueryPage } from '../page/query-page.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
 import { actionParams, type SuiteAction } from './actions.js';
@@ -31,6 +33,8 @@ export interface SuiteHandlerTarget {
   getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
   /** Operator actions offered on the page, by id. */
   actions?: Record<string, SuiteAction>;
+  /** One statement's page (`GET /queries/<queryid>`): full text and stored history; without it, no such page. */
+  getQueryDetail?(queryHash: string, options?: { signal?: AbortSignal }): Promise<QueryDetail | undefined>;
   /** The page's explain box; without it the box is not offered. */
   explain?(request: ExplainRequest): Promise<ExplainResult>;
   /** Whether the explain box offers ANALYZE (`performance.allowExplainAnalyze`). Default false. */
@@ -371,6 +375,28 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         if (headerRole) return json(res, 200, { action: id, result });
         return renderPage(req, res, mount, operator, cookieRole !== undefined, notice);
       }
+      if (path.startsWith('/queries/') && isRead && target.getQueryDetail) {
+        if (!role) return refuse();
+        const id = decodePathSegment(path.slice('/queries/'.length)) ?? '';
+        try {
+          const detail = await withTimeout({ what: 'The query page', timeoutMs }, (signal) =>
+            target.getQueryDetail!(id, { signal }),
+          );
+          if (!detail)
+            return html(
+              res,
+              404,
+              `<!doctype html><title>Not found</title><p>No statement with query id ${escapeText(id)} in pg_stat_statements or the stored history. <a href="${escapeText(mount)}/#queries">Back</a></p>`,
+            );
+          return html(res, 200, renderQueryPage(detail, { basePath: mount }));
+        } catch (err) {
+          return html(
+            res,
+            errorStatus(err),
+            `<!doctype html><title>Error</title><p>${escapeText(errorMessage(err))}</p>`,
+          );
+        }
+      }
       if (path === '/' && isRead) {
         if (!role) {
           if (wantsHtml(req) && !presentsKey) {
@@ -422,6 +448,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         csrfToken: auth.csrfToken(req),
         canLogout,
         notice,
+        queryPages: target.getQueryDetail !== undefined,
         ...(target.explain
           ? {
               explain:

@@ -22,8 +22,8 @@ export type PerformanceSections = {
 
 export type SizeGrowth = {
   database: Array<{ days: number; bytes: number | null }>;
-  /** `schema.table` → bytes grown in 7 days. */
-  tables7d: Map<string, number>;
+  /** `schema.table` → bytes grown over 1, 7 and 30 days (null where the history does not reach). */
+  tables: Map<string, Array<{ days: number; bytes: number | null }>>;
 };
 
 /**
@@ -68,8 +68,8 @@ export async function collectPageSections(options: {
       databaseBytes: dbSize,
       growth: growth?.database ?? [1, 7, 30].map((days) => ({ days, bytes: null })),
       tables: tables.slice(0, 20).map((t) => {
-        const g = growth?.tables7d.get(`${t.schema}.${t.table}`);
-        return g === undefined ? t : { ...t, growth7dBytes: g };
+        const g = growth?.tables.get(`${t.schema}.${t.table}`);
+        return g === undefined ? t : { ...t, growth: g };
       }),
       unusedIndexes: perf?.unusedIndexes ?? [],
       duplicateIndexes: perf?.duplicateIndexes ?? [],

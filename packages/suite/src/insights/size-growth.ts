@@ -1,26 +1,56 @@
 import { type DatabaseCapacityManager, SERIES } from '@voicehive/db-capacity';
+import { GROWTH_WINDOWS } from '../status/types.js';
 import type { SizeGrowth } from './page-sections.js';
 
 const DAY = 86_400_000;
 
+type Sample = { ts: Date; value: number };
+
 /**
- * Database size growth over 1, 7 and 30 days from the capacity sample
- * store (PgHero keeps its own space snapshots for this; the capacity
- * samples already are them). Null for a window the history does not reach.
+ * Growth over each window from one series' samples (oldest first): the
+ * latest value minus the first one inside the window. A window counts as
+ * covered when the oldest sample is within a tenth of its length of its
+ * start; otherwise null (the history does not reach back that far).
  */
-export async function sizeGrowth(manager: DatabaseCapacityManager, signal?: AbortSignal): Promise<SizeGrowth> {
-  const now = Date.now();
-  const samples = await manager.store.read(
-    { metrics: [SERIES.databaseSize], since: new Date(now - 31 * DAY), until: new Date(now + 1) },
-    { signal },
-  );
+export function growthOver(samples: readonly Sample[], now: number): Array<{ days: number; bytes: number | null }> {
   const latest = samples.at(-1);
-  const database = [1, 7, 30].map((days) => {
+  return GROWTH_WINDOWS.map((days) => {
     const from = now - days * DAY;
-    // The window counts as covered when the oldest sample is within a tenth of its length of its start.
     const first = samples.find((s) => s.ts.getTime() >= from);
     const covered = samples.length > 0 && samples[0]!.ts.getTime() <= from + days * DAY * 0.1;
     return { days, bytes: latest && first && covered ? latest.value - first.value : null };
   });
-  return { database, tables7d: new Map() };
+}
+
+/**
+ * Database and per-table size growth over 1, 7 and 30 days from the
+ * capacity sample store (PgHero keeps its own space snapshots for this; the
+ * capacity samples already are them: `table_total_bytes:<schema>.<table>`
+ * for the tables each sample lists).
+ */
+export async function sizeGrowth(manager: DatabaseCapacityManager, signal?: AbortSignal): Promise<SizeGrowth> {
+  return sizeGrowthFrom(manager.store, Date.now(), signal);
+}
+
+export async function sizeGrowthFrom(
+  store: DatabaseCapacityManager['store'],
+  now: number,
+  signal?: AbortSignal,
+): Promise<SizeGrowth> {
+  const range = { since: new Date(now - 31 * DAY), until: new Date(now + 1) };
+  const [database, tables] = await Promise.all([
+    store.read({ metrics: [SERIES.databaseSize], ...range }, { signal }),
+    store.read({ prefix: SERIES.tablePrefix, ...range }, { signal }),
+  ]);
+  const byTable = new Map<string, Sample[]>();
+  for (const s of tables) {
+    const name = s.metric.slice(SERIES.tablePrefix.length);
+    const list = byTable.get(name) ?? [];
+    list.push(s);
+    byTable.set(name, list);
+  }
+  return {
+    database: growthOver(database, now),
+    tables: new Map([...byTable].map(([name, samples]) => [name, growthOver(samples, now)])),
+  };
 }

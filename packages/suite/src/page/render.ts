@@ -39,6 +39,8 @@ export interface RenderPageOptions {
    * absent when the target offers none.
    */
   explain?: { analyzeAllowed: boolean } | 'viewer';
+  /** Whether each statement links to its own page (`<base>/queries/<queryid>`). Default false. */
+  queryPages?: boolean;
   /** One-line message at the top (result of an action). */
   notice?: string;
   title?: string;
@@ -111,7 +113,7 @@ ${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</t
 </div>
 
 <section id="queries"><h2>Queries</h2>
-${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries, queryActions) : html`<p class="muted">Needs the performance component.</p>`)}</section>
+${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries, queryActions, options.queryPages ? (h) => `${base}/queries/${encodeURIComponent(h)}` : undefined) : html`<p class="muted">Needs the performance component.</p>`)}</section>
 
 <section id="live-queries"><h2>Live queries</h2>
 ${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live, rowActions) : html`<p class="muted">Not read.</p>`)}</section>

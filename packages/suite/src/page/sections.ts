@@ -1,5 +1,5 @@
 import { formatAge, formatBytes, formatCount, formatMs, formatPercent } from '../format/units.js';
-import type { PageSectionsData } from '../status/types.js';
+import { GROWTH_WINDOWS, type PageSectionsData } from '../status/types.js';
 import { html, type SafeHtml } from './escape.js';
 
 /** Longer SQL is cut here in tables; the full text is one click away in a <details>, no script needed. */
@@ -11,14 +11,24 @@ export function sqlCell(sql: string): SafeHtml {
   return html`<details class="sql"><summary><code>${one.slice(0, SQL_PREVIEW - 1)}…</code></summary><pre>${sql}</pre></details>`;
 }
 
+/** `+1.2 MB`, `−300 kB`, or – when unknown. */
+function signedBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '–';
+  return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(bytes))}`;
+}
+
 const empty = (text: string) => html`<p class="muted">${text}</p>`;
 
-export function queriesSection(q: NonNullable<PageSectionsData['queries']>, actions: SafeHtml[] = []): SafeHtml {
+export function queriesSection(
+  q: NonNullable<PageSectionsData['queries']>,
+  actions: SafeHtml[] = [],
+  queryLink?: (queryHash: string) => string,
+): SafeHtml {
   const table = (rows: typeof q.byTotal, caption: string) =>
     rows.length === 0
       ? empty('No statements recorded by pg_stat_statements yet.')
       : html`<table data-table="${caption}"><caption>${caption}</caption><thead><tr><th>Query (normalised)</th><th class="num">Calls</th><th class="num">Rows</th><th class="num">Mean</th><th class="num">Total</th><th class="num">Share</th></tr></thead><tbody>
-${rows.map((r) => html`<tr><td>${sqlCell(r.query)}</td><td class="num">${formatCount(r.calls)}</td><td class="num">${formatCount(r.rows)}</td><td class="num">${formatMs(r.meanMs)}</td><td class="num">${formatMs(r.totalMs)}</td><td class="num">${r.share === null ? '–' : formatPercent(r.share, 0)}</td></tr>`)}
+${rows.map((r) => html`<tr data-query="${r.queryHash}"><td>${sqlCell(r.query)}${queryLink ? html`<a class="more" href="${queryLink(r.queryHash)}">full text and history</a>` : ''}</td><td class="num">${formatCount(r.calls)}</td><td class="num">${formatCount(r.rows)}</td><td class="num">${formatMs(r.meanMs)}</td><td class="num">${formatMs(r.totalMs)}</td><td class="num">${r.share === null ? '–' : formatPercent(r.share, 0)}</td></tr>`)}
 </tbody></table>`;
   return html`${table(q.byTotal, 'Top by total time')}${table(q.byMean, 'Top by mean time')}
 <p class="muted">Counters since ${q.statsSince ?? 'the last pg_stat_statements reset'}. History comes from the stored snapshots (performance.snapshot task).</p>${actions.length ? html`<p>${actions}</p>` : ''}`;
@@ -38,11 +48,11 @@ ${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'bl
 
 export function spaceSection(sp: NonNullable<PageSectionsData['space']>): SafeHtml {
   const growth = sp.growth
-    .map((g) => `${g.days} d: ${g.bytes === null ? 'no history' : `${g.bytes >= 0 ? '+' : ''}${formatBytes(g.bytes)}`}`)
+    .map((g) => `${g.days} d: ${g.bytes === null ? 'no history' : signedBytes(g.bytes)}`)
     .join(' · ');
   return html`<p>Database size <strong>${formatBytes(sp.databaseBytes)}</strong> <span class="muted">growth ${growth}</span></p>
-<table data-table="tables"><caption>Largest tables</caption><thead><tr><th>Table</th><th class="num">Total</th><th class="num">Table</th><th class="num">Indexes</th><th class="num">Rows</th><th class="num">Growth 7 d</th></tr></thead><tbody>
-${sp.tables.map((t) => html`<tr><td>${t.schema}.${t.table}</td><td class="num">${formatBytes(t.totalBytes)}</td><td class="num">${formatBytes(t.tableBytes)}</td><td class="num">${formatBytes(t.indexBytes)}</td><td class="num">${formatCount(t.liveRows)}</td><td class="num">${t.growth7dBytes === undefined ? '–' : formatBytes(t.growth7dBytes)}</td></tr>`)}
+<table data-table="tables"><caption>Largest tables</caption><thead><tr><th>Table</th><th class="num">Total</th><th class="num">Table</th><th class="num">Indexes</th><th class="num">Rows</th>${GROWTH_WINDOWS.map((d) => html`<th class="num">Growth ${d} d</th>`)}</tr></thead><tbody>
+${sp.tables.map((t) => html`<tr><td>${t.schema}.${t.table}</td><td class="num">${formatBytes(t.totalBytes)}</td><td class="num">${formatBytes(t.tableBytes)}</td><td class="num">${formatBytes(t.indexBytes)}</td><td class="num">${formatCount(t.liveRows)}</td>${GROWTH_WINDOWS.map((d) => html`<td class="num" data-growth="${d}">${signedBytes(t.growth?.find((g) => g.days === d)?.bytes)}</td>`)}</tr>`)}
 </tbody></table>
 ${
   sp.unusedIndexes.length + sp.duplicateIndexes.length === 0

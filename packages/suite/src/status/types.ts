@@ -170,7 +170,8 @@ export interface PageSectionsData {
     databaseBytes: number;
     /** Growth over the last 1, 7 and 30 days from the capacity sample store; null without history that old. */
     growth: Array<{ days: number; bytes: number | null }>;
-    tables: Array<TableMaintenance & { growth7dBytes?: number }>;
+    /** Growth over 1, 7 and 30 days from the capacity samples (tables the capacity task samples: the largest). */
+    tables: Array<TableMaintenance & { growth?: Array<{ days: number; bytes: number | null }> }>;
     unusedIndexes: Array<{
       schema: string;
       index: string;
@@ -203,3 +204,6 @@ export interface PageSectionsData {
   connections?: ConnectionBreakdown & { pool?: { total: number; idle: number; waiting: number; max: number } };
   settings?: ServerSetting[];
 }
+
+/** The windows, in days, over which the page shows database and table growth (PgHero's 1/7/30). */
+export const GROWTH_WINDOWS = [1, 7, 30] as const;
