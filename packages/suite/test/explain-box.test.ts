@@ -164,7 +164,7 @@ describe('explain box (real PostgreSQL)', () => {
     expect(html).toContain('SELECT name FROM rooms WHERE id = 7</textarea>');
     const audit = await sql<{ outcome: string; details: Record<string, unknown> }>(
       db.url,
-      `SELECT outcome, details FROM dbrs_audit_log WHERE action = 'query.explain' ORDER BY at`,
+      `SELECT outcome, details FROM dbrs.dbrs_audit_log WHERE action = 'query.explain' ORDER BY at`,
     );
     expect(audit.length).toBeGreaterThanOrEqual(8);
     expect(audit.some((a) => a.outcome === 'failure' && a.details['analyze'] === true)).toBe(true);

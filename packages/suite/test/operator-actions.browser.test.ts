@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)('operator actions in Chromium without JavaScript (
       details: { application: string };
     }>(
       db.url,
-      `SELECT action, target, actor, outcome, details FROM dbrs_audit_log WHERE action LIKE 'session.%' ORDER BY at`,
+      `SELECT action, target, actor, outcome, details FROM dbrs.dbrs_audit_log WHERE action LIKE 'session.%' ORDER BY at`,
     );
     expect(audit.map((a) => [a.action, a.target, a.actor, a.outcome, a.details.application])).toEqual([
       ['session.cancel', `pid ${toCancel.processID}`, 'http:operator', 'success', 'planted-app'],
@@ -212,7 +212,7 @@ describe.skipIf(!hasChromium)('operator actions in Chromium without JavaScript (
     expect(await marked()).toBe(0);
     const audit = await sql<{ outcome: string; actor: string }>(
       db.url,
-      `SELECT outcome, actor FROM dbrs_audit_log WHERE action = 'query_stats.reset'`,
+      `SELECT outcome, actor FROM dbrs.dbrs_audit_log WHERE action = 'query_stats.reset'`,
     );
     expect(audit).toEqual([{ outcome: 'success', actor: 'http:operator' }]);
   }, 300_000);

@@ -1,7 +1,7 @@
 import { createDatabase, type Database } from '@voicehive/db-core';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATEMENT_HISTORY } from '../src/components/performance.js';
+import { statementHistory } from '../src/components/performance.js';
 import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type RunningServer } from '../src/index.js';
 import { pruneStatementHistory } from '../src/insights/query-history.js';
 import { sql } from './support/suite-helpers.js';
@@ -70,7 +70,7 @@ describe('query page: full text and per-query history from stored snapshots (rea
   it('stores per-snapshot deltas of the statement in the history table', async () => {
     const rows = await sql<{ calls: string }>(
       db.url,
-      `SELECT calls::text FROM public.dbrs_statement_history WHERE queryid = $1 ORDER BY taken_at`,
+      `SELECT calls::text FROM dbrs.dbrs_statement_history WHERE queryid = $1 ORDER BY taken_at`,
       [queryid],
     );
     expect(rows.map((r) => Number(r.calls))).toEqual([4, 6]);
@@ -105,11 +105,11 @@ describe('query page: full text and per-query history from stored snapshots (rea
   it('prunes history older than the retention', async () => {
     await sql(
       db.url,
-      `INSERT INTO public.dbrs_statement_history SELECT now() - interval '40 days', queryid, userid, calls, total_exec_ms, mean_exec_ms, rows, shared_blks_read, temp_blks_written FROM public.dbrs_statement_history LIMIT 1`,
+      `INSERT INTO dbrs.dbrs_statement_history SELECT now() - interval '40 days', queryid, userid, calls, total_exec_ms, mean_exec_ms, rows, shared_blks_read, temp_blks_written FROM dbrs.dbrs_statement_history LIMIT 1`,
     );
-    expect(await pruneStatementHistory(suite.database, STATEMENT_HISTORY, undefined, 30)).toBe(1);
+    expect(await pruneStatementHistory(suite.database, statementHistory(suite.config), undefined, 30)).toBe(1);
     expect(
-      await sql(db.url, `SELECT count(*)::int AS n FROM public.dbrs_statement_history WHERE queryid = $1`, [queryid]),
+      await sql(db.url, `SELECT count(*)::int AS n FROM dbrs.dbrs_statement_history WHERE queryid = $1`, [queryid]),
     ).toEqual([{ n: 2 }]);
   });
 });

@@ -1,3 +1,4 @@
+import { quoteIdent } from '@voicehive/db-core';
 import {
   DatabasePerformanceOptimizer,
   normalizeSql,
@@ -16,8 +17,10 @@ const REPORT_MAX_AGE_MS = 5 * 60_000;
 export const STATEMENT_HISTORY_TABLE = 'dbrs_statement_history';
 export const STATEMENT_HISTORY_DAYS = 30;
 
-/** Where the snapshot deltas go: `public`, next to dbrs_maintenance_state. */
-export const STATEMENT_HISTORY = { schema: 'public', table: STATEMENT_HISTORY_TABLE } as const;
+/** Where the snapshot deltas go: the state schema (`database.stateSchema`), with the suite's other tables. */
+export function statementHistory(config: FeatureContext['config']): { schema: string; table: string } {
+  return { schema: config.database.stateSchema, table: STATEMENT_HISTORY_TABLE };
+}
 
 /**
  * The optimizer's options and the snapshot interval from the `performance`
@@ -56,7 +59,7 @@ export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 
       },
       analysis: { allowExplainAnalyze },
       // Persisted so the page's per-query chart survives restarts and shows what other replicas measured.
-      snapshotTable: `${STATEMENT_HISTORY.schema}.${STATEMENT_HISTORY.table}`,
+      snapshotTable: `${statementHistory(ctx.config).schema}.${STATEMENT_HISTORY_TABLE}`,
     },
     snapshotIntervalMs,
   };
@@ -66,6 +69,8 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
   const plan = performancePlan(ctx);
   const optimizer = new DatabasePerformanceOptimizer(ctx.database, plan.optimizer);
   const p = { snapshotIntervalMs: plan.snapshotIntervalMs };
+  const history = statementHistory(ctx.config);
+  let historySchema: Promise<void> | undefined;
   let cached: { at: number; report: PerformanceReport } | undefined;
   let running: Promise<PerformanceReport> | undefined;
   // One report at a time: status, page and the maintenance cycle share it.
@@ -112,8 +117,17 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
           name: 'performance.snapshot',
           minIntervalMs: p.snapshotIntervalMs,
           async run(signal) {
+            // The optimizer creates the history table on its first write; the schema must exist by then.
+            historySchema ??= ctx.database
+              .query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(history.schema)}`, [], { signal })
+              .then(() => undefined)
+              .catch((err) => {
+                historySchema = undefined;
+                throw err;
+              });
+            await historySchema;
             const s = await optimizer.takeSnapshot({ signal });
-            const pruned = await pruneStatementHistory(ctx.database, STATEMENT_HISTORY, signal, STATEMENT_HISTORY_DAYS);
+            const pruned = await pruneStatementHistory(ctx.database, history, signal, STATEMENT_HISTORY_DAYS);
             return { entries: s.entries, slow: s.slow.length, historyRowsPruned: pruned };
           },
         },
@@ -138,7 +152,7 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
       return rows.map((q) => ({ query: q.query, calls: q.calls, meanMs: q.meanTimeMs, totalMs: q.totalTimeMs }));
     },
     async queryDetail(queryHash, signal) {
-      const d = await readQueryDetail(ctx.database, { queryHash, historyTable: STATEMENT_HISTORY, signal });
+      const d = await readQueryDetail(ctx.database, { queryHash, historyTable: history, signal });
       // The text as the rest of the page shows it: constants pg_stat_statements left in are replaced too.
       return d && { ...d, query: d.query === null ? null : normalizeSql(d.query) };
     },
