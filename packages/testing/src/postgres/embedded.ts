@@ -6,7 +6,9 @@ import { findFreePort } from '../internal/free-port.js';
 import { reapOnExit } from '../internal/reaper.js';
 import { makeTempDir, removeDir } from '../internal/temp-dir.js';
 import { appendSettings, baseSettings, writeHba } from './cluster-config.js';
-import { loadEmbeddedPostgres } from './embedded-packages.js';
+import { isEmbeddedPostgresMajor, loadEmbeddedPostgres } from './embedded-packages.js';
+import { embeddedNativeDir, serviceUserBinaries } from './embedded-relocate.js';
+import { startLocalCluster } from './local-cluster.js';
 import { createPasswordRole, installExtensions, passwordRoleFor, readServerFacts } from './prepare-server.js';
 import type { PostgresServer } from './types.js';
 
@@ -25,6 +27,17 @@ export interface EmbeddedOptions {
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<PostgresServer> {
   const major = options.major ?? 15;
   const EmbeddedPostgres = await loadEmbeddedPostgres(major);
+  if (isEmbeddedPostgresMajor(major)) {
+    // A checkout the postgres OS user cannot enter: run a copy of the same binaries as a plain local cluster.
+    const copied = await serviceUserBinaries(embeddedNativeDir(major), major);
+    if (copied) {
+      const server = await startLocalCluster({
+        binaries: copied,
+        ...(options.settings ? { settings: options.settings } : {}),
+      });
+      return { ...server, source: 'embedded' };
+    }
+  }
   const dir = await makeTempDir('pgemb', { forServiceUser: true });
   const unreapDir = reapOnExit({ dir });
   const dataDir = join(dir, 'data');
