@@ -1,6 +1,7 @@
 import { isDbrsError, throwIfAborted } from '@voicehive/db-core';
 import { planRetention, type RetentionPlan } from '../retention/plan.js';
 import type { AbandonedUpload, SweepOptions } from '../storage/types.js';
+import { planWalRetention, type WalRetentionPlan } from '../wal/retention.js';
 import type { OperationContext } from './context.js';
 
 export interface CleanupOptions {
@@ -29,6 +30,21 @@ export interface CleanupResult {
   abandonedNotSwept?: string;
   freedBytes: number;
   plan: RetentionPlan;
+  /** Archived WAL: what retention removed (or would, with dryRun) and what the retained base backups need. */
+  wal: WalCleanupResult;
+}
+
+export interface WalCleanupResult {
+  /** WAL file names removed (or that would be, with dryRun): older than the oldest retained base backup. */
+  removed: string[];
+  /** How many archived files stay, and the span of names. */
+  kept: { count: number; first?: string; last?: string };
+  oldestBackupId?: string;
+  /** First segment the oldest retained base backup needs: nothing from here on is ever removed. */
+  neededFrom?: string;
+  neededBy: WalRetentionPlan['neededBy'];
+  freedBytes: number;
+  reason?: string;
 }
 
 /**
@@ -75,6 +91,14 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
     } else freedBytes += inc.bytes;
     incompleteRemoved.push(inc.backupId);
   }
+  const keptIds = new Set(plan.keep.map((k) => k.backupId));
+  const wal = await cleanupWal(
+    ctx,
+    scan.backups.filter((m) => keptIds.has(m.backupId)),
+    dryRun,
+    options.signal,
+  );
+  freedBytes += wal.freedBytes;
   const olderThan = new Date(now.getTime() - ctx.settings.incompleteGraceMs);
   const sweep = await sweepAbandoned(ctx, { olderThan, dryRun, signal: options.signal });
   freedBytes += sweep.removed.reduce((n, a) => n + (a.bytes ?? 0), 0);
@@ -85,6 +109,7 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
       deleted: deleted.length,
       incompleteRemoved: incompleteRemoved.length,
       abandonedRemoved: sweep.removed.length,
+      walRemoved: wal.removed.length,
       freedBytes,
     },
     'retention applied',
@@ -98,6 +123,39 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
     ...(sweep.notSwept ? { abandonedNotSwept: sweep.notSwept } : {}),
     freedBytes,
     plan,
+    wal,
+  };
+}
+
+/** After the backups: WAL older than every retained base backup goes; WAL a retained one needs never does. */
+async function cleanupWal(
+  ctx: OperationContext,
+  retained: Parameters<typeof planWalRetention>[1],
+  dryRun: boolean,
+  signal: AbortSignal | undefined,
+): Promise<WalCleanupResult> {
+  const p = planWalRetention(await ctx.wal.list({ signal }), retained);
+  if (!dryRun && p.remove.length) {
+    throwIfAborted(signal, 'cleanup');
+    await ctx.wal.delete(
+      p.remove.map((w) => w.name),
+      signal,
+    );
+    await ctx.audit('backup.delete', `${ctx.wal.prefix}/`, 'success', {
+      reason: 'WAL older than the oldest retained base backup',
+      walFiles: p.remove.length,
+      first: p.remove[0]!.name,
+      last: p.remove.at(-1)!.name,
+    });
+  }
+  return {
+    removed: p.remove.map((w) => w.name),
+    kept: { count: p.keep.length, ...(p.keep.length ? { first: p.keep[0]!.name, last: p.keep.at(-1)!.name } : {}) },
+    ...(p.oldestBackupId ? { oldestBackupId: p.oldestBackupId } : {}),
+    ...(p.neededFrom ? { neededFrom: p.neededFrom } : {}),
+    neededBy: p.neededBy,
+    freedBytes: p.remove.reduce((n, w) => n + w.storedBytes, 0),
+    ...(p.reason ? { reason: p.reason } : {}),
   };
 }
 

@@ -224,7 +224,12 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
           minIntervalMs: 6 * 3600_000,
           async run(signal) {
             const r = await manager.cleanupOldBackups({ signal });
-            return { deleted: r.deleted, freedBytes: r.freedBytes, incompleteRemoved: r.incompleteRemoved };
+            return {
+              deleted: r.deleted,
+              freedBytes: r.freedBytes,
+              incompleteRemoved: r.incompleteRemoved,
+              walRemoved: r.wal.removed.length,
+            };
           },
         },
       ];

@@ -1,4 +1,4 @@
-import type { DatabaseBackupManager, ProgressEvent, RecoveryTarget } from '@voicehive/db-backup';
+import type { CleanupResult, DatabaseBackupManager, ProgressEvent, RecoveryTarget } from '@voicehive/db-backup';
 import { verificationOf } from '../../components/backup.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -201,10 +201,18 @@ export async function backupCleanup(ctx: CommandContext): Promise<number> {
     kept: r.kept,
     incompleteRemoved: r.incompleteRemoved,
     freedBytes: r.freedBytes,
+    wal: r.wal,
   };
   ctx.print(
-    `${r.dryRun ? 'Would delete' : 'Deleted'} ${r.deleted.length} backup(s), kept ${r.kept.length}, freed ${formatBytes(r.freedBytes)}${r.deleted.length ? `\n  ${r.deleted.join('\n  ')}` : ''}`,
+    `${r.dryRun ? 'Would delete' : 'Deleted'} ${r.deleted.length} backup(s), kept ${r.kept.length}, freed ${formatBytes(r.freedBytes)}${r.deleted.length ? `\n  ${r.deleted.join('\n  ')}` : ''}\n${walLines(r.wal, r.dryRun)}`,
     out,
   );
   return EXIT.OK;
+}
+
+/** The archived WAL half of `backup cleanup`: what goes and what the retained base backups still need. */
+function walLines(w: CleanupResult['wal'], dryRun: boolean): string {
+  const kept = w.kept.count ? `kept ${w.kept.count} (${w.kept.first} .. ${w.kept.last})` : 'kept none';
+  const needed = w.neededBy.map((n) => `\n  ${n.backupId} needs WAL from ${n.fromSegment}`).join('');
+  return `WAL: ${dryRun ? 'would remove' : 'removed'} ${w.removed.length}${w.removed.length ? ` (${w.removed[0]} .. ${w.removed.at(-1)})` : ''}, ${kept}${w.reason ? ` — ${w.reason}` : ''}${needed}`;
 }
