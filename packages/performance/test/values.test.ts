@@ -74,6 +74,19 @@ describe.skipIf(!ready)('values, not averages', () => {
     expect(rec.estimatedSizeBytes! * 100).toBeLessThan(full.estimatedSizeBytes!);
   });
 
+  it('without pg_qualstats samples, plans with the most common value that explains the rows per call', () => {
+    // Report with useQualstats off: no samples, so the fallback reads pg_stats. 'pending' and 'failed' are both
+    // 0.5% of the rows and either explains the ~80 rows a call returns: one of the rare values, never 'done'.
+    const rec = generic.indexRecommendations.find((r) => r.table === 'public.orders');
+    expect(rec, JSON.stringify(generic.indexRecommendations.map((r) => r.createSql))).toBeDefined();
+    const q = rec!.affectedQueries.find((a) => a.query.includes('FROM orders'))!;
+    expect(q.assumedValues).toEqual([expect.stringMatching(/^status = '(pending|failed)'::text$/)]);
+    expect(rec!.evidence).toMatch(
+      /a most common value from pg_stats, 0\.\d+% of the rows, the rarest that explains the [\d.]+ rows per call/,
+    );
+    expect(generic.advisor.weightedCostWithRecommendations!).toBeLessThan(generic.advisor.weightedBaselineCost! / 5);
+  });
+
   it('leaves less cost than the generic-plan advice (which judges status = $1 by its average)', () => {
     const cost = (r: PerformanceReport) => r.indexRecommendations.filter((x) => x.table === 'public.orders');
     console.log(

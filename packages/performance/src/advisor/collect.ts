@@ -130,7 +130,8 @@ export function collectCandidates(input: {
 function partialCandidates(p: Prepared, u: TableUsage): CandidateIndex[] {
   const out: CandidateIndex[] = [];
   for (const a of p.assumed ?? []) {
-    if (a.operator !== '=' || a.share < 0.9 || a.samples < 3 || !u.eq.includes(a.column)) continue;
+    // A withheld value (not a common one: an e-mail, an id) never goes into an index definition a report shows.
+    if (a.operator !== '=' || a.share < 0.9 || a.samples < 3 || a.withheld || !u.eq.includes(a.column)) continue;
     const rest = [...u.range, ...u.eq.filter((c) => c !== a.column)];
     const cols = (rest.length > 0 ? rest.slice(0, 2) : [a.column]).map((name) => ({ name, desc: false }));
     const where = `${quoteIdent(a.column)} = ${a.value}`;

@@ -9,7 +9,7 @@ export interface PlannedStatement {
   text: string;
   paramCount: number;
   /** Literals for a custom plan (see PlanSession.explain). */
-  values?: string[];
+  values?: (string | null)[];
 }
 
 /**

@@ -129,15 +129,21 @@ export class PlanSession implements AsyncDisposable {
   async explain(
     text: string,
     paramCount: number,
-    options: { extra?: string; values?: string[] } = {},
+    options: { extra?: string; values?: (string | null)[] } = {},
   ): Promise<ExplainOutcome> {
+    const known = options.values;
+    if (known && known.length === paramCount && known.some((v) => v === null) && known.some((v) => v !== null)) {
+      // Some values known: they go into the text as literals, the rest stay parameters of a generic plan.
+      const bound = bindKnownValues(text, known);
+      return this.explain(bound.text, bound.paramCount, options.extra ? { extra: options.extra } : {});
+    }
     const body = text.trim().replace(/;+\s*$/, '');
     const extra = options.extra ?? '';
     try {
       let result: pg.QueryResult;
-      if (options.values && paramCount > 0 && options.values.length === paramCount) {
+      if (known && paramCount > 0 && known.length === paramCount) {
         const all = (await this.#run(
-          `SET plan_cache_mode = force_custom_plan; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${options.values.join(', ')}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
+          `SET plan_cache_mode = force_custom_plan; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${known.join(', ')}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
         )) as pg.QueryResult[];
         result = all[2]!;
       } else if (this.#options.serverMajor >= 16 && paramCount > 0) {
@@ -242,4 +248,24 @@ export class PlanSession implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * `$n` placeholders with a known value become that literal; the others are renumbered `$1…` in order. The
+ * values are literals the advisor built and checked (numbers or quoted strings with a plain cast); the text is
+ * pg_stat_statements' normalised form, where every constant is already a placeholder, so a `$n` outside a
+ * placeholder can only sit in a comment.
+ */
+export function bindKnownValues(text: string, values: (string | null)[]): { text: string; paramCount: number } {
+  const renumber = new Map<number, number>();
+  values.forEach((v, i) => {
+    if (v === null) renumber.set(i + 1, renumber.size + 1);
+  });
+  const out = text.replace(/\$(\d+)(?!\d)/g, (whole, digits: string) => {
+    const n = Number(digits);
+    const v = values[n - 1];
+    if (v === undefined) return whole;
+    return v !== null ? `(${v})` : `$${renumber.get(n)}`;
+  });
+  return { text: out, paramCount: renumber.size };
 }

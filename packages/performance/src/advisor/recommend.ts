@@ -5,7 +5,7 @@ import { type CandidateIndex, columnLabel, createIndexSql } from './candidates.j
 import { loadPartitionLayouts, type PartitionLayout, partitionedIndexSql } from './partitioned.js';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { type QualPredicate, qualstatsEvidence } from './qualstats.js';
-import { describeAssumed } from './sampled-values.js';
+import { describeAssumed, shownValue } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
 import type { Prepared } from './workload.js';
 
@@ -84,13 +84,13 @@ export async function buildRecommendations(input: {
       costBefore: base.get(id)!,
       costAfter: finalCost.get(id)!,
       ...(byId.get(id)!.assumed
-        ? { assumedValues: byId.get(id)!.assumed!.map((a) => `${a.column} ${a.operator} ${a.value}`) }
+        ? { assumedValues: byId.get(id)!.assumed!.map((a) => `${a.column} ${a.operator} ${shownValue(a)}`) }
         : {}),
     }));
     const valued = [...used].map((id) => byId.get(id)!.assumed).filter((a) => a !== undefined);
     const assumedText =
       valued.length > 0
-        ? ` Planned with the values the application sends (custom plans; pg_qualstats samples): ${describeAssumed(valued[0]!)}${valued.length > 1 ? ` and ${valued.length - 1} more statement(s)` : ''}.`
+        ? ` Planned with the values the application sends (pg_qualstats samples, else pg_stats' most common values): ${describeAssumed(valued[0]!)}${valued.length > 1 ? ` and ${valued.length - 1} more statement(s)` : ''}.`
         : '';
     const includeText = m.include
       ? ` INCLUDE (${m.include.join(', ')}): the statements also read these columns, so with them in the index the planner answers from the index alone (an index-only scan; it reads the table only for pages not marked all-visible by VACUUM, PostgreSQL docs "Index-Only Scans and Covering Indexes").`

@@ -19,7 +19,7 @@ export interface Prepared {
   shape: StatementShape;
   usages: TableUsage[];
   /** Literals for a custom plan, one per parameter, from pg_qualstats' samples; absent: the generic plan. */
-  values?: string[];
+  values?: (string | null)[];
   /** What those values are, for the evidence. */
   assumed?: AssumedValue[];
 }
@@ -117,7 +117,20 @@ export async function readWorkload(input: {
       notApplicable++;
       continue;
     }
-    const rep = representativeValues(p.shape, p.stat.queryid, sampled);
+    const rep = representativeValues({
+      shape: p.shape,
+      queryid: p.stat.queryid,
+      sampled,
+      rowsPerCall: p.stat.calls > 0 ? p.stat.rows / p.stat.calls : Number.NaN,
+      mcvFor: (column) => {
+        const on = usages.filter((u) => u.eq.includes(column));
+        if (on.length !== 1) return undefined;
+        const table = on[0]!.table;
+        const mcv = statsFor(table)(column)?.mcv;
+        const type = columns.get(table.oid)?.get(column);
+        return mcv && type ? { mcv, reltuples: table.reltuples, type } : undefined;
+      },
+    });
     prepared.push({ ...p, usages, ...(rep ? { values: rep.values, assumed: rep.assumed } : {}) });
   }
   const withPrefix = [...new Set(prepared.flatMap((p) => p.usages.filter((u) => u.prefix.length > 0)))];

@@ -58,6 +58,39 @@ export interface ColumnStats {
   nullFrac: number;
   nDistinct: number;
   avgWidth: number;
+  /** pg_stats' most common values (text form) and their fractions of the rows, when ANALYZE kept any. */
+  mcv?: { value: string; freq: number }[];
+}
+
+/**
+ * A one-dimensional array literal as text (`{done,"a b",NULL}`) → its elements; undefined for anything else
+ * (multi-dimensional, malformed), so an odd value never becomes a wrong literal.
+ */
+export function parseArrayText(text: string): (string | null)[] | undefined {
+  if (!text.startsWith('{') || !text.endsWith('}') || text.startsWith('{{')) return undefined;
+  const out: (string | null)[] = [];
+  const body = text.slice(1, -1);
+  let i = 0;
+  while (i < body.length) {
+    let value = '';
+    if (body[i] === '"') {
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        value += body[i] ?? '';
+        i++;
+      }
+      if (body[i] !== '"') return undefined;
+      i++;
+      out.push(value);
+    } else {
+      while (i < body.length && body[i] !== ',') value += body[i++];
+      out.push(value === 'NULL' ? null : value);
+    }
+    if (i < body.length && body[i] !== ',') return undefined;
+    i++;
+  }
+  return out;
 }
 
 export const tableKey = (schema: string, name: string): string => `${schema}.${name}`;
@@ -231,8 +264,11 @@ export async function loadColumnStats(
     null_frac: number;
     n_distinct: number;
     avg_width: number;
+    mcv: string | null;
+    mcf: number[] | null;
   }>(
-    `SELECT schemaname, tablename, attname, null_frac::float8 AS null_frac, n_distinct::float8 AS n_distinct, avg_width
+    `SELECT schemaname, tablename, attname, null_frac::float8 AS null_frac, n_distinct::float8 AS n_distinct, avg_width,
+            most_common_vals::text AS mcv, most_common_freqs::float8[] AS mcf
        FROM pg_stats WHERE (schemaname || '.' || tablename) = ANY($1::text[])
       ORDER BY inherited DESC`,
     [tables.map((t) => tableKey(t.schema, t.name))],
@@ -240,10 +276,16 @@ export async function loadColumnStats(
   );
   // A partitioned parent only has inherited statistics; elsewhere the table's own (read last) win.
   for (const r of rows) {
+    const values = r.mcv ? parseArrayText(r.mcv) : undefined;
+    const mcv =
+      values && r.mcf && values.length === r.mcf.length
+        ? values.flatMap((value, i) => (value === null ? [] : [{ value, freq: Number(r.mcf![i]) }]))
+        : undefined;
     out.set(`${tableKey(r.schemaname, r.tablename)}.${r.attname}`, {
       nullFrac: Number(r.null_frac),
       nDistinct: Number(r.n_distinct),
       avgWidth: Number(r.avg_width),
+      ...(mcv && mcv.length > 0 ? { mcv } : {}),
     });
   }
   return out;
