@@ -218,9 +218,10 @@ try {
   });
 
   heading('Done');
-  line(`  status page: ${page.url}/`);
+  // The URL only while something answers at it: without --keep the server stops right after this.
+  if (!values.keep) line('  the status page stopped with the tour; run `pnpm demo -- --keep` to keep it open');
   if (values.keep) {
-    line('  --keep: serving until Ctrl+C');
+    line(`  status page: ${page.url}/   (--keep: serving until Ctrl+C)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

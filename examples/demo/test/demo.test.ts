@@ -54,6 +54,10 @@ describe('the demo (pnpm demo)', () => {
     expect(r.stdout).toMatch(/measured read workload: \d+ ms before, \d+ ms after/);
     expect(r.stdout).toMatch(/database_size\s+ok/);
     expect(r.stdout).not.toContain('step(s) failed');
+    // Without --keep the server is stopped at the end: no URL printed after it.
+    const done = r.stdout.slice(r.stdout.indexOf('== Done'));
+    expect(done).not.toMatch(/https?:\/\//);
+    expect(done).toContain('pnpm demo -- --keep');
   });
 
   describe('against an existing database (--url)', () => {

@@ -97,12 +97,12 @@ describe('forecasts on synthetic series with a known truth (60 days, hourly)', (
     const s = syntheticSeries('linear', { days: 10 });
     const few = forecastSeries(s.points.slice(0, 3), { now: s.points[2]!.t, limit: 20 * GiB });
     expect(few.status).toBe('insufficient_data');
-    expect(few.reason).toBe('needs at least 10 valid samples, has 3');
+    expect(few.reason).toBe('needs at least 10 valid samples spanning 24 h; has 3 over 2.0 h');
     expect(few.model).toBeNull();
     expect(few.daysUntilLimit.expected).toBeNull();
     const short = forecastSeries(s.points.slice(0, 12), { now: s.points[11]!.t, limit: 20 * GiB });
     expect(short.status).toBe('insufficient_data');
-    expect(short.reason).toMatch(/history spans 11\.0 h; needs at least 24 h/);
+    expect(short.reason).toBe('needs at least 10 valid samples spanning 24 h; has 12 over 11.0 h');
   });
 
   it('the linear model declines a poor fit and states the R²', () => {

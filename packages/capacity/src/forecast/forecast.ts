@@ -156,12 +156,14 @@ export function forecastSeries(
   const base = { current, limit, usagePercent, samples };
   const minSamples = options.minSamples ?? 10;
   const minSpanHours = options.minSpanHours ?? 24;
-  if (points.length < minSamples) {
-    return emptyResult('insufficient_data', `needs at least ${minSamples} valid samples, has ${points.length}`, base);
-  }
-  if (spanDays * 24 < minSpanHours) {
+  // Both requirements in one sentence: naming only the first unmet one sent people back a second time (issue #16 §5).
+  if (points.length < minSamples || spanDays * 24 < minSpanHours) {
     const have = (spanDays * 24).toFixed(1);
-    return emptyResult('insufficient_data', `history spans ${have} h; needs at least ${minSpanHours} h`, base);
+    return emptyResult(
+      'insufficient_data',
+      `needs at least ${minSamples} valid samples spanning ${minSpanHours} h; has ${points.length} over ${have} h`,
+      base,
+    );
   }
   const prep = prepareSeries(points, {
     maxPoints: options.maxPoints ?? 500,

@@ -135,13 +135,16 @@ export function registerFeatureCommands(commands: Record<string, CommandSpec>): 
     },
     'capacity forecast': { summary: 'Forecasts of days until each limit.', run: lazy(capacity, 'capacityForecast') },
     'pgbouncer config': {
-      summary: 'Render pgbouncer.ini for a profile (--profile oltp|analytics); no connection needed.',
+      summary:
+        'Render pgbouncer.ini for a profile (--profile oltp|analytics, --auth-type scram-sha-256|md5|trust, --admin-user <name>); no connection needed.',
       options: {
         profile: { type: 'string' },
         'pool-size': { type: 'string' },
         'listen-port': { type: 'string' },
         'listen-addr': { type: 'string' },
         'userlist-out': { type: 'string' },
+        'auth-type': { type: 'string' },
+        'admin-user': { type: 'string' },
       },
       run: lazy(pgbouncer, 'pgbouncerConfig'),
     },
