@@ -227,7 +227,18 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
    * analysis (see `getStoredAnalysis`). The planning session it opens is closed whatever happens, an abort
    * during the advisor included.
    */
-  async getPerformanceReport(options: { signal?: AbortSignal } = {}): Promise<PerformanceReport> {
+  async getPerformanceReport(
+    options: {
+      signal?: AbortSignal;
+      /** False: skip the index advisor and plan findings (no planning at all), e.g. for a quick status. Default true. */
+      advise?: boolean;
+      /**
+       * Where the report goes as the stored analysis: `all` (memory and the analysis table, default), `memory`
+       * (a read that must create nothing), `none` (a partial report, e.g. without the advisor).
+       */
+      store?: 'all' | 'memory' | 'none';
+    } = {},
+  ): Promise<PerformanceReport> {
     const caps = await this.#ensureInitialized(options);
     const ctx = createReportContext({
       db: this.#db,
@@ -248,7 +259,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     let queryFindings: QueryFinding[] = [];
     let planningTrips = 0;
     // advisor.enabled false (the original's indexing.auto_recommendations): no planning session, no advice.
-    const advise = this.#options.advisor.enabled && stmts.statements.length > 0;
+    const advise = this.#options.advisor.enabled && options.advise !== false && stmts.statements.length > 0;
     const session = advise ? await openPlanSession(ctx) : undefined;
     try {
       if (advise) {
@@ -315,6 +326,11 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
       timings: ctx.timings,
       generatedAt: new Date().toISOString(),
     };
+    if (options.store === 'none') return report;
+    if (options.store === 'memory') {
+      this.#store.remember(report);
+      return report;
+    }
     try {
       await this.#store.save(this.#db, report, withSignal(options.signal));
     } catch (err) {

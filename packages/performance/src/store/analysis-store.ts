@@ -30,9 +30,22 @@ export class AnalysisStore {
     return `${quoteIdent(this.#table!.schema)}.${quoteIdent(this.#table!.table)}`;
   }
 
+  /** This process only (nothing written to the database). */
+  remember(report: PerformanceReport): void {
+    this.#latest = report;
+  }
+
   async save(db: SqlRunner, report: PerformanceReport, options: QueryOptions = {}): Promise<void> {
     this.#latest = report;
     if (!this.#table) return;
+    // The table is created in an existing schema only: whoever owns the schema (the suite's maintenance cycle)
+    // creates it; until then the analysis stays in memory.
+    const schema = await db.query<{ present: boolean }>(
+      'SELECT to_regnamespace($1) IS NOT NULL AS present',
+      [quoteIdent(this.#table.schema)],
+      options,
+    );
+    if (!schema.rows[0]?.present) return;
     await db.query(
       `CREATE TABLE IF NOT EXISTS ${this.#name} (
          id int PRIMARY KEY CHECK (id = 1), generated_at timestamptz NOT NULL, report jsonb NOT NULL)`,

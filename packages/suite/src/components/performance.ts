@@ -11,8 +11,11 @@ import { performanceIssues } from '../status/performance-issues.js';
 import type { SlowQueryRow } from '../status/types.js';
 import type { FeatureComponent, FeatureContext, FeatureFactoryResult, FeatureStatus } from './feature.js';
 
-/** A report older than this is recomputed for the status and the page. */
-const REPORT_MAX_AGE_MS = 5 * 60_000;
+/**
+ * Where the latest analysis is kept (state schema), so that status — also `dbrs status` in another process —
+ * answers from it instead of running the advisor; the maintenance cycle's `performance.analysis` task refreshes it.
+ */
+export const ANALYSIS_TABLE = 'dbrs_performance_analysis';
 /** The per-query history the page charts: snapshot deltas (query ids and counters, no text), kept this long. */
 export const STATEMENT_HISTORY_TABLE = 'dbrs_statement_history';
 export const STATEMENT_HISTORY_DAYS = 30;
@@ -60,10 +63,18 @@ export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 
       analysis: { allowExplainAnalyze },
       // Persisted so the page's per-query chart survives restarts and shows what other replicas measured.
       snapshotTable: `${statementHistory(ctx.config).schema}.${STATEMENT_HISTORY_TABLE}`,
+      analysisTable: `${statementHistory(ctx.config).schema}.${ANALYSIS_TABLE}`,
     },
     snapshotIntervalMs,
   };
 }
+
+const formatAge = (ms: number): string =>
+  ms < 90_000
+    ? `${Math.max(0, Math.round(ms / 1000))} s`
+    : ms < 5_400_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${Math.round(ms / 3_600_000)} h`;
 
 export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'performance'> => {
   const plan = performancePlan(ctx);
@@ -71,21 +82,38 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
   const p = { snapshotIntervalMs: plan.snapshotIntervalMs };
   const history = statementHistory(ctx.config);
   let historySchema: Promise<void> | undefined;
-  let cached: { at: number; report: PerformanceReport } | undefined;
-  let running: Promise<PerformanceReport> | undefined;
-  // One report at a time: status, page and the maintenance cycle share it.
-  const report = async (signal?: AbortSignal, fresh = false): Promise<PerformanceReport> => {
-    if (!fresh && cached && Date.now() - cached.at < REPORT_MAX_AGE_MS) return cached.report;
-    running ??= optimizer
-      .getPerformanceReport({ signal })
-      .then((r) => {
-        cached = { at: Date.now(), report: r };
-        return r;
-      })
-      .finally(() => {
-        running = undefined;
+  // The snapshot history and the stored analysis live in the state schema; it must exist before their first write.
+  const ensureSchema = (signal: AbortSignal): Promise<void> => {
+    historySchema ??= ctx.database
+      .query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(history.schema)}`, [], { signal })
+      .then(() => undefined)
+      .catch((err) => {
+        historySchema = undefined;
+        throw err;
       });
+    return historySchema;
+  };
+  let running: Promise<PerformanceReport> | undefined;
+  // A fresh report, stored, one at a time: the maintenance cycle's.
+  const fresh = async (signal?: AbortSignal): Promise<PerformanceReport> => {
+    // Without the schema the report is still kept in memory (the optimizer logs that it could not store it).
+    if (signal) await ensureSchema(signal).catch(() => undefined);
+    running ??= optimizer.getPerformanceReport(signal ? { signal } : {}).finally(() => {
+      running = undefined;
+    });
     return running;
+  };
+  // The page and lists read the stored analysis (this process's or the table's, any age: its time is shown);
+  // only when none exists yet do they run one.
+  let readOnly: Promise<PerformanceReport> | undefined;
+  const report = async (signal?: AbortSignal): Promise<PerformanceReport> => {
+    const stored = await optimizer.getStoredAnalysis(signal ? { signal } : {});
+    if (stored) return stored.report;
+    // A read creates nothing: this report is kept in memory only (the maintenance cycle stores one in the table).
+    readOnly ??= optimizer.getPerformanceReport({ ...(signal ? { signal } : {}), store: 'memory' }).finally(() => {
+      readOnly = undefined;
+    });
+    return readOnly;
   };
 
   const component: FeatureComponent<'performance'> = {
@@ -94,19 +122,35 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
     initialize: async (signal) => {
       await optimizer.initialize({ signal });
     },
+    // Never runs the advisor: status answers from the stored analysis (two small reads), whatever its age; with
+    // none stored yet, from a quick report without the advisor (catalog, health and statements, no planning).
     async status(signal): Promise<FeatureStatus> {
-      const r = await report(signal);
+      const stored = await optimizer.getStoredAnalysis(signal ? { signal } : {});
+      const r =
+        stored?.report ??
+        (await optimizer.getPerformanceReport({ ...(signal ? { signal } : {}), advise: false, store: 'none' }));
       const { warningMs, slowQueryThresholdMs } = ctx.config.performance;
       const issues = performanceIssues(r, { warningMs: Math.min(warningMs, slowQueryThresholdMs) });
+      if (!stored)
+        issues.push({
+          severity: 'info',
+          component: 'performance',
+          message: 'Index advice is not part of this status: no performance analysis is stored yet.',
+          action:
+            'Let the maintenance cycle run (its performance.analysis task stores one), or run `dbrs performance report`.',
+        });
       return {
         status: issues.some((i) => i.severity !== 'info') ? 'degraded' : 'healthy',
-        message: `${r.slowQueries.length} slow queries, ${r.indexRecommendations.length} index recommendations`,
+        message: stored
+          ? `${r.slowQueries.length} slow queries, ${r.indexRecommendations.length} index recommendations (analysis ${formatAge(stored.ageMs)} old)`
+          : `${r.slowQueries.length} slow queries; index advice not analysed yet`,
         details: {
           slowQueries: r.slowQueries.length,
           indexRecommendations: r.indexRecommendations.length,
           cacheHitRatio: r.cacheHitRatio,
           unusedIndexes: r.unusedIndexes.length,
           reportAt: r.generatedAt,
+          analysis: stored ? { source: stored.source, ageMs: stored.ageMs } : 'none',
         },
         issues,
       };
@@ -118,14 +162,7 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
           minIntervalMs: p.snapshotIntervalMs,
           async run(signal) {
             // The optimizer creates the history table on its first write; the schema must exist by then.
-            historySchema ??= ctx.database
-              .query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(history.schema)}`, [], { signal })
-              .then(() => undefined)
-              .catch((err) => {
-                historySchema = undefined;
-                throw err;
-              });
-            await historySchema;
+            await ensureSchema(signal);
             const s = await optimizer.takeSnapshot({ signal });
             const pruned = await pruneStatementHistory(ctx.database, history, signal, STATEMENT_HISTORY_DAYS);
             return { entries: s.entries, slow: s.slow.length, historyRowsPruned: pruned };
@@ -135,7 +172,7 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
           name: 'performance.analysis',
           minIntervalMs: p.snapshotIntervalMs,
           async run(signal) {
-            const r = await report(signal, true);
+            const r = await fresh(signal);
             return {
               slowQueries: r.slowQueries.length,
               indexRecommendations: r.indexRecommendations.length,
