@@ -220,6 +220,8 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     return new LeaderLock(this.#db, {
       name: `dbrs-migrations:${this.#storage.schema}.${this.#opts.tableName}`,
       pollIntervalMs: 100,
+      // Runs are rare: no idle session kept for the life of the process between them.
+      keepSession: false,
       logger: this.#logger,
     });
   }

@@ -445,7 +445,8 @@ export async function down({ db }) { await db.schema.dropIndex('big_v').execute(
     const ac = new AbortController();
     const poll = setInterval(async () => {
       const r = await fx!.db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+        // Not the poll's own queries: their text names pg_sleep(30) too, and one may still be in flight.
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'",
       );
       if ((r.rowCount ?? 0) > 0) ac.abort();
     }, 50);
@@ -454,7 +455,8 @@ export async function down({ db }) { await db.schema.dropIndex('big_v').execute(
     expect(run.success).toBe(false);
     expect(run.error?.code).toBe('ABORTED');
     const still = await fx.db.query(
-      "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      // Not the poll's own queries: their text names pg_sleep(30) too, and one may still be in flight.
+      "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'",
     );
     expect(still.rowCount).toBe(0);
     expect(await tableExists(fx.db, 'slow')).toBe(false);

@@ -13,6 +13,12 @@ export interface LeaderLockOptions {
   /** Delay between `pg_try_advisory_lock` attempts while waiting, in ms. Default 250. */
   pollIntervalMs?: number;
   logger?: Logger;
+  /**
+   * Keep the lock's session open after release(), for the next acquire. Right for a lock taken on a
+   * schedule (maintenance, sampling); a lock taken once in a while (a migration run) should not leave an
+   * idle connection behind for the life of the process. Default true.
+   */
+  keepSession?: boolean;
 }
 
 export interface AcquireOptions {
@@ -38,6 +44,7 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
   #client: pg.Client | undefined;
   #held = false;
   #closed = false;
+  readonly #keepSession: boolean;
 
   constructor(db: Database<any>, options: LeaderLockOptions) {
     super();
@@ -46,6 +53,7 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
     this.name = options.name;
     this.key = advisoryLockKey(options.name);
     this.#pollMs = options.pollIntervalMs ?? 250;
+    this.#keepSession = options.keepSession ?? true;
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'leader-lock', lock: options.name });
   }
 
@@ -105,14 +113,20 @@ export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; rele
   async release(): Promise<void> {
     if (!this.#held || !this.#client) return;
     this.#held = false;
+    if (this.#keepSession) await this.#unlock(this.#client);
+    // Ending the session releases its advisory locks with it.
+    else await this.#dropClient();
+    this.emit('released');
+  }
+
+  async #unlock(client: pg.Client): Promise<void> {
     try {
-      await this.#client.query('SELECT pg_advisory_unlock($1::bigint)', [this.key]);
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.key]);
     } catch (err) {
       // The session is gone, and the lock with it.
       this.#logger.debug({ event: 'lock_release_failed', err }, 'unlock failed; session already gone');
       await this.#dropClient();
     }
-    this.emit('released');
   }
 
   /** Runs `fn` while holding the lock; resolves `{ ran: false }` if it could not be taken. */
