@@ -1,4 +1,5 @@
 import type { CleanupResult, DatabaseBackupManager, ProgressEvent, RecoveryTarget } from '@voicehive/db-backup';
+import type { Database } from '@voicehive/db-core';
 import { verificationOf } from '../../components/backup.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -15,15 +16,40 @@ async function open(ctx: CommandContext) {
   return { suite, backups: feature };
 }
 
-function progress(ctx: CommandContext, label: string, total?: number) {
+/**
+ * A progress line per phase. `totals` gives the phases whose size is known
+ * beforehand (a restore's raw size for its download and load; the tables'
+ * size, an estimate, for a dump); the others show bytes, rate and elapsed.
+ */
+function progress(
+  ctx: CommandContext,
+  label: string,
+  totals: Partial<Record<ProgressEvent['phase'], number>> = {},
+  estimated = false,
+) {
   const bar = new ProgressBar(label, {
     enabled: !ctx.json && Boolean(ctx.io.stderr.isTTY),
     stream: ctx.io.stderr as NodeJS.WriteStream,
   });
   return {
-    onProgress: (e: ProgressEvent) => bar.update({ done: e.bytes, ...(total ? { total } : {}), phase: e.phase }),
+    onProgress: (e: ProgressEvent) => {
+      const total = totals[e.phase];
+      bar.update({ done: e.bytes, ...(total ? { total, estimated } : {}), phase: e.phase });
+    },
     done: () => bar.done(),
   };
+}
+
+/** What a logical dump will roughly read: the user tables' heap and TOAST (not their indexes). */
+async function dumpEstimate(db: Database): Promise<number | undefined> {
+  const { rows } = await db
+    .query<{ b: string | null }>(
+      `SELECT sum(pg_table_size(c.oid))::int8 AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
+    )
+    .catch(() => ({ rows: [] as Array<{ b: string | null }> }));
+  const b = Number(rows[0]?.b ?? Number.NaN);
+  return Number.isFinite(b) && b > 0 ? b : undefined;
 }
 
 function idArg(ctx: CommandContext, what: string): string {
@@ -35,9 +61,11 @@ function idArg(ctx: CommandContext, what: string): string {
 export async function backupCreate(ctx: CommandContext): Promise<number> {
   const { suite, backups } = await open(ctx);
   await using _ = suite;
-  const p = progress(ctx, 'backup');
+  const type = ctx.str('type') as 'logical' | 'physical' | undefined;
+  // A physical copy reads the whole cluster; only a logical dump's size is estimated from its tables.
+  const estimate = type === 'physical' || ctx.json ? undefined : await dumpEstimate(suite.database);
+  const p = progress(ctx, 'backup', estimate ? { dump: estimate } : {}, true);
   try {
-    const type = ctx.str('type') as 'logical' | 'physical' | undefined;
     const r = await backups.createBackup(ctx.str('database') ?? suite.database.info.database, {
       signal: ctx.signal,
       onProgress: p.onProgress,
@@ -92,7 +120,8 @@ export async function backupVerify(ctx: CommandContext): Promise<number> {
   const { suite, backups } = await open(ctx);
   await using _ = suite;
   const info = (await backups.listBackups({ signal: ctx.signal })).find((b) => b.backupId === id);
-  const p = progress(ctx, 'verify', info?.manifest.sizes.rawBytes);
+  const raw = info?.manifest.sizes.rawBytes;
+  const p = progress(ctx, 'verify', raw ? { download: raw, verify: raw, restore: raw } : {});
   const r = await backups.verifyBackup(id, { level: level as 1 | 2 | 3, signal: ctx.signal, onProgress: p.onProgress });
   p.done();
   ctx.print(
@@ -172,7 +201,8 @@ export async function backupRestore(ctx: CommandContext): Promise<number> {
   const { suite, backups } = await open(ctx);
   await using _ = suite;
   const info = (await backups.listBackups({ signal: ctx.signal })).find((b) => b.backupId === id);
-  const p = progress(ctx, 'restore', info?.manifest.sizes.rawBytes);
+  const raw = info?.manifest.sizes.rawBytes;
+  const p = progress(ctx, 'restore', raw ? { download: raw, restore: raw } : {});
   const r = await backups.restoreBackup(id, {
     ...(targetUrl ? { targetUrl } : {}),
     ...(targetDatabase ? { targetDatabase } : {}),
