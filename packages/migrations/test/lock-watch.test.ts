@@ -68,6 +68,57 @@ describe('lock watch', () => {
     expect(run.error?.details['lockWait']).toMatchObject({ relation: 'busy', blocker: { pid: blockerPid } });
   }, 60_000);
 
+  it('reports a CREATE INDEX CONCURRENTLY waiting for old snapshots, with its build phase, until the snapshot ends', async () => {
+    fx = await fixture({ '001_t.sql': sqlMigration('CREATE TABLE rooms (id int, code text);', 'DROP TABLE rooms;') });
+    expect((await fx.manager().runMigration()).success).toBe(true);
+    await fx.db.query("INSERT INTO rooms SELECT g, 'r' || g FROM generate_series(1, 1000) g");
+    await fx.write({
+      '002_cic.sql': sqlMigration(
+        'CREATE INDEX CONCURRENTLY rooms_code ON rooms (code);',
+        'DROP INDEX CONCURRENTLY rooms_code;',
+        '-- dbrs:no-transaction\n',
+      ),
+    });
+    blocker = new pg.Client({ connectionString: fx.url, application_name: 'dbrs-test-old-snapshot' });
+    blocker.on('error', () => {});
+    await blocker.connect();
+    const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    // An idle transaction holding an old snapshot (not a lock on rooms): CIC's last phase waits for it.
+    await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM dbrs_migrations');
+
+    const seen: LockWaitSample[] = [];
+    const b = blocker;
+    let released = false;
+    const run = await fx.manager({ lockTimeoutMs: 900 }).runMigration({
+      onLockWait: (w) => {
+        seen.push(w);
+        // Release once the wait has been reported twice: the watch keeps saying it while it lasts.
+        if (!released && seen.filter((x) => x.lockType === 'virtualxid').length >= 2) {
+          released = true;
+          void b.query('COMMIT');
+        }
+      },
+    });
+
+    expect(run.success, run.errorMessage).toBe(true);
+    const waits = seen.filter((w) => w.lockType === 'virtualxid');
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(waits[0]).toMatchObject({
+      migration: '002_cic',
+      indexPhase: 'waiting for old snapshots',
+      blocker: { pid: blockerPid, applicationName: 'dbrs-test-old-snapshot', state: 'idle in transaction' },
+    });
+    expect(describeLockWait(waits[0]!)).toMatch(
+      new RegExp(
+        `waits \\d+ s for old snapshots to end, blocked by pid ${blockerPid} .*; index build phase: waiting for old snapshots$`,
+      ),
+    );
+    const idx = await fx.db.query<{ valid: boolean }>(
+      "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'rooms_code'::regclass",
+    );
+    expect(idx.rows[0]!.valid).toBe(true);
+  }, 120_000);
+
   it('normalises queries: literals out, whitespace collapsed, length capped', () => {
     expect(normalizeQuery("SELECT *\n  FROM t WHERE a = 'x''y' AND b = 42")).toBe(
       'SELECT * FROM t WHERE a = ? AND b = ?',

@@ -1,8 +1,9 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createDatabase } from '@voicehive/db-core';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_LAUNCH, runCli } from './support/run-cli.js';
+import { CLI_LAUNCH, runCli, spawnCli } from './support/run-cli.js';
 import { scratchDir, sql } from './support/suite-helpers.js';
 
 const rulesOf = (findings: Array<{ rule: string }>) => findings.map((f) => f.rule);
@@ -211,4 +212,74 @@ describe(`dbrs migrate test --with-data / --sample-rows (from ${CLI_LAUNCH.mode}
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--sample-rows must be a positive whole number of rows per table, got "lots"');
   });
+});
+
+describe(`dbrs migrate up says what it waits for (from ${CLI_LAUNCH.mode})`, () => {
+  const db = useTestDatabase({ beforeAll, afterAll });
+  const work = scratchDir('dbrs-cli-wait-');
+  const migrations = join(work.path, 'migrations');
+
+  beforeAll(async () => {
+    mkdirSync(migrations);
+    writeFileSync(
+      join(work.path, 'database_config.yaml'),
+      'migrations:\n  test_first: false\n  lock_timeout_ms: 3000\n',
+    );
+    await sql(db.url, 'CREATE TABLE guests (id int PRIMARY KEY)');
+    writeFileSync(
+      join(migrations, '0001_phone.sql'),
+      '-- migrate:up\nALTER TABLE guests ADD COLUMN phone text;\n-- migrate:down\nALTER TABLE guests DROP COLUMN phone;\n',
+    );
+  });
+  afterAll(() => work.remove());
+
+  it('prints a waiting: line naming the blocker while a lock is held, then applies once it is gone', async () => {
+    // An idle-in-transaction session holding row locks on guests (the issue's incident), on its own pool.
+    await using blockerDb = createDatabase(db.url, { applicationName: 'dbrs-cli-blocker', poolMax: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let holding!: (pid: number) => void;
+    const held = new Promise<number>((r) => {
+      holding = r;
+    });
+    const blocker = blockerDb.withClient(async (c) => {
+      const { pid } = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
+      // Last, so pg_stat_activity shows it as the blocker's query.
+      await c.query('BEGIN');
+      await c.query('SELECT * FROM guests FOR UPDATE');
+      holding(pid);
+      await gate;
+      await c.query('COMMIT');
+    });
+    const pid = await held;
+    const child = spawnCli(['migrate', 'up'], {
+      env: { DATABASE_URL: db.url, MIGRATIONS_DIR: migrations, LOG_LEVEL: 'silent' },
+      cwd: work.path,
+    });
+    let stderr = '';
+    let stdout = '';
+    let released = false;
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      // The blocker ends as soon as the CLI has said what it waits for.
+      if (!released && stderr.includes('waiting: ')) {
+        released = true;
+        release();
+      }
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    release();
+    await blocker;
+    expect(code, stderr + stdout).toBe(0);
+    const line = stderr.split('\n').find((l) => l.startsWith('waiting: '))!;
+    expect(line).toMatch(
+      new RegExp(
+        `^waiting: migration 0001_phone waits \\d+ s for AccessExclusiveLock on guests, blocked by pid ${pid} \\(dbrs-cli-blocker, idle in transaction, for \\d+ s: SELECT \\* FROM guests FOR UPDATE\\)`,
+      ),
+    );
+    expect(stdout).toContain('Applied 1 migration(s)');
+  }, 120_000);
 });

@@ -12,7 +12,7 @@ import {
   type SchemaSnapshot,
   takeSchemaSnapshot,
 } from './schema-snapshot.js';
-import { createScratchDatabase, type ScratchCopy, type ScratchData } from './scratch-database.js';
+import { createScratchDatabase, type ScratchCopy, type ScratchData, type ScratchDatabase } from './scratch-database.js';
 
 export interface TestMigrationsOptions {
   /** `'head'` (default) or the last pending migration to test. */
@@ -70,6 +70,151 @@ interface InternalOptions extends TestMigrationsOptions {
   logger: Logger;
 }
 
+/** The scratch session one migration test works on. */
+interface ScratchSession {
+  client: pg.Client;
+  scratch: ScratchDatabase;
+  options: InternalOptions;
+  snap: () => Promise<SchemaSnapshot>;
+}
+
+function newEntry(m: MigrationSource): MigrationTestEntry {
+  return {
+    name: m.name,
+    transactional: m.transactional,
+    upMs: 0,
+    statements: [],
+    rollbackMatches: null,
+    rollbackDifferences: [],
+    reapplyMatches: null,
+    reapplyDifferences: [],
+  };
+}
+
+/** The first up, traced per statement (locks, rewrites) into `entry`. */
+async function tracedUp(
+  s: ScratchSession,
+  m: MigrationSource,
+  entry: MigrationTestEntry,
+  before: SchemaSnapshot,
+): Promise<void> {
+  const existing = new Set(
+    Object.keys(before.objects)
+      .filter((k) => k.startsWith('relation ') || k.startsWith('index '))
+      .map((k) => k.split(' ')[1]!),
+  );
+  const tracer = new LockTracer({
+    samplerConfig: s.scratch.config,
+    existingRelations: existing,
+    ...(s.options.sampleIntervalMs ? { intervalMs: s.options.sampleIntervalMs } : {}),
+  });
+  const up = await step(entry, () =>
+    // No lock-first here: the trace shows the locks each statement takes by itself.
+    applyMigration(s.client, m, 'up', {
+      ...s.options.apply,
+      storage: s.options.storage,
+      tracer,
+      snapshot: undefined,
+      lockFirst: false,
+    }),
+  );
+  entry.statements = tracer.statements;
+  entry.upMs = up.durationMs;
+}
+
+function mismatch(message: string, migration: string, differences: SchemaDifference[]): DbrsError {
+  return new DbrsError('MIGRATION_TEST_FAILED', `${message}: ${describeDifferences(differences)}.`, {
+    details: { migration, differences },
+  });
+}
+
+/** down (compared with the schema before up), then up again under probe load (compared with the schema after up). */
+async function roundTrip(
+  s: ScratchSession,
+  m: MigrationSource,
+  entry: MigrationTestEntry,
+  before: SchemaSnapshot,
+): Promise<void> {
+  const { client, options } = s;
+  const apply = { ...options.apply, storage: options.storage, snapshot: undefined };
+  const afterUp = await s.snap();
+  const down = await step(entry, () => applyMigration(client, m, 'down', apply));
+  entry.downMs = down.durationMs;
+  entry.rollbackDifferences = diffSnapshots(before, await s.snap());
+  entry.rollbackMatches = entry.rollbackDifferences.length === 0;
+  if (!entry.rollbackMatches)
+    throw mismatch(`The down of ${m.name} does not restore the schema`, m.name, entry.rollbackDifferences);
+  const touched = touchedTables(entry.statements, before);
+  const probe =
+    options.probe === false || touched.length === 0
+      ? undefined
+      : new ProbeLoad(s.scratch.config, touched, options.sampleIntervalMs ?? 10);
+  await probe?.start((client as unknown as { processID: number }).processID);
+  let again: MigrationOutcome;
+  try {
+    again = await step(entry, () => applyMigration(client, m, 'up', apply));
+  } finally {
+    if (probe) entry.impact = await probe.stop();
+  }
+  entry.reapplyMs = again.durationMs;
+  entry.reapplyDifferences = diffSnapshots(afterUp, await s.snap());
+  entry.reapplyMatches = entry.reapplyDifferences.length === 0;
+  if (!entry.reapplyMatches)
+    throw mismatch(`Re-applying ${m.name} after its down gives a different schema`, m.name, entry.reapplyDifferences);
+}
+
+/** Every pending migration in turn on the scratch database; stops at the first failure. */
+async function testEach(
+  scratch: ScratchDatabase,
+  pending: MigrationSource[],
+  options: InternalOptions,
+  report: MigrationTestReport,
+) {
+  const client = new pg.Client({ ...scratch.config, application_name: 'voicehive-dbrs-migration-test' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await options.storage.ensure(client);
+    const exclude = [
+      `${options.storage.schema}.${options.storage.tableName}`,
+      `${options.storage.schema}.${options.storage.tableName}_schema`,
+    ];
+    const session: ScratchSession = {
+      client,
+      scratch,
+      options,
+      snap: () => takeSchemaSnapshot(client, { excludeTables: exclude }),
+    };
+    for (const m of pending) {
+      throwIfAborted(options.signal, 'migration test');
+      const entry = newEntry(m);
+      report.migrations.push(entry);
+      const before = await session.snap();
+      await tracedUp(session, m, entry, before);
+      if (options.roundTrip === false || m.irreversible) continue;
+      await roundTrip(session, m, entry, before);
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Drops the scratch database; a failure to drop fails the report (a leftover copy costs disk). */
+async function dropScratch(scratch: ScratchDatabase | undefined, report: MigrationTestReport, logger: Logger) {
+  if (!scratch) {
+    report.scratchDropped = true;
+    return;
+  }
+  try {
+    await scratch.drop();
+    report.scratchDropped = true;
+  } catch (err) {
+    logger.error({ event: 'scratch_drop_failed', database: scratch.name, err }, 'could not drop the scratch database');
+    report.success = false;
+    report.errorMessage ??= `Could not drop scratch database ${scratch.name}: ${(err as Error).message}`;
+  }
+}
+
 /**
  * Applies `pending` to a scratch copy of the target and, per migration:
  * snapshot → up (traced) → snapshot → down → compare with the first →
@@ -90,7 +235,7 @@ export async function runMigrationTests(
     durationMs: 0,
     migrations: [],
   };
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
+  let scratch: ScratchDatabase | undefined;
   try {
     throwIfAborted(options.signal, 'migration test');
     scratch = await createScratchDatabase(db, {
@@ -101,117 +246,13 @@ export async function runMigrationTests(
     });
     report.scratchDatabase = scratch.name;
     report.copy = scratch.copy;
-    const client = new pg.Client({ ...scratch.config, application_name: 'voicehive-dbrs-migration-test' });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      await options.storage.ensure(client);
-      const exclude = [
-        `${options.storage.schema}.${options.storage.tableName}`,
-        `${options.storage.schema}.${options.storage.tableName}_schema`,
-      ];
-      const snap = () => takeSchemaSnapshot(client, { excludeTables: exclude });
-      for (const m of pending) {
-        throwIfAborted(options.signal, 'migration test');
-        const entry: MigrationTestEntry = {
-          name: m.name,
-          transactional: m.transactional,
-          upMs: 0,
-          statements: [],
-          rollbackMatches: null,
-          rollbackDifferences: [],
-          reapplyMatches: null,
-          reapplyDifferences: [],
-        };
-        report.migrations.push(entry);
-        const s0 = await snap();
-        const existing = new Set(
-          Object.keys(s0.objects)
-            .filter((k) => k.startsWith('relation ') || k.startsWith('index '))
-            .map((k) => k.split(' ')[1]!),
-        );
-        const tracer = new LockTracer({
-          samplerConfig: scratch.config,
-          existingRelations: existing,
-          ...(options.sampleIntervalMs ? { intervalMs: options.sampleIntervalMs } : {}),
-        });
-        const up = await step(entry, () =>
-          // No lock-first here: the trace shows the locks each statement takes by itself.
-          applyMigration(client, m, 'up', {
-            ...options.apply,
-            storage: options.storage,
-            tracer,
-            snapshot: undefined,
-            lockFirst: false,
-          }),
-        );
-        entry.statements = tracer.statements;
-        entry.upMs = up.durationMs;
-        if (options.roundTrip === false || m.irreversible) continue;
-        const s1 = await snap();
-        const down = await step(entry, () =>
-          applyMigration(client, m, 'down', { ...options.apply, storage: options.storage, snapshot: undefined }),
-        );
-        entry.downMs = down.durationMs;
-        entry.rollbackDifferences = diffSnapshots(s0, await snap());
-        entry.rollbackMatches = entry.rollbackDifferences.length === 0;
-        if (!entry.rollbackMatches) {
-          throw new DbrsError(
-            'MIGRATION_TEST_FAILED',
-            `The down of ${m.name} does not restore the schema: ${describeDifferences(entry.rollbackDifferences)}.`,
-            {
-              details: { migration: m.name, differences: entry.rollbackDifferences },
-            },
-          );
-        }
-        const touched = touchedTables(tracer.statements, s0);
-        const probe =
-          options.probe === false || touched.length === 0
-            ? undefined
-            : new ProbeLoad(scratch.config, touched, options.sampleIntervalMs ?? 10);
-        await probe?.start((client as unknown as { processID: number }).processID);
-        let again: MigrationOutcome;
-        try {
-          again = await step(entry, () =>
-            applyMigration(client, m, 'up', { ...options.apply, storage: options.storage, snapshot: undefined }),
-          );
-        } finally {
-          if (probe) entry.impact = await probe.stop();
-        }
-        entry.reapplyMs = again.durationMs;
-        entry.reapplyDifferences = diffSnapshots(s1, await snap());
-        entry.reapplyMatches = entry.reapplyDifferences.length === 0;
-        if (!entry.reapplyMatches) {
-          throw new DbrsError(
-            'MIGRATION_TEST_FAILED',
-            `Re-applying ${m.name} after its down gives a different schema: ${describeDifferences(entry.reapplyDifferences)}.`,
-            {
-              details: { migration: m.name, differences: entry.reapplyDifferences },
-            },
-          );
-        }
-      }
-    } finally {
-      await client.end().catch(() => {});
-    }
+    await testEach(scratch, pending, options, report);
     report.success = true;
   } catch (err) {
     report.errorMessage = (err as Error).message;
     options.logger.warn({ event: 'migration_test_failed', err }, 'migration test failed');
   } finally {
-    if (scratch) {
-      try {
-        await scratch.drop();
-        report.scratchDropped = true;
-      } catch (err) {
-        options.logger.error(
-          { event: 'scratch_drop_failed', database: scratch.name, err },
-          'could not drop the scratch database',
-        );
-        report.success = false;
-        report.errorMessage ??= `Could not drop scratch database ${scratch.name}: ${(err as Error).message}`;
-      }
-    } else report.scratchDropped = true;
+    await dropScratch(scratch, report, options.logger);
     report.durationMs = performance.now() - started;
   }
   return report;
