@@ -83,8 +83,8 @@ describe('lock watch', () => {
     blocker.on('error', () => {});
     await blocker.connect();
     const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    // An idle transaction holding an old snapshot (not a lock on rooms): CIC's last phase waits for it.
-    await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM dbrs_migrations');
+    // An idle transaction holding an old snapshot (and only ACCESS SHARE on rooms, which CIC does not wait for): its last phase does.
+    await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM rooms');
 
     const seen: LockWaitSample[] = [];
     const b = blocker;
