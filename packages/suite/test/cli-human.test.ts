@@ -34,6 +34,16 @@ describe('dbrs performance speaks to people', () => {
     expect(r.stdout).toMatch(/Duplicate indexes: .*public\.guests_city_b/);
     expect(r.stdout).toMatch(/\d (ms|s) /);
   }, 300_000);
+
+  it('capacity report: sizes in units, changes signed or "no history", never raw byte counts or empty cells', async () => {
+    const r = await runCli(['capacity', 'report'], { env: env(), timeoutMs: 280_000 });
+    expect([0, 3], r.stderr).toContain(r.code);
+    const row = r.stdout.split('\n').find((l) => /^database_size\s/.test(l)) ?? '';
+    expect(row, r.stdout).toMatch(/^database_size\s+\d+\.\d MB\s+(no history|[+\-±]\d)/);
+    // One fresh sample: no window is covered yet, and every change cell says so.
+    expect(row.match(/no history/g), row).toHaveLength(3);
+    expect(r.stdout).not.toMatch(/\d{7,}/);
+  }, 300_000);
 });
 
 /** The demo's workload, which gets index recommendations: their SQL as `dbrs performance recommend` prints it. */

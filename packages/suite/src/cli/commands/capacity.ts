@@ -13,6 +13,21 @@ async function open(ctx: CommandContext) {
   return { suite, capacity: feature };
 }
 
+/**
+ * A trend cell for people: bytes in one unit family, counts as numbers, changes signed, and
+ * `no history` where the samples do not reach back that far (an empty cell read as a bug).
+ */
+export function trendValue(unit: string, value: number | null, change: boolean): string {
+  if (value === null) return change ? 'no history' : 'unknown';
+  const sign = change ? (value > 0 ? '+' : value < 0 ? '-' : '±') : value < 0 ? '-' : '';
+  const abs = Math.abs(value);
+  if (unit === 'bytes') return `${sign}${formatBytes(abs)}`;
+  const n = Number.isInteger(abs)
+    ? abs.toLocaleString('en-US')
+    : abs.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return `${sign}${n}`;
+}
+
 export async function capacityReport(ctx: CommandContext): Promise<number> {
   const { suite, capacity } = await open(ctx);
   await using _ = suite;
@@ -24,10 +39,10 @@ export async function capacityReport(ctx: CommandContext): Promise<number> {
     formatTable(
       d.trends.map((t) => ({
         resource: t.resource,
-        current: t.current,
-        change1d: t.change1d,
-        change7d: t.change7d,
-        change30d: t.change30d,
+        current: trendValue(t.unit, t.current, false),
+        change1d: trendValue(t.unit, t.change1d, true),
+        change7d: trendValue(t.unit, t.change7d, true),
+        change30d: trendValue(t.unit, t.change30d, true),
       })),
     ),
     '',
