@@ -60,6 +60,11 @@ describe('lock watch', () => {
     expect(run.errorMessage).toContain('dbrs-test-blocker');
     expect(run.errorMessage).toContain('idle in transaction');
     expect(run.errorMessage).toContain('AccessExclusiveLock on busy');
+    // Lock-first: the timeout happened on the up-front LOCK, before any statement ran, and the error says so.
+    expect(run.errorMessage).toContain(
+      'failed while taking its table locks before its first statement (LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE)',
+    );
+    expect(run.report.migrations.at(-1)?.statements).toEqual([]);
     // The same samples reach the caller (the CLI prints them with describeLockWait).
     expect(seen.length).toBe(waits.length);
     expect(describeLockWait(seen[0]!)).toMatch(
