@@ -12,6 +12,7 @@ export type {
   VerifyResult,
 } from './manager.js';
 export { DatabaseBackupManager } from './manager.js';
+export type { VerifyPointInTimeOptions, VerifyPointInTimeResult } from './operations/verify-point-in-time.js';
 export type { WalVerifyResult } from './operations/wal.js';
 export { generateRecipientKeyPair } from './pipeline/encryption/keys.js';
 export type { RetentionCandidate, RetentionDecision, RetentionPlan, RetentionPolicy } from './retention/plan.js';

@@ -17,6 +17,11 @@ import { type BackupInfo, type ListBackupsFilter, listBackups } from './operatio
 import { type RestoreOptions, type RestoreResult, restoreBackup } from './operations/restore.js';
 import { type VerifyOptions, type VerifyResult, verifyBackup } from './operations/verify.js';
 import {
+  type VerifyPointInTimeOptions,
+  type VerifyPointInTimeResult,
+  verifyPointInTime,
+} from './operations/verify-point-in-time.js';
+import {
   archiveWal,
   createRestorePoint,
   fetchWal,
@@ -130,6 +135,15 @@ export class DatabaseBackupManager implements AsyncDisposable {
   /** Continuity of the archived WAL from each retained physical base backup to the newest segment. */
   async verifyWal(options: { signal?: AbortSignal } = {}): Promise<WalVerifyResult> {
     return verifyWal(await this.#context(), options);
+  }
+
+  /**
+   * Level-3 verification of the recovery window: a real point-in-time
+   * restore to a random moment inside it on a private server, the caller's
+   * check of the data there, and the recovery time per GB and WAL replay rate.
+   */
+  async verifyPointInTime(options: VerifyPointInTimeOptions = {}): Promise<VerifyPointInTimeResult> {
+    return verifyPointInTime(await this.#context(), options);
   }
 
   /**

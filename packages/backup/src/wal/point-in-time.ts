@@ -50,6 +50,8 @@ export interface PointInTimeResult {
   walFilesFetched: number;
   /** Extract → replay to the target (→ promotion): the recovery time achieved. */
   recoveryMs: number;
+  /** Of that, server start → paused at the target: WAL fetch and replay. */
+  replayMs?: number;
   /** Bytes of WAL the server read from the archive. */
   walBytes: number;
 }
@@ -97,6 +99,7 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
   await chownToServiceUser(runDir);
   const bridge = await startFetchBridge({ archive: o.archive, runDir, logger: o.logger });
   let server: ScratchServer | undefined;
+  const replayStarted = performance.now();
   try {
     try {
       server = await startScratchServer({
@@ -122,6 +125,7 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
       // A fetch that failed (wrong key, storage down) stopped recovery: that is the cause, not the exit.
       throw bridge.lastError ?? err;
     });
+    const replayMs = Math.round(performance.now() - replayStarted);
     if (o.atTarget) await o.atTarget((database) => server!.connect(database, superuser));
     if (o.promote) {
       const db = server.connect('template1', superuser);
@@ -146,6 +150,7 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
       reached,
       walFilesFetched: bridge.served.length,
       recoveryMs: Math.round(performance.now() - started),
+      replayMs,
       walBytes,
     };
   } finally {

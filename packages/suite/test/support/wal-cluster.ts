@@ -34,7 +34,9 @@ export interface WalCluster {
  * by the server as the postgres OS user), archiving into a local storage
  * with an encryption key, as an operator would set it up.
  */
-export async function startWalCluster(options: { key?: string } = {}): Promise<WalCluster> {
+export async function startWalCluster(
+  options: { key?: string; settings?: Record<string, string | number | boolean> } = {},
+): Promise<WalCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'dbrs-wal-'));
   await chmod(dir, 0o755);
   const storePath = join(dir, 'store');
@@ -54,7 +56,12 @@ export async function startWalCluster(options: { key?: string } = {}): Promise<W
     .join(' ');
   const command = `${envWords} ${sq(process.execPath)} ${CLI_LAUNCH.argv.map(sq).join(' ')}`;
   const server = await startPostgres({
-    settings: { archive_mode: 'on', archive_command: `${command} wal push "%p"`, archive_timeout: 0 },
+    settings: {
+      archive_mode: 'on',
+      archive_command: `${command} wal push "%p"`,
+      archive_timeout: 0,
+      ...options.settings,
+    },
   });
   const db = createDatabase(server.url, { poolMax: 3 });
   const cluster: WalCluster = {
