@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database, DbrsError } from '@voicehive/db-core';
+import { locateServerBinary } from '../tools/server-binary.js';
 import { chownToServiceUser } from '../tools/service-user.js';
+import { lastCommitTime } from '../wal/last-commit.js';
 import type { OperationContext } from './context.js';
 import { restoreToPointInTime } from './point-in-time.js';
-import { getRecoveryWindow } from './wal.js';
+import { getRecoveryWindow, physicalManifests } from './wal.js';
 
 export interface VerifyPointInTimeOptions {
   /** The moment to recover to. Default: a random moment inside the recovery window. */
@@ -25,9 +27,9 @@ export interface VerifyPointInTimeOptions {
 
 export interface VerifyPointInTimeResult {
   ok: boolean;
-  /** The moment recovered to, and the window it was drawn from. */
+  /** The moment recovered to, and the window it was drawn from (up to the newest commit archived). */
   at: Date;
-  window: { earliest: Date; latest: Date };
+  window: { earliest: Date; latest: Date; lastCommit?: Date };
   baseBackupId?: string;
   reached?: { lsn: string; time?: string; timeline: number };
   /** Extract + replay to the target, in ms (the recovery time objective achieved). */
@@ -65,9 +67,16 @@ export async function verifyPointInTime(
       },
     );
   }
-  const span = w.latest.getTime() - w.earliest.getTime();
-  const at = options.at ?? new Date(w.earliest.getTime() + Math.floor((options.random ?? Math.random)() * span));
-  const result: VerifyPointInTimeResult = { ok: false, at, window: { earliest: w.earliest, latest: w.latest } };
+  const { at, lastCommit } = await drawMoment(
+    ctx,
+    { earliest: w.earliest, latest: w.latest, backups: w.backups },
+    options,
+  );
+  const result: VerifyPointInTimeResult = {
+    ok: false,
+    at,
+    window: { earliest: w.earliest, latest: w.latest, ...(lastCommit ? { lastCommit } : {}) },
+  };
   const parent = await mkdtemp(join(ctx.settings.tempDir ?? tmpdir(), 'vhbk-pitr-verify-'));
   await chownToServiceUser(parent);
   try {
@@ -110,4 +119,45 @@ export async function verifyPointInTime(
     ...(result.rtoSecondsPerGb !== undefined ? { rtoSecondsPerGb: result.rtoSecondsPerGb } : {}),
   });
   return result;
+}
+
+/** The moment to recover to: given, or drawn inside the window up to the newest commit archived. */
+async function drawMoment(
+  ctx: OperationContext,
+  w: { earliest: Date; latest: Date; backups: Array<{ lastSegment?: string }> },
+  options: VerifyPointInTimeOptions,
+): Promise<{ at: Date; lastCommit?: Date }> {
+  // Draw before the newest commit in the archive: a time target is only confirmed by a later commit.
+  const lastSegment = w.backups
+    .map((b) => b.lastSegment)
+    .filter((n): n is string => n !== undefined)
+    .sort()
+    .at(-1);
+  const newest = await physicalManifests(ctx, options.signal).then((l) => l.at(-1));
+  const lastCommit =
+    lastSegment && newest
+      ? await lastCommitTime({
+          archive: ctx.wal,
+          lastSegment,
+          postgres: await locateServerBinary(Math.floor(newest.server.versionNum / 10_000), {
+            explicit: ctx.config.toolPaths?.postgres,
+            binDir: ctx.config.binDir,
+          }),
+          tempDir: ctx.settings.tempDir ?? tmpdir(),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : undefined;
+  if (!options.at && (!lastCommit || lastCommit <= w.earliest)) {
+    throw new DbrsError(
+      'NOT_FOUND',
+      'No transaction was committed in the archived WAL after the oldest base backup: no moment to verify.',
+      {
+        hint: 'A time target is confirmed by a later commit: verify once the database has written (or pass at).',
+      },
+    );
+  }
+  const end = lastCommit && lastCommit < w.latest ? lastCommit : w.latest;
+  const span = end.getTime() - w.earliest.getTime();
+  const at = options.at ?? new Date(w.earliest.getTime() + Math.floor((options.random ?? Math.random)() * span));
+  return { at, ...(lastCommit ? { lastCommit } : {}) };
 }
