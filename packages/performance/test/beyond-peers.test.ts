@@ -20,6 +20,8 @@ const STATEMENTS: [string, unknown[]][] = [
   ['SELECT id FROM member WHERE tags && $1', [['tag7']]],
   ["SELECT id FROM member WHERE fts @@ to_tsquery('simple', $1)", ['w77']],
   ['SELECT id FROM member WHERE shout(email) = $1', ['USER5@EXAMPLE.COM']],
+  // The demo's `bookings (id, total_amount)`: equality on the primary key, grouped by it and another column.
+  ['SELECT id, score, count(*) FROM member WHERE id = $1 GROUP BY id, score', [42]],
 ];
 
 const sql = (r: IndexRecommendation) => r.createSql.replace('CONCURRENTLY ', '').replace(/;$/, '');
@@ -130,6 +132,11 @@ describe.skipIf(!ready)('beyond both peers: expression, INCLUDE and GIN candidat
       expect(after.plan, column).toMatch(/Bitmap Index Scan/);
       expect(after.cost, column).toBeLessThan(before.cost / 3);
     }
+  });
+
+  it('proposes nothing led by the primary key for a statement that finds its one row through it', () => {
+    expect(r.indexRecommendations.filter((x) => x.columns[0] === 'id')).toEqual([]);
+    expect(r.advisor.skipped.coveredCandidates).toContain('public.member(id)');
   });
 
   it('drops a candidate PostgreSQL would refuse (a VOLATILE function) and says why', () => {

@@ -67,6 +67,16 @@ export function collectCandidates(input: {
         small.add(tableKey(u.table.schema, u.table.name));
         continue;
       }
+      // Equality on every column of a unique index: at most one row, which that index already finds; a wider
+      // index led by those columns (say (id, total_amount) for `WHERE id = $1 GROUP BY id, total_amount`) adds
+      // nothing to the lookup. Found in the demo's advice on the hotel workload.
+      const unique = uniqueIndexServing(u, indexes);
+      if (unique) {
+        const cols = (unique.columns as string[]).map((name) => ({ name, desc: false }));
+        const key = candidateKey(u.table.schema, u.table.name, cols);
+        if (!covered.includes(key)) covered.push(key);
+        continue;
+      }
       const rangeElsewhere = rangeColumns.get(u.table.oid) ?? new Set<string>();
       const needsPatternOps = (c: string) => workload.patternOps.has(`${u.table.oid}.${c}`);
       for (const c of buildCandidates(u, workload.statsFor(u.table), {
@@ -119,6 +129,19 @@ export function collectCandidates(input: {
     smallTables: [...small].sort(),
     covered,
   };
+}
+
+function uniqueIndexServing(u: TableUsage, indexes: IndexInfo[]): IndexInfo | undefined {
+  return indexes.find(
+    (i) =>
+      i.tableOid === u.table.oid &&
+      i.unique &&
+      i.valid &&
+      !i.partial &&
+      i.am === 'btree' &&
+      i.columns.length > 0 &&
+      i.columns.every((c) => c !== null && u.eq.includes(c)),
+  );
 }
 
 /**
