@@ -36,7 +36,7 @@ try {
   const sql = (q: string) => asPg(join(BIN, 'psql'), ['-h', root, '-U', 'postgres', '-d', 'postgres', '-qAtc', q]);
   // Realistic segments: full of table data (md5 text compresses about 2x), not zero padding after a switch.
   sql('CREATE TABLE t (id bigint, v text)');
-  sql("INSERT INTO t SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 2500000) g");
+  sql('INSERT INTO t SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 2500000) g');
   sql('SELECT pg_switch_wal()');
   sql('CHECKPOINT');
   for (let i = 0; i < 100 && !sql('SELECT last_archived_wal FROM pg_stat_archiver').toString().trim(); i++)
@@ -96,8 +96,14 @@ try {
       '',
       '| archive_command | best segments/s | every round (segments/s) |',
       '|---|---|---|',
-      `| \`cp %p …\` (raw baseline, no compression, no encryption) | ${f(best('cp'))} | ${runs.filter((r) => r.tool === 'cp').map((r) => f(r.segmentsPerSecond)).join(', ')} |`,
-      `| \`dbrs wal push %p\` (zstd + AES-256-GCM, local storage) | ${f(best('dbrs wal push'))} | ${runs.filter((r) => r.tool !== 'cp').map((r) => f(r.segmentsPerSecond)).join(', ')} |`,
+      `| \`cp %p …\` (raw baseline, no compression, no encryption) | ${f(best('cp'))} | ${runs
+        .filter((r) => r.tool === 'cp')
+        .map((r) => f(r.segmentsPerSecond))
+        .join(', ')} |`,
+      `| \`dbrs wal push %p\` (zstd + AES-256-GCM, local storage) | ${f(best('dbrs wal push'))} | ${runs
+        .filter((r) => r.tool !== 'cp')
+        .map((r) => f(r.segmentsPerSecond))
+        .join(', ')} |`,
       '',
       `dbrs wal push / cp: ${f(result.dbrsVsCp)}×.`,
       '',
