@@ -1,25 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  isDbrsError,
-  type Logger,
-  type Metrics,
-  redact,
-  redactString,
-  silentLogger,
-  withTimeout,
-} from '@voicehive/db-core';
+import { isDbrsError, type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
 import type { QueryDetail } from '../insights/query-history.js';
 import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
-import { renderConfirmPage } from '../page/confirm.js';
-import { renderExplainPage } from '../page/explain.js';
 import { renderQueryPage } from '../page/query-page.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
-import { actionParams, type SuiteAction } from './actions.js';
+import type { SuiteAction } from './actions.js';
 import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
+import { actionRoute, explainRoute, type OperatorRequest } from './operator-routes.js';
 import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate-limit.js';
+import {
+  decodePathSegment,
+  errorMessage,
+  errorStatus,
+  escapeText,
+  html,
+  json,
+  methodNotAllowed,
+  redirect,
+  send,
+} from './respond.js';
 import { singleFlight } from './single-flight.js';
 
 /** What the handler serves; the suite satisfies it, and so can anything else with these members. */
@@ -95,15 +97,6 @@ export type SuiteHandler = ((req: IncomingMessage, res: ServerResponse, next?: (
   /** Undefined when `authRateLimit: false`. */
   readonly rateLimiter: AuthRateLimiter | undefined;
 };
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-};
-const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * A request handler for node:http, usable as express middleware
@@ -273,6 +266,19 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         res.setHeader('set-cookie', sessionCookie('', 0, mount, req));
         return redirect(res, `${mount}/`);
       }
+      const operatorRequest = (operator: 'operator'): OperatorRequest => ({
+        req,
+        res,
+        mount,
+        target,
+        auth,
+        operator,
+        headerRole,
+        client,
+        timeoutMs,
+        logger,
+        renderPage: (notice) => renderPage(req, res, mount, operator, cookieRole !== undefined, notice),
+      });
       /** 'operator' for an operator; for anyone else, answers (401/403/429) and returns undefined. */
       const operatorOrRefuse = (): 'operator' | undefined => {
         if (!auth.enabled)
@@ -286,26 +292,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         if (method !== 'POST') return redirect(res, `${mount}/#explain`);
         const operator = operatorOrRefuse();
         if (!operator) return;
-        const form = await readForm(req, 64 * 1024).catch(() => undefined);
-        if (!headerRole && !auth.checkCsrf(req, form?.get('csrf') ?? undefined))
-          return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
-        const sql = form?.get('sql') ?? '';
-        const analyze = form?.get('analyze') === 'yes';
-        const box = {
-          basePath: mount,
-          csrfToken: auth.csrfToken(req),
-          analyzeAllowed: target.explainAnalyzeAllowed === true,
-          sql,
-          analyze,
-        };
-        try {
-          const result = await target.explain({ sql, analyze, actor: `http:${operator}`, client });
-          if (headerRole) return json(res, 200, result);
-          return html(res, 200, renderExplainPage({ ...box, result }));
-        } catch (err) {
-          if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
-          return html(res, errorStatus(err), renderExplainPage({ ...box, error: errorMessage(err) }));
-        }
+        return explainRoute(operatorRequest(operator));
       }
       if (path.startsWith('/actions/')) {
         if (method !== 'POST') return methodNotAllowed(res);
@@ -313,67 +300,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         // same for every id: it cannot tell real action ids from unknown ones.
         const operator = operatorOrRefuse();
         if (!operator) return;
-        const id = decodePathSegment(path.slice('/actions/'.length));
-        if (id === undefined)
-          return json(res, 400, { error: 'The action id in the path is not valid percent-encoding.' });
-        const action = ownAction(target.actions, id);
-        if (!action) return json(res, 404, { error: `No action "${id}".` });
-        // Read for both kinds of caller: parameterised actions take their fields from the form.
-        const form = await readForm(req).catch(() => undefined);
-        // A cookie is sent by the browser on its own, so cookie-authenticated posts must carry the CSRF token.
-        if (!headerRole && !auth.checkCsrf(req, form?.get('csrf') ?? undefined))
-          return json(res, 403, { error: 'Missing or invalid CSRF token; reload the page and try again.' });
-        const params = actionParams(action, form);
-        const named = `${action.label}${Object.entries(params)
-          .map(([k, v]) => ` (${k} ${v})`)
-          .join('')}`;
-        if (action.confirm && form?.get('confirm') !== 'yes') {
-          let question: string;
-          try {
-            question = await withTimeout({ what: 'Preparing the confirmation', timeoutMs }, (signal) =>
-              action.confirm!({ params, signal }),
-            );
-          } catch (err) {
-            if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
-            return renderPage(
-              req,
-              res,
-              mount,
-              operator,
-              cookieRole !== undefined,
-              `${named} refused: ${errorMessage(err)}`,
-            );
-          }
-          if (headerRole)
-            return json(res, 428, {
-              error: 'This action needs confirmation: post it again with confirm=yes.',
-              confirm: question,
-            });
-          return html(
-            res,
-            200,
-            renderConfirmPage({
-              basePath: mount,
-              actionId: id,
-              label: action.label,
-              question,
-              params,
-              csrfToken: auth.csrfToken(req),
-            }),
-          );
-        }
-        let notice: string;
-        let result: unknown;
-        try {
-          result = await action.run({ actor: `http:${operator}`, params, client });
-          notice = `${named}: done.`;
-        } catch (err) {
-          notice = `${named} failed: ${errorMessage(err)}`;
-          logger.warn({ event: 'action_failed', action: id, err: errorMessage(err) }, 'page action failed');
-          if (headerRole) return json(res, errorStatus(err), { error: errorMessage(err) });
-        }
-        if (headerRole) return json(res, 200, { action: id, result });
-        return renderPage(req, res, mount, operator, cookieRole !== undefined, notice);
+        return actionRoute(operatorRequest(operator), path);
       }
       if (path.startsWith('/queries/') && isRead && target.getQueryDetail) {
         if (!role) return refuse();
@@ -477,25 +404,6 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
   return handler;
 }
 
-function errorMessage(err: unknown): string {
-  const m = isDbrsError(err) || err instanceof Error ? err.message : String(err);
-  return redactString(m);
-}
-
-/** HTTP status for an action's failure: the caller's mistake (4xx) or ours (5xx). */
-function errorStatus(err: unknown): number {
-  if (isDbrsError(err, 'INVALID_ARGUMENT')) return 400;
-  if (isDbrsError(err, 'NOT_FOUND')) return 404;
-  if (isDbrsError(err, 'PERMISSION_DENIED')) return 403;
-  if (isDbrsError(err, 'EXTENSION_MISSING') || isDbrsError(err, 'UNSUPPORTED')) return 409;
-  if (isDbrsError(err, 'TIMEOUT')) return 503;
-  return 500;
-}
-
-function escapeText(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function wantsHtml(req: IncomingMessage): boolean {
   return String(req.headers.accept ?? '').includes('text/html');
 }
@@ -503,30 +411,6 @@ function wantsHtml(req: IncomingMessage): boolean {
 function sessionCookie(token: string, maxAge: number, mount: string, req: IncomingMessage): string {
   const secure = (req.socket as { encrypted?: boolean }).encrypted || req.headers['x-forwarded-proto'] === 'https';
   return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=${mount || '/'}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-  extra: Record<string, string> = {},
-): void {
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
-    ...extra,
-  });
-  res.end(res.req?.method === 'HEAD' ? undefined : body);
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(redact(value)));
-}
-
-function html(res: ServerResponse, status: number, body: string): void {
-  send(res, status, 'text/html; charset=utf-8', body, { 'content-security-policy': PAGE_CSP });
 }
 
 function unauthorized(res: ServerResponse, badKey: boolean): void {
@@ -561,31 +445,4 @@ function lockedLoginPage(res: ServerResponse, mount: string, waitMs: number): vo
       error: `Too many failed sign-in attempts. Try again in ${describeWait(waitMs)}.`,
     }),
   );
-}
-
-function methodNotAllowed(res: ServerResponse): void {
-  json(res, 405, { error: 'Method not allowed.' });
-}
-
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { ...SECURITY_HEADERS, location });
-  res.end();
-}
-
-/** decodeURIComponent, or undefined for a malformed escape: a bad path is the client's mistake (400), not ours. */
-function decodePathSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The action with this id, looked up among the map's own properties only:
- * `__proto__`, `constructor` or `toString` are not actions, whatever the
- * prototype of the map says.
- */
-function ownAction<A>(actions: Record<string, A> | undefined, id: string): A | undefined {
-  return actions && Object.hasOwn(actions, id) ? actions[id] : undefined;
 }
