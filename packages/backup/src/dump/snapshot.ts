@@ -54,6 +54,13 @@ export async function withExportedSnapshot<T>(
 ): Promise<T> {
   return db.withClient(
     async (client) => {
+      // The row counts run on this session beside the dump. When the dump fails or is aborted they may still
+      // be waiting (a table lock held elsewhere), and the ROLLBACK below would queue behind them for ever:
+      // cancel whatever this session is running first. (It held `dbrs serve` past its shutdown on SIGTERM.)
+      const pid = (client as unknown as { processID: number }).processID;
+      const cancelCounts = () => db.cancelBackend(pid).catch(() => {});
+      const onAbort = () => void cancelCounts();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         const res = await client.query<{ id: string; lsn: string | null }>(
@@ -74,8 +81,11 @@ export async function withExportedSnapshot<T>(
         await client.query('COMMIT');
         return value;
       } catch (err) {
+        await cancelCounts();
         await client.query('ROLLBACK').catch(() => {});
         throw err;
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
       }
     },
     { signal: options.signal },
