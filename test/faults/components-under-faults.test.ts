@@ -107,20 +107,23 @@ describe.skipIf(!hasLocal)('components under faults (real PostgreSQL 15, stopped
     ['capacity: collectSample', () => suite.capacity!.collectSample()],
     ['migrations: status', () => suite.migrations!.status()],
     ['suite: getComprehensiveStatus', () => suite.getComprehensiveStatus()],
+    // The dump's session (or pg_dump's) is the one killed; the backup must fail as a whole and list nothing new.
+    ['backup: createBackup', () => suite.backup!.createBackup()],
   ];
 
   it.each(readPaths)(
     '%s: a backend terminated mid-query is a DbrsError, and the next call works',
-    async (_name, read) => {
+    async (name, read) => {
       // Something for the migration read path to wait on: its log table, made by a first run.
-      if (_name.startsWith('migrations')) {
+      if (name.startsWith('migrations')) {
         writeFileSync(
           join(migrations, '0001_t.sql'),
           '-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n',
         );
         await suite.migrations!.runMigration({ actor: 'fault-test' });
       }
-      const table = _name.startsWith('migrations') ? 'dbrs.dbrs_migrations' : 'rooms';
+      const backupsBefore = name.startsWith('backup') ? (await suite.backup!.listBackups()).length : 0;
+      const table = name.startsWith('migrations') ? 'dbrs.dbrs_migrations' : 'rooms';
       const lock = await holdLock(url, table);
       let outcome: { ok: boolean; err?: unknown };
       try {
@@ -137,7 +140,12 @@ describe.skipIf(!hasLocal)('components under faults (real PostgreSQL 15, stopped
       // A component may absorb the lost backend into its answer (a status reports a failed part); if it
       // throws, it is a DbrsError, not a raw pg error or a crash.
       if (!outcome.ok) expect(isDbrsError(outcome.err), String(outcome.err)).toBe(true);
+      if (name.startsWith('backup')) {
+        expect(outcome.ok).toBe(false);
+        expect(await suite.backup!.listBackups()).toHaveLength(backupsBefore);
+      }
       await expect(read()).resolves.toBeDefined();
+      if (name.startsWith('backup')) expect(await suite.backup!.listBackups()).toHaveLength(backupsBefore + 1);
     },
   );
 
