@@ -107,6 +107,8 @@ describe.skipIf(!hasLocal)('components under faults (real PostgreSQL 15, stopped
     ['capacity: collectSample', () => suite.capacity!.collectSample()],
     ['migrations: status', () => suite.migrations!.status()],
     ['suite: getComprehensiveStatus', () => suite.getComprehensiveStatus()],
+    // Its statement reads go through the pg_stat_statements view; a query on a view takes a lock on it.
+    ['performance: getPerformanceReport', () => suite.performance!.getPerformanceReport({ advise: false })],
     // The dump's session (or pg_dump's) is the one killed; the backup must fail as a whole and list nothing new.
     ['backup: createBackup', () => suite.backup!.createBackup()],
   ];
@@ -123,7 +125,11 @@ describe.skipIf(!hasLocal)('components under faults (real PostgreSQL 15, stopped
         await suite.migrations!.runMigration({ actor: 'fault-test' });
       }
       const backupsBefore = name.startsWith('backup') ? (await suite.backup!.listBackups()).length : 0;
-      const table = name.startsWith('migrations') ? 'dbrs.dbrs_migrations' : 'rooms';
+      const table = name.startsWith('migrations')
+        ? 'dbrs.dbrs_migrations'
+        : name.startsWith('performance')
+          ? 'public.pg_stat_statements'
+          : 'rooms';
       const lock = await holdLock(url, table);
       let outcome: { ok: boolean; err?: unknown };
       try {
