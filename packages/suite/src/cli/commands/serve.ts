@@ -29,15 +29,14 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
       status: 'serving',
       url: main.url,
       metricsUrl: metricsOn ? `${(metrics ?? main).url}/metrics` : null,
-      apiKey: suite.config.server.apiKey
-        ? `required (1 operator key, ${suite.config.server.viewerApiKeys.length} viewer key${suite.config.server.viewerApiKeys.length === 1 ? '' : 's'})`
-        : 'not configured (status and page are open, actions disabled)',
+      apiKey: suite.config.server.apiKey ? 'required' : 'not configured (status and page are open, actions disabled)',
+      viewerKeys: suite.config.server.viewerApiKeys.length,
     };
     // One JSON line, so a supervisor or test can read the addresses as soon as they exist.
     if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
     else
       ctx.print(
-        `Serving ${main.url} (health, ready, status, page)${info.metricsUrl ? ` and ${info.metricsUrl}` : ', metrics off'}\nAPI key: ${info.apiKey}\nPress Ctrl+C to stop.`,
+        `Serving ${main.url} (health, ready, status, page)${info.metricsUrl ? ` and ${info.metricsUrl}` : ', metrics off'}\nAPI key: ${info.apiKey}${info.viewerKeys ? ` (and ${info.viewerKeys} viewer key${info.viewerKeys === 1 ? '' : 's'})` : ''}\nPress Ctrl+C to stop.`,
         info,
       );
     if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
