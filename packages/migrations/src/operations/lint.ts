@@ -30,10 +30,15 @@ async function lintInputs(ctx: OperationContext, pending: MigrationSource[], sig
   const opt = signal ? { signal } : {};
   return Promise.all([
     getServerVersion(ctx.db),
-    // The migrating session connects with the same settings, so it sees the same TimeZone (timestamp ↔ timestamptz).
+    // The migrating session connects with the same settings, so it sees the same TimeZone (timestamp ↔ timestamptz)
+    // and the same search_path: unqualified names resolve to its current schema, not to the log's schema.
     ctx.db
-      .query<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`, [], opt)
-      .then((r) => r.rows[0]?.tz)
+      .query<{ tz: string; schema: string | null }>(
+        `SELECT current_setting('TimeZone') AS tz, current_schema() AS schema`,
+        [],
+        opt,
+      )
+      .then((r) => r.rows[0])
       .catch(() => undefined),
     loadLintCatalog(ctx.db, opt).catch((err): LintCatalog => {
       ctx.logger.warn({ event: 'lint_catalog_unavailable', err }, 'linting without the live catalog');
@@ -55,7 +60,7 @@ export async function lintPending(
   rules: NormalizedLintRuleOptions = ctx.lintRules,
 ): Promise<LintReport> {
   throwIfAborted(signal, 'lint');
-  const [version, timeZone, catalog, { migrations: captured, capture }] = await lintInputs(ctx, pending, signal);
+  const [version, session, catalog, { migrations: captured, capture }] = await lintInputs(ctx, pending, signal);
   if (capture.scratchError) {
     ctx.logger.warn(
       { event: 'lint_capture_live', reason: capture.scratchError },
@@ -67,8 +72,8 @@ export async function lintPending(
     catalog,
     lockTimeoutManaged: true,
     statementTimeoutManaged: (ctx.opts.statementTimeoutMs ?? 0) > 0,
-    ...(timeZone ? { timeZone } : {}),
-    defaultSchema: ctx.opts.schema,
+    ...(session?.tz ? { timeZone: session.tz } : {}),
+    ...(session?.schema ? { defaultSchema: session.schema } : {}),
     ...rules,
   });
   return {
