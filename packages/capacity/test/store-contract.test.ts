@@ -94,10 +94,14 @@ contract('postgres', async () => {
 });
 
 describe('PostgresSampleStore specifics', () => {
-  it('creates the table in a quoted, configurable schema with a (metric, ts) primary key', async () => {
+  it('creates the table on the first write (not at init) in a quoted, configurable schema with a (metric, ts) primary key', async () => {
     const store = new PostgresSampleStore(db, { schema: 'cap_schema', table: 'hist' });
     await store.init();
     await store.init();
+    // A read before any write sees an empty history and creates nothing.
+    expect(await store.read({})).toEqual([]);
+    expect((await db.query("SELECT to_regclass('cap_schema.hist') AS t")).rows[0]).toEqual({ t: null });
+    await store.write([{ metric: 'm', ts: new Date(), value: 1 }]);
     const pk = await db.query<{ def: string }>(
       "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'cap_schema.hist'::regclass AND contype = 'p'",
     );
@@ -115,7 +119,7 @@ describe('PostgresSampleStore specifics', () => {
     const store = new PostgresSampleStore(db, { table: 'absent', createTable: false });
     await expect(store.init()).rejects.toMatchObject({
       code: 'NOT_FOUND',
-      message: expect.stringContaining('public.absent'),
+      message: expect.stringContaining('dbrs.absent'),
     });
   });
 });
