@@ -28,7 +28,7 @@ describe('staleBuildReason (when the CLI tests may use dist/cli.js)', () => {
       'suite',
       '@voicehive/db-reliability-suite',
       { '@voicehive/db-core': 'workspace:*', croner: '11.0.1' },
-      ['dist/cli.js', 'dist/index.js'],
+      ['dist/cli.js', 'dist/cli-wal.js', 'dist/index.js'],
     );
     const core = pkg(dir.path, 'core', '@voicehive/db-core', {}, ['dist/index.js']);
     // Not a run-time dependency of the suite: its state must not matter.
