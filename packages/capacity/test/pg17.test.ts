@@ -114,7 +114,9 @@ describe('DatabaseCapacityManager on PostgreSQL 17', () => {
     const base = Date.now() - 2 * DAY;
     let written = 0;
     for (let i = 0; i < 6; i++) written += (await m.collectSample({ at: new Date(base + i * 6 * 3_600_000) })).written;
-    const stored = await admin.query<{ n: string }>("SELECT count(*) AS n FROM dbrs.cap17_history WHERE metric LIKE 'io_%'");
+    const stored = await admin.query<{ n: string }>(
+      "SELECT count(*) AS n FROM dbrs.cap17_history WHERE metric LIKE 'io_%'",
+    );
     expect(Number(stored.rows[0]!.n)).toBeGreaterThanOrEqual(6);
     expect(written).toBeGreaterThan(60);
     const dash = await m.getCapacityDashboardData({ now: new Date(base + 36 * 3_600_000) });
