@@ -54,6 +54,7 @@ export {
   isMissingTable,
   locateStateTable,
   PREVIOUS_STATE_SCHEMA,
+  rowsOrNoneIfMissing,
 } from './database/state-table.js';
 export { DBRS_TAG, isSuiteStatement, tagSql } from './database/statement-tag.js';
 export type { TlsInput, TlsSettings } from './database/tls.js';

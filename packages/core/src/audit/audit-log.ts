@@ -2,9 +2,9 @@ import type { Database } from '../database/database.js';
 import {
   DEFAULT_STATE_SCHEMA,
   ensureSchema,
-  isMissingTable,
   locateStateTable,
   PREVIOUS_STATE_SCHEMA,
+  rowsOrNoneIfMissing,
 } from '../database/state-table.js';
 import { DbrsError } from '../errors.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
@@ -150,8 +150,8 @@ export class AuditLog {
   async list(options: { limit?: number; action?: string } = {}): Promise<AuditRecord[]> {
     if (!this.#db) return [];
     const table = await this.#qualified();
-    const res = await this.#db
-      .query<{
+    const res = await rowsOrNoneIfMissing(
+      this.#db.query<{
         at: Date;
         actor: string;
         action: string;
@@ -162,11 +162,8 @@ export class AuditLog {
         `SELECT at, actor, action, target, outcome, details FROM ${table}
         WHERE ($1::text IS NULL OR action = $1) ORDER BY id DESC LIMIT $2`,
         [options.action ?? null, options.limit ?? 100],
-      )
-      .catch((err: unknown) => {
-        if (isMissingTable(err)) return { rows: [] };
-        throw err;
-      });
+      ),
+    );
     return res.rows.map((r) => ({ ...r, time: r.at.toISOString() }));
   }
 

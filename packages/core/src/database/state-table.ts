@@ -59,10 +59,23 @@ export async function locateStateTable(db: Queryable, options: LocateStateTableO
   return { schema: previous, exists: true, moveSql };
 }
 
+/** The SQLSTATE of a pg error, whether raw or wrapped as a DbrsError's cause. */
+function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.cause?.code ?? e?.code;
+}
+
 /** Whether an error is PostgreSQL's "relation does not exist" (42P01): a state table not created yet. */
 export function isMissingTable(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code === '42P01' || e?.cause?.code === '42P01';
+  return sqlState(err) === '42P01';
+}
+
+/** A read of a state table that may not exist yet: before the first write, it has no rows. */
+export function rowsOrNoneIfMissing<R>(read: Promise<{ rows: R[] }>): Promise<{ rows: R[] }> {
+  return read.catch((err: unknown) => {
+    if (isMissingTable(err)) return { rows: [] };
+    throw err;
+  });
 }
 
 /**
@@ -78,13 +91,7 @@ export async function ensureSchema(db: Queryable, schema: string): Promise<void>
   try {
     await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteQualified(undefined, schema)}`);
   } catch (err) {
-    const e = err as { code?: string; cause?: { code?: string } };
-    if (
-      e.code !== '42501' &&
-      e.cause?.code !== '42501' &&
-      !(err instanceof DbrsError && err.code === 'PERMISSION_DENIED')
-    )
-      throw err;
+    if (sqlState(err) !== '42501' && !(err instanceof DbrsError && err.code === 'PERMISSION_DENIED')) throw err;
     throw new DbrsError(
       'PERMISSION_DENIED',
       `The role may not create the schema ${schema} for the suite's own tables.`,

@@ -1,4 +1,4 @@
-import { ensureSchema, isMissingTable, locateStateTable, type Queryable, quoteIdent } from '@voicehive/db-core';
+import { ensureSchema, locateStateTable, type Queryable, quoteIdent, rowsOrNoneIfMissing } from '@voicehive/db-core';
 import type pg from 'pg';
 import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 
@@ -95,19 +95,16 @@ export class MigrationStorage {
   }
 
   async applied(db: Queryable): Promise<AppliedMigration[]> {
-    const res = await db
-      .query<{
+    const res = await rowsOrNoneIfMissing(
+      db.query<{
         name: string;
         checksum: string;
         applied_at: Date;
         duration_ms: number;
         applied_by: string;
         irreversible: boolean;
-      }>(`SELECT name, checksum, applied_at, duration_ms, applied_by, irreversible FROM ${this.table} ORDER BY name`)
-      .catch((err: unknown) => {
-        if (isMissingTable(err)) return { rows: [] };
-        throw err;
-      });
+      }>(`SELECT name, checksum, applied_at, duration_ms, applied_by, irreversible FROM ${this.table} ORDER BY name`),
+    );
     return res.rows.map((r) => ({
       name: r.name,
       checksum: r.checksum,
@@ -138,12 +135,9 @@ export class MigrationStorage {
   }
 
   async snapshot(db: Queryable, name: string): Promise<SchemaSnapshot | undefined> {
-    const res = await db
-      .query<{ snapshot: SchemaSnapshot }>(`SELECT snapshot FROM ${this.snapshotTable} WHERE name = $1`, [name])
-      .catch((err: unknown) => {
-        if (isMissingTable(err)) return { rows: [] };
-        throw err;
-      });
+    const res = await rowsOrNoneIfMissing(
+      db.query<{ snapshot: SchemaSnapshot }>(`SELECT snapshot FROM ${this.snapshotTable} WHERE name = $1`, [name]),
+    );
     return res.rows[0]?.snapshot;
   }
 
