@@ -3,6 +3,7 @@ import {
   type Database,
   type DatabaseInput,
   DbrsError,
+  Lifecycle,
   type Logger,
   resolveDatabase,
   silentLogger,
@@ -61,8 +62,12 @@ export class DatabaseBackupManager implements AsyncDisposable {
   readonly #audit: AuditLog | undefined;
   #ready_: Ready | undefined;
   #ownsStorage = false;
-  #initializing: Promise<Ready> | undefined;
-  #closed = false;
+  // The shared lifecycle kit (core): memoised, retried initialise with a signal; CLOSED after close().
+  readonly #life = new Lifecycle<Ready>({
+    name: 'backup manager',
+    init: (signal) => this.#initialize(signal),
+    dispose: () => this.#release(),
+  });
 
   constructor(db: DatabaseInput | URL, config: BackupConfig = {}) {
     this.#config = config;
@@ -81,22 +86,25 @@ export class DatabaseBackupManager implements AsyncDisposable {
     return this.#ready_.storage;
   }
 
-  /** Opens the storage, loads keys, and checks the storage answers (credentials, bucket). Safe to call twice. */
-  async initialize(): Promise<void> {
-    await this.#ready();
+  /**
+   * Opens the storage, loads keys, and checks the storage answers (credentials, bucket). Optional: every method
+   * initialises on first use. Idempotent; a failed attempt is retried by the next call.
+   */
+  async initialize(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#life.initialize(options);
   }
 
   async createBackup(database?: string, options: CreateBackupOptions = {}): Promise<BackupResult> {
-    return createBackup(await this.#context(), database, options);
+    return createBackup(await this.#context(options.signal), database, options);
   }
 
   /** Completed backups (manifest present), newest first. Incomplete uploads are never listed. */
   async listBackups(filter: ListBackupsFilter = {}): Promise<BackupInfo[]> {
-    return listBackups(await this.#context(), filter);
+    return listBackups(await this.#context(filter.signal), filter);
   }
 
   async verifyBackup(backupId: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-    return verifyBackup(await this.#context(), backupId, options);
+    return verifyBackup(await this.#context(options.signal), backupId, options);
   }
 
   /**
@@ -105,36 +113,36 @@ export class DatabaseBackupManager implements AsyncDisposable {
    * before the target is picked, and recovery replays the archive up to it.
    */
   async restoreBackup(backupId: string | 'latest', options: RestoreOptions = {}): Promise<RestoreResult> {
-    return restoreBackup(await this.#context(), backupId, options);
+    return restoreBackup(await this.#context(options.signal), backupId, options);
   }
 
   /** archive_command in a library: stores one WAL file (path's base name is its name) in the WAL archive. */
   async archiveWal(path: string, options: { signal?: AbortSignal } = {}): Promise<PushResult> {
-    return archiveWal(await this.#context(), path, options);
+    return archiveWal(await this.#context(options.signal), path, options);
   }
 
   /** restore_command in a library: writes archived WAL file `name` to `dest`; NOT_FOUND when not archived. */
   async fetchWal(name: string, dest: string, options: { signal?: AbortSignal } = {}): Promise<FetchResult> {
-    return fetchWal(await this.#context(), name, dest, options);
+    return fetchWal(await this.#context(options.signal), name, dest, options);
   }
 
   /** pg_create_restore_point(name), recorded in the archive so restores can find and list it. */
   async createRestorePoint(name: string, options: { signal?: AbortSignal } = {}): Promise<RestorePoint> {
-    return createRestorePoint(await this.#context(), name, options);
+    return createRestorePoint(await this.#context(options.signal), name, options);
   }
 
   async listRestorePoints(options: { signal?: AbortSignal } = {}): Promise<RestorePoint[]> {
-    return listRestorePoints(await this.#context(), options);
+    return listRestorePoints(await this.#context(options.signal), options);
   }
 
   /** Earliest and latest recoverable moments, per timeline, with the gaps (also set as metrics). */
   async getRecoveryWindow(options: { signal?: AbortSignal } = {}): Promise<RecoveryWindow> {
-    return getRecoveryWindow(await this.#context(), options);
+    return getRecoveryWindow(await this.#context(options.signal), options);
   }
 
   /** Continuity of the archived WAL from each retained physical base backup to the newest segment. */
   async verifyWal(options: { signal?: AbortSignal } = {}): Promise<WalVerifyResult> {
-    return verifyWal(await this.#context(), options);
+    return verifyWal(await this.#context(options.signal), options);
   }
 
   /**
@@ -143,7 +151,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
    * check of the data there, and the recovery time per GB and WAL replay rate.
    */
   async verifyPointInTime(options: VerifyPointInTimeOptions = {}): Promise<VerifyPointInTimeResult> {
-    return verifyPointInTime(await this.#context(), options);
+    return verifyPointInTime(await this.#context(options.signal), options);
   }
 
   /**
@@ -152,13 +160,15 @@ export class DatabaseBackupManager implements AsyncDisposable {
    * grace period. With dryRun nothing is deleted.
    */
   async cleanupOldBackups(options: CleanupOptions = {}): Promise<CleanupResult> {
-    return cleanupOldBackups(await this.#context(), options);
+    return cleanupOldBackups(await this.#context(options.signal), options);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#initializing?.catch(() => {});
+  /** Idempotent; waits for an initialisation in flight. Any use afterwards is CLOSED. */
+  close(): Promise<void> {
+    return this.#life.close();
+  }
+
+  async #release(): Promise<void> {
     if (this.#ownsStorage) await this.#ready_?.storage.close().catch(() => {});
     if (this.#ownsDb) await this.#db.close();
   }
@@ -167,19 +177,9 @@ export class DatabaseBackupManager implements AsyncDisposable {
     await this.close();
   }
 
-  /** The initialised resources, initialising once (memoised; a failed attempt is retried by the next call). */
-  #ready(): Promise<Ready> {
-    if (this.#closed)
-      throw new DbrsError('CLOSED', 'The backup manager is closed.', { hint: 'Create a new DatabaseBackupManager.' });
-    this.#initializing ??= this.#initialize().catch((err) => {
-      this.#initializing = undefined;
-      throw err;
-    });
-    return this.#initializing;
-  }
-
-  async #context(): Promise<OperationContext> {
-    const ready = await this.#ready();
+  /** The initialised resources (initialising on first use) and the manager's collaborators, for one operation. */
+  async #context(signal: AbortSignal | undefined): Promise<OperationContext> {
+    const ready = await this.#life.ready(signal);
     return {
       ...ready,
       db: this.#db,
@@ -191,7 +191,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
     };
   }
 
-  async #initialize(): Promise<Ready> {
+  async #initialize(signal: AbortSignal | undefined): Promise<Ready> {
     const config = this.#config;
     const keyRing = await keyRingFromConfig(config);
     let storage: BackupStorage;
@@ -214,7 +214,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
     // Set before the probe so close() releases a storage whose probe failed.
     this.#ready_ = ready;
     // One listing call proves the location and credentials work before the first backup needs them.
-    for await (const _ of storage.list('', { pageSize: 1 })) break;
+    for await (const _ of storage.list('', { pageSize: 1, signal })) break;
     this.#logger.info(
       {
         event: 'backup_initialized',

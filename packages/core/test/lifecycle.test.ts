@@ -84,6 +84,17 @@ describe('Lifecycle (the kit every resource owner shares)', () => {
     // The run belonged to the aborted caller, so it failed and the next call starts again.
     await expect(c.life.initialize()).resolves.toBe(2);
   });
+
+  it('ready(signal, what) names the caller’s operation in ABORTED; CLOSED still wins over ABORTED', async () => {
+    const c = counter();
+    await c.life.ready();
+    const aborted = await c.life.ready(AbortSignal.abort(), 'migration run').catch((e: unknown) => e);
+    expect(isDbrsError(aborted, 'ABORTED')).toBe(true);
+    expect((aborted as Error).message).toBe('The migration run was aborted.');
+    await c.life.close();
+    const closed = await c.life.ready(AbortSignal.abort(), 'migration run').catch((e: unknown) => e);
+    expect(isDbrsError(closed, 'CLOSED')).toBe(true);
+  });
 });
 
 describe('withTimeout', () => {

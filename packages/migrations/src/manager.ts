@@ -5,6 +5,7 @@ import {
   DbrsError,
   DEFAULT_STATE_SCHEMA,
   LeaderLock,
+  Lifecycle,
   type Logger,
   PREVIOUS_STATE_SCHEMA,
   resolveDatabase,
@@ -87,8 +88,14 @@ export class DatabaseMigrationManager implements AsyncDisposable {
   readonly #ownsDb: boolean;
   readonly #ctx: OperationContext;
   readonly #previousSchema: string | undefined;
-  #initialized: Promise<void> | undefined;
-  #closed = false;
+  /** The files the initialisation loaded, handed to the operation that triggered it (then dropped). */
+  #preloaded: MigrationSource[] | undefined;
+  // The shared lifecycle kit (core): memoised, retried initialise with a signal; CLOSED after close().
+  readonly #life = new Lifecycle({
+    name: 'migration manager',
+    init: () => this.#initialize(),
+    dispose: () => this.#release(),
+  });
 
   constructor(db: DatabaseInput | URL, options: DatabaseMigrationManagerOptions) {
     validateOptions(options);
@@ -120,16 +127,23 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     };
   }
 
-  /** Finds the log tables (a catalog read: they are created by the first run) and loads the migrations. Idempotent. */
-  async initialize(): Promise<void> {
-    await this.#initialize();
+  /**
+   * Finds the log tables (a catalog read: they are created by the first run) and loads the migrations.
+   * Optional: every method initialises on first use. Idempotent; a failed attempt is retried by the next call.
+   */
+  async initialize(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#life.initialize(options);
+    // Files are read again by each operation; only one that triggered the initialisation reuses its load.
+    this.#preloaded = undefined;
   }
 
   async status(options: { signal?: AbortSignal } = {}): Promise<MigrationStatus> {
+    await this.#life.ready(options.signal);
     return readStatus(this.#ctx, options);
   }
 
   async plan(options: { targetRevision?: string; signal?: AbortSignal } = {}): Promise<MigrationPlan> {
+    await this.#life.ready(options.signal);
     return planRun(this.#ctx, options);
   }
 
@@ -144,33 +158,39 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     const rules = options.overrides
       ? mergeLintRuleOptions(this.#ctx.lintRules, normalizeLintRuleOptions(options.overrides))
       : this.#ctx.lintRules;
+    await this.#life.ready(options.signal);
     const { state } = await this.#state();
     return lintPending(this.#ctx, selectPending(state, options.targetRevision), options.signal, rules);
   }
 
   /** Tests pending migrations on a scratch copy (up, down, up with lock tracing); the real database is not changed. */
   async testMigrations(options: TestMigrationsOptions = {}): Promise<MigrationTestReport> {
+    await this.#life.ready(options.signal);
     return testPending(this.#ctx, await this.#state(), options);
   }
 
   /** Applies pending migrations up to `targetRevision`. Never throws for migration failures: see `success`. */
   async runMigration(options: RunMigrationOptions = {}): Promise<RunMigrationResult> {
-    return runMigration(this.#ctx, options, () => this.#assertOpen());
+    return runMigration(this.#ctx, options, (signal, what) => this.#life.ready(signal, what));
   }
 
   /** Runs downs (newest first) under the global lock, then checks the schema against the recorded snapshot. */
   async rollback(options: RollbackOptions = {}): Promise<RollbackResult> {
-    return rollback(this.#ctx, options, () => this.#assertOpen());
+    return rollback(this.#ctx, options, (signal, what) => this.#life.ready(signal, what));
   }
 
   /** Accepts the current file of an applied migration whose checksum changed on purpose. */
   async repair(name: string, options: { signal?: AbortSignal } = {}): Promise<RepairResult> {
+    await this.#life.ready(options.signal);
     return repair(this.#ctx, name, options);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  /** Idempotent; waits for an initialisation in flight. Any use afterwards is CLOSED. */
+  close(): Promise<void> {
+    return this.#life.close();
+  }
+
+  async #release(): Promise<void> {
     await this.#ctx.lock.close();
     if (this.#ownsDb) await this.#db.close();
   }
@@ -179,35 +199,10 @@ export class DatabaseMigrationManager implements AsyncDisposable {
     await this.close();
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new DbrsError('CLOSED', 'The migration manager is closed.');
-  }
-
-  /**
-   * Initializes once. Returns the migrations it loaded when this call did the
-   * initializing, so the operation that triggered it need not load them again;
-   * undefined when initialization had already happened (or was under way).
-   */
-  async #initialize(): Promise<MigrationSource[] | undefined> {
-    this.#assertOpen();
-    if (this.#initialized) {
-      await this.#initialized;
-      return undefined;
-    }
-    const loading = (async () => {
-      await this.#locateLog();
-      return loadMigrations(this.#ctx.opts.migrationsDir);
-    })();
-    this.#initialized = loading.then(
-      () => {},
-      (err) => {
-        this.#initialized = undefined;
-        throw err;
-      },
-    );
-    // The caller gets the error through `loading`; concurrent waiters through #initialized.
-    this.#initialized.catch(() => {});
-    return loading;
+  /** Runs once (the Lifecycle memoises it): finds the log and loads the files, kept for the triggering operation. */
+  async #initialize(): Promise<void> {
+    await this.#locateLog();
+    this.#preloaded = await loadMigrations(this.#ctx.opts.migrationsDir);
   }
 
   /** Finds the log; while it is only where an older release kept it, uses it there and says how to move it. */
@@ -235,7 +230,11 @@ export class DatabaseMigrationManager implements AsyncDisposable {
   }
 
   async #sources(): Promise<MigrationSource[]> {
-    return (await this.#initialize()) ?? (await loadMigrations(this.#ctx.opts.migrationsDir));
+    // Public methods have initialised already; this keeps CLOSED for an operation that outlives close().
+    await this.#life.ready();
+    const preloaded = this.#preloaded;
+    this.#preloaded = undefined;
+    return preloaded ?? (await loadMigrations(this.#ctx.opts.migrationsDir));
   }
 }
 

@@ -3,10 +3,12 @@ import {
   createMetrics,
   type Database,
   DbrsError,
+  Lifecycle,
   type Logger,
   quoteIdent,
   resolveDatabase,
   silentLogger,
+  throwIfAborted,
 } from '@voicehive/db-core';
 import type pg from 'pg';
 import type { AdvisorResult, IndexRecommendation } from './advisor/advisor.js';
@@ -138,7 +140,15 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
   readonly #snapshots: SnapshotStore;
   readonly #store: AnalysisStore;
   #capabilities: Capabilities | undefined;
-  #closed = false;
+  // The shared lifecycle kit (core): memoised (concurrent callers share one run), retried initialise with a
+  // signal; CLOSED after close().
+  readonly #life = new Lifecycle<Capabilities>({
+    name: 'performance optimizer',
+    init: (signal) => this.#initialize(signal),
+    dispose: async () => {
+      if (this.#owned) await this.#db.close();
+    },
+  });
 
   constructor(db: OptimizerInput, options: PerformanceOptimizerOptions = {}) {
     super();
@@ -163,9 +173,16 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     return this.#capabilities;
   }
 
-  /** Detects server version, extensions and privileges (and creates extensions when `createExtensions`). */
-  async initialize(options: { signal?: AbortSignal } = {}): Promise<Capabilities> {
-    this.#assertOpen();
+  /**
+   * Detects server version, extensions and privileges (and creates extensions when `createExtensions`).
+   * Optional: every method initialises on first use. Idempotent; a failed attempt is retried by the next call.
+   */
+  initialize(options: { signal?: AbortSignal } = {}): Promise<Capabilities> {
+    return this.#life.initialize(options);
+  }
+
+  async #initialize(signal: AbortSignal | undefined): Promise<Capabilities> {
+    const options = signal ? { signal } : {};
     await loadParser();
     let caps = await detectCapabilities(this.#db, options);
     if (this.#options.createExtensions) {
@@ -207,7 +224,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
    * `slowQuery` events and `slow_query_detected` log lines.
    */
   async takeSnapshot(options: { signal?: AbortSignal } = {}): Promise<SnapshotResult> {
-    const caps = await this.#ensureInitialized(options);
+    const caps = await this.#life.ready(options.signal);
     if (!this.#pssUsable(caps)) throw new DbrsError('EXTENSION_MISSING', PSS_HOW_TO);
     const entries = await readStatements(this.#db, caps.pgStatStatements, {
       ...options,
@@ -239,7 +256,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
       store?: 'all' | 'memory' | 'none';
     } = {},
   ): Promise<PerformanceReport> {
-    const caps = await this.#ensureInitialized(options);
+    const caps = await this.#life.ready(options.signal);
     const ctx = createReportContext({
       db: this.#db,
       caps,
@@ -345,7 +362,9 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
    * an older one counts as none.
    */
   async getStoredAnalysis(options: { signal?: AbortSignal; maxAgeMs?: number } = {}): Promise<StoredAnalysis | null> {
-    this.#assertOpen();
+    // A read of the store needs no capabilities: no initialisation, so a status read stays one query.
+    this.#life.assertOpen();
+    throwIfAborted(options.signal, 'stored analysis read');
     const latest = await this.#store.latest(this.#db, withSignal(options.signal));
     if (latest && options.maxAgeMs !== undefined && latest.ageMs > options.maxAgeMs) return null;
     return latest;
@@ -375,20 +394,9 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     }
   }
 
-  async #ensureInitialized(options: { signal?: AbortSignal }): Promise<Capabilities> {
-    this.#assertOpen();
-    return this.#capabilities ?? (await this.initialize(options));
-  }
-
-  #assertOpen(): void {
-    if (this.#closed)
-      throw new DbrsError('CLOSED', 'The performance optimizer is closed.', { hint: 'Create a new one.' });
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#owned) await this.#db.close();
+  /** Idempotent; waits for an initialisation in flight. Any use afterwards is CLOSED. */
+  close(): Promise<void> {
+    return this.#life.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -46,7 +46,7 @@ describeResourceOwnerContract({
       storage: new LocalStorage({ path: dirs.backups.path }),
       encryptionKey: 'contract-passphrase-0123456789',
     }),
-  initialize: (o) => o.initialize(),
+  initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.listBackups({ signal }),
   sessionsOf: () => db.url,
 });
@@ -54,7 +54,7 @@ describeResourceOwnerContract({
 describeResourceOwnerContract({
   name: 'DatabaseMigrationManager',
   create: () => new DatabaseMigrationManager(db.url, { migrationsDir: dirs.migrations.path }),
-  initialize: (o) => o.initialize(),
+  initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.plan({ signal }),
   sessionsOf: () => db.url,
 });

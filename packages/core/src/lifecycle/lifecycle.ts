@@ -71,8 +71,12 @@ export class Lifecycle<T = void> {
     return signal ? raceAbort(this.#pending, signal, this.#options.name) : this.#pending;
   }
 
-  /** assertOpen() + initialize(): the first line of every public method. */
-  ready(signal?: AbortSignal): Promise<T> {
+  /**
+   * assertOpen() + initialize(): the first line of every public method. `what` names the caller's operation
+   * in the ABORTED error for a signal aborted before it started ("The migration run was aborted.").
+   */
+  ready(signal?: AbortSignal, what?: string): Promise<T> {
+    if (what !== undefined && signal?.aborted && !this.closed) return Promise.reject(abortError(signal, what));
     return this.initialize({ signal });
   }
 

@@ -90,7 +90,8 @@ async function checkSchema(ctx: OperationContext, result: RollbackResult): Promi
 export async function rollback(
   ctx: OperationContext,
   options: RollbackOptions,
-  assertOpen: () => void,
+  /** The manager's lifecycle: CLOSED after close(), ABORTED for an aborted signal, initialises on first use. */
+  ready: (signal: AbortSignal | undefined, what: string) => Promise<unknown>,
 ): Promise<RollbackResult> {
   const started = performance.now();
   const result: RollbackResult = {
@@ -101,7 +102,7 @@ export async function rollback(
     schemaCheck: { checked: false, against: null, matches: false, differences: [] },
   };
   try {
-    assertOpen();
+    await ready(options.signal, 'rollback');
     // The applied list is read under the lock below; only the files are needed here.
     const sources = await ctx.sources();
     const bySource = new Map(sources.map((s) => [s.name, s]));

@@ -1,4 +1,4 @@
-import { DbrsError, throwIfAborted } from '@voicehive/db-core';
+import { DbrsError } from '@voicehive/db-core';
 import { type MigrationOutcome, planSqlStatements } from '../runner/apply.js';
 import type { LockWaitSample } from '../runner/lock-watch.js';
 import { BASELINE } from '../runner/storage.js';
@@ -124,7 +124,8 @@ async function applyUnderLock(
 export async function runMigration(
   ctx: OperationContext,
   options: RunMigrationOptions,
-  assertOpen: () => void,
+  /** The manager's lifecycle: CLOSED after close(), ABORTED for an aborted signal, initialises on first use. */
+  ready: (signal: AbortSignal | undefined, what: string) => Promise<unknown>,
 ): Promise<RunMigrationResult> {
   const started = performance.now();
   const out = { report: { migrations: [] } as RunReport, applied: [] as string[] };
@@ -135,8 +136,7 @@ export async function runMigration(
     return { success: false, errorMessage: e.message, error: e, applied: out.applied, durationMs, report: out.report };
   };
   try {
-    assertOpen();
-    throwIfAborted(options.signal, 'migration run');
+    await ready(options.signal, 'migration run');
     const loaded = await ctx.state();
     assertRunnable(loaded.state, { allowOutOfOrder: ctx.opts.allowOutOfOrder });
     const pending = selectPending(loaded.state, options.targetRevision);

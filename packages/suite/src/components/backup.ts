@@ -133,7 +133,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
   const component: FeatureComponent<'backup'> = {
     name: 'backup',
     instance: manager,
-    initialize: () => manager.initialize(),
+    initialize: (signal) => manager.initialize({ signal }),
     async status(signal): Promise<FeatureStatus> {
       const newest = await latest(signal);
       const issues: StatusIssue[] = [];

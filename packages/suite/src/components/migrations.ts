@@ -60,7 +60,7 @@ export const migrationsFeature = (ctx: FeatureContext): FeatureFactoryResult<'mi
   const component: FeatureComponent<'migrations'> = {
     name: 'migrations',
     instance: manager,
-    initialize: () => manager.initialize(),
+    initialize: (signal) => manager.initialize({ signal }),
     async status(): Promise<FeatureStatus> {
       const s = await manager.status();
       const issues: StatusIssue[] = [];
