@@ -35,8 +35,23 @@ async function insert(id: number, db: Database = c.db): Promise<{ at: string; ls
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The WAL file holding the byte just before `lsn` (pg_walfile_name: a boundary LSN names the earlier file). */
+async function walFileOf(lsn: string): Promise<string> {
+  const r = await c.db.query<{ name: string }>('SELECT pg_walfile_name($1::pg_lsn) AS name', [lsn]);
+  return r.rows[0]!.name;
+}
+
+/** The segment after `name` on its timeline (16 MB segments: 256 per log id). */
+function nextSegment(name: string): string {
+  const n = BigInt(`0x${name.slice(8, 16)}`) * 256n + BigInt(`0x${name.slice(16, 24)}`) + 1n;
+  const hex = (v: bigint) => v.toString(16).toUpperCase().padStart(8, '0');
+  return `${name.slice(0, 8)}${hex(n / 256n)}${hex(n % 256n)}`;
+}
+
 beforeAll(async () => {
-  c = await startWalCluster();
+  // No autovacuum: its commits would land between the marked writes and move the commit that confirms a
+  // time target (the missing-segment case depends on which segment holds that commit).
+  c = await startWalCluster({ settings: { autovacuum: 'off' } });
   await c.db.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())');
   mgr = new DatabaseBackupManager(c.db, {
     storage: new LocalStorage({ path: c.storePath }),
@@ -139,9 +154,21 @@ describe('point-in-time restore from archive_command-archived WAL (PostgreSQL 15
     const ok = await mgr.verifyWal();
     expect(ok.gaps).toEqual([]);
     expect(ok.ok).toBe(true);
+    // A fixed layout, so the outcome depends on no switch landing by chance (autovacuum is off: only this
+    // session commits). Segment B holds mark 5 and ends right after it; the target is mark 5's moment, so the
+    // commit that confirms it is mark 6, the first record of the next segment C, and C is the one removed
+    // (segment D, archived after it, makes it a gap rather than the archive's end).
+    await c.switchWal();
     marks['5'] = await insert(5);
-    const hole = await c.switchWal();
+    const b = await c.switchWal();
+    // B is archived before mark 6 is written: the window (which ends at B's archive time) ends before mark 6.
+    await c.waitArchived(b);
     marks['6'] = await insert(6);
+    const hole = await walFileOf(marks['6']!.lsn);
+    expect(hole).toBe(nextSegment(b));
+    expect(await walFileOf(marks['5']!.lsn)).toBe(b);
+    // C ends, and one more segment D is archived after it: the removed C is a gap, not the archive's end.
+    expect(await c.switchWal()).toBe(hole);
     await c.waitArchived(await c.switchWal());
     const stored = join(c.storePath, 'wal', hole);
     await rename(stored, `${stored}.moved`);
@@ -157,14 +184,18 @@ describe('point-in-time restore from archive_command-archived WAL (PostgreSQL 15
         .catch((e) => e);
       expect(refused).toMatchObject({ code: 'INVALID_ARGUMENT' });
       expect(refused.hint).toMatch(new RegExp(`WAL is missing from ${hole}`));
-      // ...and a target inside the window whose end (the next commit) lies in the missing segment: recovery
-      // runs, cannot confirm the target, and the restore fails with PostgreSQL's reason, never a silent success.
-      const stopped = await restoreTo({ time: marks['4']!.at }).catch((e) => e);
+      // ...and a target inside the window whose end (the next commit, mark 6) lies in the missing segment:
+      // recovery runs, cannot confirm the target, and the restore fails with PostgreSQL's reason, never a
+      // silent success.
+      const stopped = await restoreTo({ time: marks['5']!.at }).catch((e) => e);
       expect(stopped).toMatchObject({ code: 'RESTORE_FAILED' });
       expect(stopped.message).toMatch(/recovery ended before configured recovery target was reached/);
     } finally {
       await rename(`${stored}.moved`, stored);
     }
+    // The control: with the segment back, the same target restores exactly the rows up to mark 5.
+    const whole = await restoreTo({ time: marks['5']!.at });
+    expect(whole.rows).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('a wrong key on wal fetch fails the restore with DECRYPTION_FAILED', async () => {

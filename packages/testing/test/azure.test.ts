@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AzuriteEmulator, startAzurite } from '../src/index.js';
+import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from '../src/emulators/azure.js';
+import { createAzureContainer, ForeignServerError } from '../src/emulators/azure-shared-key.js';
+import { type AzuriteEmulator, startAzurite, startS3 } from '../src/index.js';
 
 describe('startAzurite', () => {
   let azurite: AzuriteEmulator;
@@ -34,5 +36,37 @@ describe('startAzurite', () => {
     const endpoint = other.blobEndpoint;
     await Promise.all([other.stop(), other.stop()]);
     await expect(fetch(endpoint)).rejects.toThrow();
+  });
+
+  it('tells another server on the port from Azurite refusing (CI once met s3rver there: "Unsupported Authorization Type")', async () => {
+    // s3rver binds a kernel-chosen port in-process; started alongside, it can take the port findFreePort()
+    // picked for Azurite before Azurite binds it. Its answer has no Azurite Server header.
+    await using s3 = await startS3({ bucket: 'not-azure' });
+    const foreign = await createAzureContainer({
+      blobEndpoint: `${s3.endpoint}/${AZURITE_ACCOUNT_NAME}`,
+      accountName: AZURITE_ACCOUNT_NAME,
+      accountKey: AZURITE_ACCOUNT_KEY,
+      container: 'backups',
+    }).catch((e) => e);
+    expect(foreign).toBeInstanceOf(ForeignServerError);
+    expect(foreign.message).toMatch(/Not Azurite on 127\.0\.0\.1:\d+: 400 /);
+    // Azurite itself answers (409: the container exists) and is accepted.
+    await expect(
+      createAzureContainer({
+        blobEndpoint: azurite.blobEndpoint,
+        accountName: AZURITE_ACCOUNT_NAME,
+        accountKey: AZURITE_ACCOUNT_KEY,
+        container: 'backups',
+      }),
+    ).resolves.toBeUndefined();
+    // A real refusal by Azurite is still an error, not a retry: a wrong key.
+    const refused = await createAzureContainer({
+      blobEndpoint: azurite.blobEndpoint,
+      accountName: AZURITE_ACCOUNT_NAME,
+      accountKey: Buffer.from('wrong key').toString('base64'),
+      container: 'other',
+    }).catch((e) => e);
+    expect(refused).not.toBeInstanceOf(ForeignServerError);
+    expect(refused.message).toMatch(/Creating Azure container "other" failed: 403/);
   });
 });

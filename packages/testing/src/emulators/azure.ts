@@ -6,7 +6,7 @@ import { findFreePort } from '../internal/free-port.js';
 import { reapOnExit } from '../internal/reaper.js';
 import { makeTempDir, removeDir } from '../internal/temp-dir.js';
 import { waitForPort } from '../internal/wait-for-port.js';
-import { createAzureContainer } from './azure-shared-key.js';
+import { createAzureContainer, ForeignServerError } from './azure-shared-key.js';
 
 /** Azurite's fixed development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -120,6 +120,15 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
         container,
       });
     } catch (error) {
+      // Another server took the port between findFreePort() and Azurite's bind (Azurite then exits on
+      // EADDRINUSE, but the port answered first): start again on another port, a bounded number of times.
+      if (error instanceof ForeignServerError && attempt < 4) {
+        const gone = exited(child);
+        child.kill('SIGKILL');
+        await gone;
+        unreapPid();
+        continue;
+      }
       await stop();
       throw error;
     }
