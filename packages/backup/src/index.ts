@@ -36,6 +36,7 @@ export type {
   NamedPassphrase,
   PgTool,
   ProgressEvent,
+  ProgressStep,
 } from './types.js';
 export { BackupType, StorageType } from './types.js';
 export type { ArchivedWal, FetchResult, PushResult, WalArchiveOptions } from './wal/archive.js';

@@ -44,10 +44,33 @@ export type PgTool =
 
 export type BackupPhase = 'prepare' | 'dump' | 'upload' | 'manifest' | 'download' | 'restore' | 'verify' | 'cleanup';
 
+/**
+ * Where a restore (or a verification) is inside its phase: pg_restore's
+ * sections as its `--verbose` lines name them (schema, then data, then
+ * indexes, then constraints and triggers), and a verification's own checks.
+ */
+export type ProgressStep =
+  | 'checksums'
+  | 'readable'
+  | 'schema'
+  | 'data'
+  | 'indexes'
+  | 'constraints'
+  | 'amcheck'
+  | 'row-counts';
+
 export interface ProgressEvent {
   phase: BackupPhase;
   /** Raw (uncompressed, unencrypted) bytes processed so far in this phase. */
   bytes: number;
   /** Bytes per second since the phase started. */
   rate: number;
+  /** Dump: bytes after compression (and encryption) so far. */
+  storedBytes?: number;
+  /** Dump: bytes the storage has accepted so far. */
+  uploadedBytes?: number;
+  /** Restore and verify: the step inside the phase. */
+  step?: ProgressStep;
+  /** With step: objects finished in this step so far (tables loaded, indexes built, constraints added). */
+  items?: number;
 }

@@ -12,7 +12,15 @@ import type {
 import type { StorageConfig } from './storage/create-storage.js';
 import type { BackupStorage } from './storage/types.js';
 
-export type { BackupPhase, CompressionType, GfsPolicy, NamedPassphrase, PgTool, ProgressEvent } from './kinds.js';
+export type {
+  BackupPhase,
+  CompressionType,
+  GfsPolicy,
+  NamedPassphrase,
+  PgTool,
+  ProgressEvent,
+  ProgressStep,
+} from './kinds.js';
 export { BackupType, StorageType } from './kinds.js';
 
 /**

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, renderProgress } from '../src/cli/progress.js';
+import { progressUpdate } from '../src/cli/commands/backup.js';
+import { ProgressBar, renderPhaseDone, renderProgress } from '../src/cli/progress.js';
 
 const MB = 1024 * 1024;
 
@@ -55,6 +56,30 @@ describe('CLI progress by phase', () => {
     expect(renderProgress('restore', { phase: 'restore', done: 10 * MB }, 4)).toBe(
       'restore restore 10.0 MB 2.5 MB/s elapsed 0:04',
     );
+  });
+
+  it('a dump shows bytes read, compressed and uploaded; restore steps show bytes or objects done', () => {
+    const dump = progressUpdate(
+      { phase: 'dump', bytes: 90 * MB, rate: 0, storedBytes: 12 * MB, uploadedBytes: 11 * MB },
+      180 * MB,
+      true,
+    );
+    expect(renderProgress('backup', dump, 9)).toBe(
+      'backup dump [############............]  50% 90.0 MB read, 12.0 MB compressed, 11.0 MB uploaded 10.0 MB/s ETA ~0:09',
+    );
+    const data = progressUpdate({ phase: 'restore', step: 'data', bytes: 40 * MB, rate: 0, items: 3 }, 80 * MB);
+    expect(renderProgress('restore', { ...data, phase: 'data' }, 4)).toBe(
+      'restore data [############............]  50% 40.0 MB 10.0 MB/s ETA 0:04',
+    );
+    const indexes = progressUpdate({ phase: 'restore', step: 'indexes', bytes: 80 * MB, rate: 0, items: 12 }, 80 * MB);
+    expect(renderProgress('restore', { ...indexes, phase: 'indexes' }, 4)).toBe(
+      'restore indexes 12 done 3.0/s elapsed 0:04',
+    );
+    expect(renderPhaseDone('restore', { ...indexes, phase: 'indexes' }, 4)).toBe(
+      'restore indexes done: 12 done in 0:04 (3.0/s)',
+    );
+    const amcheck = progressUpdate({ phase: 'verify', step: 'amcheck', bytes: 0, rate: 0 }, 80 * MB);
+    expect(renderProgress('verify', { ...amcheck, phase: 'amcheck' }, 7)).toBe('verify amcheck elapsed 0:07');
   });
 
   it('draws nothing when stderr is not a terminal', () => {

@@ -45,24 +45,44 @@ export function toolLocator(config: BackupConfig, serverMajor: number): (tool: P
   };
 }
 
-/** A progress reporter for one phase, throttled to 4 events a second; a throwing callback is logged, not fatal. */
+/** What a phase reports besides its raw bytes (compressed and uploaded bytes, the step inside the phase). */
+export type ProgressDetail = Omit<ProgressEvent, 'phase' | 'bytes' | 'rate'>;
+
+/**
+ * A progress reporter for one phase, throttled to 4 events a second (a new
+ * step is always reported); a throwing callback is logged, not fatal.
+ */
 export function progressReporter(
   logger: Logger,
   phase: BackupPhase,
   onProgress: ((e: ProgressEvent) => void) | undefined,
-): (bytes: number, force?: boolean) => void {
+): (bytes: number, force?: boolean, detail?: ProgressDetail) => void {
   const started = performance.now();
   let last = 0;
-  return (bytes, force = false) => {
-    if (!onProgress) return;
-    const now = performance.now();
-    if (!force && now - last < 250) return;
-    last = now;
-    const secs = (now - started) / 1000;
+  let lastStep: string | undefined;
+  // The newest event held back by the throttle: sent before a new step, so a step's last count is not lost.
+  let held: ProgressEvent | undefined;
+  const send = (e: ProgressEvent) => {
     try {
-      onProgress({ phase, bytes, rate: secs > 0 ? Math.round(bytes / secs) : 0 });
+      onProgress?.(e);
     } catch (err) {
       logger.warn({ event: 'progress_callback_failed', err }, 'onProgress threw');
     }
+  };
+  return (bytes, force = false, detail = {}) => {
+    if (!onProgress) return;
+    const now = performance.now();
+    const newStep = detail.step !== lastStep;
+    lastStep = detail.step;
+    const secs = (now - started) / 1000;
+    const event = { phase, bytes, rate: secs > 0 ? Math.round(bytes / secs) : 0, ...detail };
+    if (!force && !newStep && now - last < 250) {
+      held = event;
+      return;
+    }
+    if (newStep && held) send(held);
+    held = undefined;
+    last = now;
+    send(event);
   };
 }

@@ -65,8 +65,8 @@ export async function createBackup(
     const source = await openSource(run);
     if (source.target !== ctx.db) owned = source.target;
     run.log.info({ event: 'backup_started', storage: ctx.catalog.storage.location }, 'backup started');
-    const { outcome, progress, rawDone } = await dump(run, source, written);
-    progress(rawDone(), true);
+    const { outcome, finish } = await dump(run, source, written);
+    finish();
     throwIfAborted(options.signal, 'backup');
     const manifest = buildManifest(run, source, outcome);
     progressReporter(ctx.logger, 'manifest', options.onProgress)(0, true);
@@ -144,7 +144,15 @@ async function dump(run: Run, source: Source, written: { any: boolean }) {
   const { ctx, options, database, backupId } = run;
   const { settings, keyRing, catalog } = ctx;
   const progress = progressReporter(ctx.logger, 'dump', options.onProgress);
+  // Totals of the objects already stored; the running object's counts are added as they arrive.
   let rawDone = 0;
+  let storedDone = 0;
+  const now = { raw: 0, stored: 0, uploaded: 0 };
+  const report = () =>
+    progress(rawDone + now.raw, false, {
+      storedBytes: storedDone + now.stored,
+      uploadedBytes: storedDone + now.uploaded,
+    });
   const dumpCtx: DumpContext = {
     db: source.target,
     database,
@@ -171,10 +179,22 @@ async function dump(run: Run, source: Source, written: { any: boolean }) {
         keyRing,
         signal: options.signal,
         metadata: { backup_id: backupId, role: role.replace(/-/g, '_') },
-        onRawBytes: (n) => progress(rawDone + n),
+        onRawBytes: (n) => {
+          now.raw = n;
+          report();
+        },
+        onStoredBytes: (n) => {
+          now.stored = n;
+        },
+        onUploadedBytes: (n) => {
+          now.uploaded = n;
+          report();
+        },
       });
       const rawBytes = precompressed ? precompressed.rawBytes() : stored.rawBytes;
       rawDone += rawBytes;
+      storedDone += stored.storedBytes;
+      Object.assign(now, { raw: 0, stored: 0, uploaded: 0 });
       return { name, path, role, rawBytes, storedBytes: stored.storedBytes, sha256: stored.sha256 };
     },
   };
@@ -190,7 +210,8 @@ async function dump(run: Run, source: Source, written: { any: boolean }) {
           rowCounts: settings.rowCounts,
         })
       : await physicalBackup(dumpCtx, { toolMajor: source.mainVersion.major, rowCounts: settings.rowCounts });
-  return { outcome, progress, rawDone: () => rawDone };
+  const finish = () => progress(rawDone, true, { storedBytes: storedDone, uploadedBytes: storedDone });
+  return { outcome, finish };
 }
 
 function buildManifest(run: Run, source: Source, outcome: DumpOutcome): BackupManifest {

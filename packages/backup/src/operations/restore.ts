@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { abortError, createDatabase, type Database, DbrsError, parseDatabaseUrl } from '@voicehive/db-core';
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest } from '../catalog/manifest.js';
-import { BackupType, type PgTool, type ProgressEvent } from '../kinds.js';
+import { BackupType, type PgTool, type ProgressEvent, type ProgressStep } from '../kinds.js';
 import { type ObjectOpener, objectOpener } from '../restore/fetch.js';
 import { restoreGlobals } from '../restore/globals.js';
-import { logicalRestore } from '../restore/logical-restore.js';
+import { logicalRestore, type RestoreProgress } from '../restore/logical-restore.js';
 import { type ProvedBackup, proveBackup } from '../restore/prove.js';
 import { assertRestorable, createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
@@ -86,7 +86,25 @@ interface Restore {
   options: RestoreOptions;
   toolPath: (tool: PgTool) => string;
   started: number;
-  report: (bytes: number, force?: boolean) => void;
+  report: ReturnType<typeof progressReporter>;
+  /** Reports the download phase's final count (the throttle may have held it back). */
+  downloaded: () => void;
+}
+
+/** pg_restore's steps as 'restore' progress: bytes are the raw dump bytes it has taken (when streamed). */
+function restoreProgress(report: Restore['report']) {
+  const at: { step?: ProgressStep; items?: number; bytes: number } = { bytes: 0 };
+  const detail = () => (at.step ? { step: at.step, items: at.items } : {});
+  return {
+    onProgress: (p: RestoreProgress) => {
+      if (p.fedBytes !== undefined) at.bytes = p.fedBytes;
+      if (p.step !== undefined) Object.assign(at, { step: p.step, items: p.items ?? 0 });
+      // Bytes alone move only the data step (before it, pg_restore is reading the dump's table of contents).
+      if (p.step !== undefined || at.step === 'data') report(at.bytes, false, detail());
+    },
+    /** The last step, complete: every object of it done. */
+    finish: (rawBytes: number) => report(rawBytes, true, at.step ? { ...detail(), items: (at.items ?? 0) + 1 } : {}),
+  };
 }
 
 /** Stages: check the request → find the manifest → restore into a directory (physical) or a database (logical). */
@@ -118,17 +136,24 @@ export async function restoreBackup(
     );
   }
   const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
+  // 'download': the backup read and proved whole before the target is touched; then 'restore'.
+  const download = progressReporter(ctx.logger, 'download', options.onProgress);
+  let downloaded = 0;
   const run: Restore = {
     ctx,
     backupId,
     manifest,
-    opener: objectOpener(ctx.catalog.storage, manifest, ctx.keyRing),
+    opener: objectOpener(ctx.catalog.storage, manifest, ctx.keyRing, (n) => {
+      downloaded = n;
+      download(n);
+    }),
+    downloaded: () => download(downloaded, true),
     options,
     toolPath: toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000)),
     started: performance.now(),
     report: progressReporter(ctx.logger, 'restore', options.onProgress),
   };
-  run.report(0, true);
+  download(0, true);
   if (manifest.type === BackupType.PHYSICAL) return restorePhysical(run);
   if (options.targetDirectory) throw new DbrsError('INVALID_ARGUMENT', 'targetDirectory is only for physical backups.');
   return restoreLogical(run);
@@ -155,6 +180,7 @@ async function restorePhysical(run: Restore): Promise<RestoreResult> {
   try {
     // Proved whole before the directory is touched (a second read; tar extraction cannot be undone cleanly).
     for (const obj of manifest.objects) await run.opener.drain(obj, options.signal);
+    run.downloaded();
     await extractPhysical({ manifest, opener: run.opener, signal: options.signal }, targetDirectory);
   } catch (err) {
     await ctx.audit('backup.restore', auditTarget, 'failure', { message: (err as Error).message });
@@ -227,7 +253,9 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
   } catch (err) {
     throw await failed(err, options.targetDatabase);
   }
+  run.downloaded();
   let opened: Awaited<ReturnType<typeof openTarget>> | undefined;
+  const progress = restoreProgress(run.report);
   try {
     opened = await openTarget(run);
     const { target, targetName, env } = opened;
@@ -251,9 +279,10 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
       localDump: proved.localDump,
       signal: options.signal,
       onSpawn: options.onSpawn,
+      ...(options.onProgress ? { onProgress: progress.onProgress } : {}),
     });
     const durationMs = Math.round(performance.now() - run.started);
-    run.report(manifest.sizes.rawBytes, true);
+    progress.finish(manifest.sizes.rawBytes);
     ctx.logger.info({ event: 'backup_restored', backupId, target: targetName, durationMs }, 'restore completed');
     await ctx.audit('backup.restore', auditTarget, 'success', {
       targetDatabase: targetName,

@@ -2,13 +2,14 @@ import { tmpdir } from 'node:os';
 import { abortError, createDatabase, type Database, DbrsError, isDbrsError } from '@voicehive/db-core';
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest, VerificationRecord } from '../catalog/manifest.js';
-import { BackupType, type ProgressEvent } from '../kinds.js';
+import { BackupType, type ProgressEvent, type ProgressStep } from '../kinds.js';
 import { objectOpener } from '../restore/fetch.js';
+import type { RestoreProgress } from '../restore/logical-restore.js';
 import { verifyChecksums } from '../verify/checksum.js';
 import { physicalRestoreTest } from '../verify/physical-restore-test.js';
 import { verifyReadable } from '../verify/readable.js';
 import { restoreTest } from '../verify/restore-test.js';
-import { type OperationContext, progressReporter, toolLocator } from './context.js';
+import { type OperationContext, type ProgressDetail, progressReporter, toolLocator } from './context.js';
 
 export interface VerifyOptions {
   /** 1 checksums, 2 readable by the tools, 3 restore test. Default 2 (3 with restoreTest). */
@@ -74,7 +75,6 @@ export async function verifyBackup(
   const started = performance.now();
   const result: VerifyResult = { backupId, database: manifest.database, level, ok: false, durationMs: 0 };
   try {
-    progressReporter(ctx.logger, 'verify', options.onProgress)(0, true);
     await runLevels(ctx, manifest, level, options, result);
     result.ok = true;
   } catch (err) {
@@ -97,12 +97,15 @@ async function runLevels(
   options: VerifyOptions,
   result: VerifyResult,
 ): Promise<void> {
+  const step = verifySteps(ctx, options);
+  step.to('checksums');
   await verifyChecksums(ctx.catalog.storage, manifest, options.signal);
   if (level === 1) return;
   const toolPath = toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000));
   const opener = objectOpener(ctx.catalog.storage, manifest, ctx.keyRing);
   const tempDir = ctx.settings.tempDir ?? tmpdir();
   if (level === 2) {
+    step.to('readable');
     await verifyReadable({ manifest, opener, toolPath, tempDir, signal: options.signal });
     return;
   }
@@ -139,6 +142,7 @@ async function runLevels(
       jobs: options.jobs,
       signal: options.signal,
       logger: ctx.logger,
+      ...(options.onProgress ? { onProgress: step.restore } : {}),
     });
     result.restoreDurationMs = outcome.restoreDurationMs;
     result.amcheck = outcome.amcheck;
@@ -147,6 +151,29 @@ async function runLevels(
   } finally {
     if (server !== ctx.db) await server.close().catch(() => {});
   }
+}
+
+/**
+ * 'verify' progress by step: checksums, readable (level 2), or a level-3
+ * restore's pg_restore steps (bytes: raw dump bytes fed), amcheck and row counts.
+ */
+function verifySteps(ctx: OperationContext, options: VerifyOptions) {
+  const report = progressReporter(ctx.logger, 'verify', options.onProgress);
+  let bytes = 0;
+  let at: ProgressDetail = {};
+  return {
+    to: (step: ProgressStep) => {
+      at = { step };
+      report(bytes, true, at);
+    },
+    restore: (p: RestoreProgress | { step: ProgressStep }) => {
+      if ('fedBytes' in p && p.fedBytes !== undefined) bytes = p.fedBytes;
+      if (p.step !== undefined)
+        at = { step: p.step, ...('items' in p && p.items !== undefined ? { items: p.items } : {}) };
+      // Bytes alone move only the data step (before it, pg_restore is reading the dump's table of contents).
+      if (p.step !== undefined || at.step === 'data') report(bytes, false, at);
+    },
+  };
 }
 
 /** A failure of the key in hand, not of the stored backup (see VerifyResult.inconclusive). */

@@ -22,14 +22,17 @@ export class ByteCounter extends Transform {
 export class HashingCounter extends Transform {
   bytes = 0;
   readonly #hash: Hash = createHash('sha256');
+  readonly #onBytes: ((bytes: number) => void) | undefined;
   #digest: string | undefined;
 
-  constructor() {
+  constructor(onBytes?: (bytes: number) => void) {
     super({ highWaterMark: 1 << 18 });
+    this.#onBytes = onBytes;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    this.#onBytes?.(this.bytes);
     this.#hash.update(chunk);
     cb(null, chunk);
   }

@@ -19,6 +19,10 @@ export interface WriteObjectOptions {
   signal?: AbortSignal;
   /** Raw bytes read from the source so far. */
   onRawBytes?: (bytes: number) => void;
+  /** Bytes after compression and encryption so far (what will be stored). */
+  onStoredBytes?: (bytes: number) => void;
+  /** Bytes the storage has accepted so far. */
+  onUploadedBytes?: (bytes: number) => void;
 }
 
 export interface StoredObject {
@@ -45,7 +49,7 @@ export async function writeObject(source: Readable, options: WriteObjectOptions)
     );
   }
   if (options.keyRing?.encrypting) stages.push(await options.keyRing.createEncryptor());
-  const hasher = new HashingCounter();
+  const hasher = new HashingCounter(options.onStoredBytes);
   const flowing = pipeline([source, ...stages, hasher] as unknown as [Readable, ...Transform[]], {
     signal: options.signal,
   }).catch((err) => {
@@ -64,7 +68,11 @@ export async function writeObject(source: Readable, options: WriteObjectOptions)
     if (!putSettled) body.destroy(err as Error);
   });
   const stored = options.storage
-    .put(options.key, body, { metadata: options.metadata, signal: options.signal })
+    .put(options.key, body, {
+      metadata: options.metadata,
+      signal: options.signal,
+      ...(options.onUploadedBytes ? { onProgress: options.onUploadedBytes } : {}),
+    })
     .finally(() => {
       putSettled = true;
     })

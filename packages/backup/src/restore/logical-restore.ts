@@ -4,8 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { abortError, DbrsError, isDbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
+import { ByteCounter } from '../pipeline/counting.js';
 import { spawnTool } from '../tools/pg-tools.js';
 import type { ObjectOpener } from './fetch.js';
+import { type RestoreStepEvent, restoreStepTracker } from './restore-steps.js';
 
 export interface LogicalRestoreOptions {
   manifest: BackupManifest;
@@ -25,6 +27,28 @@ export interface LogicalRestoreOptions {
   localDump?: string;
   signal?: AbortSignal;
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
+  /**
+   * Where pg_restore is (runs it with --verbose and reads its info lines) and,
+   * when the dump streams into it, the raw bytes fed so far.
+   */
+  onProgress?: (p: RestoreProgress) => void;
+}
+
+export interface RestoreProgress {
+  step?: RestoreStepEvent['step'];
+  items?: number;
+  fedBytes?: number;
+}
+
+/** With onProgress: pg_restore's --verbose and a handler that turns its lines into steps. */
+function progressHooks(o: LogicalRestoreOptions, fed: () => number | undefined) {
+  const onProgress = o.onProgress;
+  if (!onProgress) return { args: [] as string[], spawn: {} };
+  const onStderrLine = restoreStepTracker((e) => {
+    const bytes = fed();
+    onProgress({ ...e, ...(bytes !== undefined ? { fedBytes: bytes } : {}) });
+  });
+  return { args: ['--verbose'], spawn: { onStderrLine } };
 }
 
 export function restoreArgs(
@@ -63,15 +87,19 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
   if (o.localDump !== undefined) return runFromFile(o, pgRestore, [...args, `--jobs=${jobs}`, o.localDump]);
   if (o.manifest.format === 'custom' && jobs === 1) {
     const obj = dumpObjects[0]!;
-    const tool = spawnTool('pg_restore', pgRestore, args, {
+    // Counts the raw dump bytes pg_restore has taken: the data step's progress.
+    const counter = new ByteCounter(o.onProgress ? (n) => o.onProgress?.({ fedBytes: n }) : undefined);
+    const hooks = progressHooks(o, () => counter.bytes);
+    const tool = spawnTool('pg_restore', pgRestore, [...args, ...hooks.args], {
       env: o.env,
       stdin: 'pipe',
       stdout: 'ignore',
       signal: o.signal,
       operation: 'restore',
+      ...hooks.spawn,
     });
     if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
-    const feed = pipeline(await o.opener.open(obj, o.signal), tool.child.stdin!, { signal: o.signal });
+    const feed = pipeline(await o.opener.open(obj, o.signal), counter, tool.child.stdin!, { signal: o.signal });
     const [fed, exited] = await Promise.allSettled([feed, tool.exited]);
     if (o.signal?.aborted) {
       await tool.stop();
@@ -107,11 +135,15 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
 }
 
 async function runFromFile(o: LogicalRestoreOptions, pgRestore: string, args: string[]): Promise<void> {
-  const tool = spawnTool('pg_restore', pgRestore, args, {
+  const hooks = progressHooks(o, () => undefined);
+  // Options before the input file: pg_restore takes the last non-option argument as its input.
+  const input = args.at(-1)!;
+  const tool = spawnTool('pg_restore', pgRestore, [...args.slice(0, -1), ...hooks.args, input], {
     env: o.env,
     stdout: 'ignore',
     signal: o.signal,
     operation: 'restore',
+    ...hooks.spawn,
   });
   if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
   await tool.exited.catch((err) => {

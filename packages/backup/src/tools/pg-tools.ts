@@ -119,6 +119,11 @@ export interface SpawnToolOptions {
   signal?: AbortSignal;
   /** Names the operation in the abort error ("The backup was aborted."). Default the tool's name. */
   operation?: string;
+  /**
+   * Sees each complete stderr line first; returning true consumes it (a
+   * `--verbose` progress line), so only the rest is kept for the error text.
+   */
+  onStderrLine?: (line: string) => boolean;
 }
 
 /**
@@ -133,8 +138,19 @@ export function spawnTool(tool: PgTool, path: string, args: string[], options: S
     stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let stderr = '';
+  const keep = (text: string) => {
+    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += text;
+  };
+  const onLine = options.onStderrLine;
+  let partial = '';
   child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += d.toString();
+    if (!onLine) return keep(d.toString());
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (!onLine(line)) keep(`${line}\n`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial && !onLine?.(partial)) keep(partial);
   });
   // A pipe the tool closed early (it exited) must not become an unhandled stream error.
   child.stdin?.on('error', () => {});

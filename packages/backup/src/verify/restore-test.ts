@@ -4,7 +4,7 @@ import type { BackupManifest } from '../catalog/manifest.js';
 import { countRows, listUserTables } from '../dump/snapshot.js';
 import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
-import { logicalRestore } from '../restore/logical-restore.js';
+import { logicalRestore, type RestoreProgress } from '../restore/logical-restore.js';
 import { createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
 import { runAmcheck } from './amcheck.js';
@@ -20,6 +20,8 @@ export interface RestoreTestOptions {
   jobs?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** pg_restore's steps (see logicalRestore), then 'amcheck' and 'row-counts'. */
+  onProgress?: (p: RestoreProgress | { step: 'amcheck' | 'row-counts' }) => void;
 }
 
 export interface RestoreTestResult {
@@ -57,11 +59,14 @@ export async function restoreTest(o: RestoreTestOptions): Promise<RestoreTestRes
       owners: false,
       tempDir: o.tempDir,
       signal: o.signal,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     const restoreDurationMs = Math.round(performance.now() - started);
+    o.onProgress?.({ step: 'amcheck' });
     const amcheck = await runAmcheck(target, o.signal);
     let tablesCompared = 0;
     if (o.manifest.rowCounts) {
+      o.onProgress?.({ step: 'row-counts' });
       const actual = await target.withClient(async (c) => countRows(c, await listUserTables(c)), { signal: o.signal });
       tablesCompared = compareRowCounts(o.manifest.rowCounts, actual, true).compared;
     }

@@ -3,7 +3,7 @@ import type { Database } from '@voicehive/db-core';
 import { verificationOf } from '../../components/backup.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatBytes, ProgressBar } from '../progress.js';
+import { formatBytes, ProgressBar, type ProgressUpdate } from '../progress.js';
 import { formatFields, formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 import { selfCommand } from './wal-admin.js';
@@ -33,11 +33,35 @@ function progress(
   });
   return {
     onProgress: (e: ProgressEvent) => {
-      const total = totals[e.phase];
-      bar.update({ done: e.bytes, ...(total ? { total, estimated } : {}), phase: e.phase });
+      const u = progressUpdate(e, totals[e.phase], estimated);
+      // "restore data", not "restore restore data".
+      const phase = u.phase?.startsWith(label) ? u.phase.slice(label.length).trim() : u.phase;
+      bar.update({ ...u, phase: phase || undefined });
     },
     done: () => bar.done(),
   };
+}
+
+/**
+ * One event as the bar shows it. A dump: bytes read, with compressed and
+ * uploaded bytes beside them. A restore step: pg_restore's data step in
+ * bytes fed (when it streams) against the raw size; the schema, index and
+ * constraint steps in objects done; a check (checksums, amcheck) by its
+ * elapsed time.
+ */
+export function progressUpdate(e: ProgressEvent, total: number | undefined, estimated = false): ProgressUpdate {
+  const phase = e.step ? `${e.phase} ${e.step}` : e.phase;
+  const sized = total ? { total, estimated } : {};
+  if (e.step === undefined) {
+    const detail =
+      e.storedBytes !== undefined
+        ? `${formatBytes(e.storedBytes)} compressed, ${formatBytes(e.uploadedBytes ?? 0)} uploaded`
+        : undefined;
+    return { phase, done: e.bytes, ...sized, ...(detail ? { detail: `read, ${detail}` } : {}) };
+  }
+  if (e.step === 'data' && e.bytes > 0) return { phase, done: e.bytes, ...sized };
+  if (e.items !== undefined) return { phase, done: e.items, unit: 'items' };
+  return { phase, done: 0, unit: 'none' };
 }
 
 /** What a logical dump will roughly read: the user tables' heap and TOAST (not their indexes). */
@@ -121,7 +145,7 @@ export async function backupVerify(ctx: CommandContext): Promise<number> {
   await using _ = suite;
   const info = (await backups.listBackups({ signal: ctx.signal })).find((b) => b.backupId === id);
   const raw = info?.manifest.sizes.rawBytes;
-  const p = progress(ctx, 'verify', raw ? { download: raw, verify: raw, restore: raw } : {});
+  const p = progress(ctx, 'verify', raw ? { verify: raw } : {});
   const r = await backups.verifyBackup(id, { level: level as 1 | 2 | 3, signal: ctx.signal, onProgress: p.onProgress });
   p.done();
   ctx.print(
