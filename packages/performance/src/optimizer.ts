@@ -3,6 +3,7 @@ import {
   createMetrics,
   type Database,
   DbrsError,
+  errorMessage,
   Lifecycle,
   type Logger,
   quoteIdent,
@@ -388,7 +389,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
       const snapshot = await readPgBouncerAdmin(url, withSignal(ctx.signal));
       return { snapshot, advice: advisePoolSizes(snapshot) };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       ctx.warnings.push(`pgbouncer: ${message}`);
       return { snapshot: null, advice: [], error: message };
     }

@@ -9,6 +9,7 @@ import {
   type DbrsConfig,
   DbrsError,
   databasePingCheck,
+  errorMessage,
   HealthRegistry,
   isDbrsError,
   LeaderLock,
@@ -382,7 +383,7 @@ class Suite implements DatabaseReliabilitySuite {
         this.features[name] = { state: 'active' };
       } catch (err) {
         if (isDbrsError(err, 'CONFIG_INVALID')) throw err;
-        const reason = redactString(err instanceof Error ? err.message : String(err));
+        const reason = redactString(errorMessage(err));
         this.features[name] = { state: 'failed', reason };
         this.logger.error({ event: 'feature_init_failed', feature: name, err }, `${name} failed to initialise`);
       }
@@ -452,7 +453,7 @@ class Suite implements DatabaseReliabilitySuite {
       await this.database.ping({ signal: options.signal });
       return { ready: true };
     } catch (err) {
-      return { ready: false, message: redactString(err instanceof Error ? err.message : String(err)) };
+      return { ready: false, message: redactString(errorMessage(err)) };
     }
   }
 
@@ -539,7 +540,7 @@ class Suite implements DatabaseReliabilitySuite {
           };
           issues.push(...(s.issues ?? []));
         } catch (err) {
-          const message = redactString(err instanceof Error ? err.message : String(err));
+          const message = redactString(errorMessage(err));
           components[name] = { status: 'unhealthy', durationMs: performance.now() - t0, message };
           issues.push({
             severity: 'warning',
@@ -583,7 +584,7 @@ class Suite implements DatabaseReliabilitySuite {
         },
       );
     } catch (err) {
-      const message = redactString(err instanceof Error ? err.message : String(err));
+      const message = redactString(errorMessage(err));
       this.logger.warn({ event: 'live_status_failed', err: message }, 'live session status could not be read');
       return [
         {
@@ -616,7 +617,7 @@ class Suite implements DatabaseReliabilitySuite {
           get(c, signal),
         );
       } catch (err) {
-        unavailable[key] = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
+        unavailable[key] = `Could not load: ${redactString(errorMessage(err))}`;
         return fallback;
       }
     };
@@ -670,7 +671,7 @@ class Suite implements DatabaseReliabilitySuite {
         }),
       );
     } catch (err) {
-      const reason = `Could not load: ${redactString(err instanceof Error ? err.message : String(err))}`;
+      const reason = `Could not load: ${redactString(errorMessage(err))}`;
       return { sections: {}, unavailable: { queries: reason, live: reason, space: reason } };
     }
   }

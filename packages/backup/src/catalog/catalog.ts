@@ -1,5 +1,5 @@
 import { text } from 'node:stream/consumers';
-import { DbrsError, isDbrsError } from '@voicehive/db-core';
+import { DbrsError, errorMessage, isDbrsError } from '@voicehive/db-core';
 import type { BackupStorage, ObjectInfo } from '../storage/types.js';
 import { isBackupId } from './backup-id.js';
 import { type BackupManifest, MANIFEST_NAME, parseManifest } from './manifest.js';
@@ -91,7 +91,7 @@ export class Catalog {
         result.backups.push(await this.readManifestAt(folder.manifest, options.signal));
       } catch (err) {
         if (isDbrsError(err, 'ABORTED')) throw err;
-        result.unreadable.push({ key: folder.manifest, error: (err as Error).message });
+        result.unreadable.push({ key: folder.manifest, error: errorMessage(err) });
       }
     }
     result.backups.sort((a, b) => (a.backupId < b.backupId ? 1 : a.backupId > b.backupId ? -1 : 0));

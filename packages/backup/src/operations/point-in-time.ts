@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { type Database, DbrsError } from '@voicehive/db-core';
+import { type Database, DbrsError, errorMessage } from '@voicehive/db-core';
 import { objectOpener } from '../restore/fetch.js';
 import { chooseBaseBackup } from '../wal/choose-base.js';
 import { parseLsn } from '../wal/names.js';
@@ -97,7 +97,7 @@ export async function restoreToPointInTime(
   } catch (err) {
     await ctx.audit('backup.restore', auditTarget, 'failure', {
       code: (err as DbrsError).code,
-      message: (err as Error).message,
+      message: errorMessage(err),
     });
     throw err;
   }

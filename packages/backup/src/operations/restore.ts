@@ -1,6 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { abortError, createDatabase, type Database, DbrsError, parseDatabaseUrl } from '@voicehive/db-core';
+import {
+  abortError,
+  createDatabase,
+  type Database,
+  DbrsError,
+  errorMessage,
+  parseDatabaseUrl,
+} from '@voicehive/db-core';
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest } from '../catalog/manifest.js';
 import { BackupType, type PgTool, type ProgressEvent, type ProgressStep } from '../kinds.js';
@@ -183,7 +190,7 @@ async function restorePhysical(run: Restore): Promise<RestoreResult> {
     run.downloaded();
     await extractPhysical({ manifest, opener: run.opener, signal: options.signal }, targetDirectory);
   } catch (err) {
-    await ctx.audit('backup.restore', auditTarget, 'failure', { message: (err as Error).message });
+    await ctx.audit('backup.restore', auditTarget, 'failure', { message: errorMessage(err) });
     throw err;
   }
   const durationMs = Math.round(performance.now() - run.started);
@@ -236,7 +243,7 @@ async function restoreLogical(run: Restore): Promise<RestoreResult> {
     await ctx.audit('backup.restore', auditTarget, 'failure', {
       ...(targetName ? { targetDatabase: targetName } : {}),
       code: (e as DbrsError).code,
-      message: (e as Error).message,
+      message: errorMessage(e),
     });
     return e;
   };

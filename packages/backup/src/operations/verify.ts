@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { abortError, createDatabase, type Database, DbrsError, isDbrsError } from '@voicehive/db-core';
+import { abortError, createDatabase, type Database, DbrsError, errorMessage, isDbrsError } from '@voicehive/db-core';
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest, VerificationRecord } from '../catalog/manifest.js';
 import { BackupType, type ProgressEvent, type ProgressStep } from '../kinds.js';
@@ -79,7 +79,7 @@ export async function verifyBackup(
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted || isDbrsError(err, 'ABORTED')) throw abortError(options.signal, 'verification');
-    const e = isDbrsError(err) ? err : new DbrsError('VERIFY_FAILED', (err as Error).message, { cause: err });
+    const e = isDbrsError(err) ? err : new DbrsError('VERIFY_FAILED', errorMessage(err), { cause: err });
     const object = typeof e.details['object'] === 'string' ? (e.details['object'] as string) : undefined;
     if (e.code === 'VERIFY_FAILED' && /amcheck/.test(e.message)) result.amcheck = 'failed';
     result.error = { code: e.code, message: e.message, ...(object ? { object } : {}) };

@@ -1,6 +1,6 @@
 import { type Duplex, PassThrough, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError, isDbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage, isDbrsError } from '@voicehive/db-core';
 import type { CompressionType } from '../kinds.js';
 import type { BackupStorage } from '../storage/types.js';
 import { createCompressor, createDecompressor } from './compression.js';
@@ -120,7 +120,7 @@ export async function readObject(options: ReadObjectOptions): Promise<Readable> 
   } catch (err) {
     throw isDbrsError(err)
       ? err
-      : new DbrsError('STORAGE_FAILED', `Reading ${options.key} failed: ${(err as Error).message}`, { cause: err });
+      : new DbrsError('STORAGE_FAILED', `Reading ${options.key} failed: ${errorMessage(err)}`, { cause: err });
   }
   const stages: Array<Transform | Duplex> = [];
   if (options.expectedSha256) stages.push(new VerifyingHasher(options.key, options.expectedSha256));

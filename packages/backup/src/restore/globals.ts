@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { spawnTool } from '../tools/pg-tools.js';
@@ -51,7 +51,7 @@ export async function restoreGlobals(o: {
   if (o.signal?.aborted) throw abortError(o.signal, 'restore');
   if (feed.status === 'rejected') throw feed.reason;
   if (exit.status === 'rejected') {
-    throw new DbrsError('RESTORE_FAILED', `Replaying the globals failed: ${(exit.reason as Error).message}`, {
+    throw new DbrsError('RESTORE_FAILED', `Replaying the globals failed: ${errorMessage(exit.reason)}`, {
       cause: exit.reason,
     });
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError, isDbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage, isDbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { ByteCounter } from '../pipeline/counting.js';
@@ -152,5 +152,5 @@ async function runFromFile(o: LogicalRestoreOptions, pgRestore: string, args: st
 }
 
 function restoreFailed(err: unknown): DbrsError {
-  return new DbrsError('RESTORE_FAILED', `Restore failed: ${(err as Error).message}`, { cause: err });
+  return new DbrsError('RESTORE_FAILED', `Restore failed: ${errorMessage(err)}`, { cause: err });
 }

@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { abortError, DbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
 import type { PgTool } from '../kinds.js';
 
 const execFileAsync = promisify(execFile);
@@ -75,7 +75,7 @@ export async function toolVersion(path: string, tool: PgTool): Promise<ToolVersi
   try {
     out = (await execFileAsync(path, ['--version'], { timeout: 10_000 })).stdout;
   } catch (cause) {
-    throw new DbrsError('TOOL_MISSING', `Cannot run ${tool} at ${path}: ${(cause as Error).message}`, { cause });
+    throw new DbrsError('TOOL_MISSING', `Cannot run ${tool} at ${path}: ${errorMessage(cause)}`, { cause });
   }
   const v = parseToolVersion(out);
   if (!v) throw new DbrsError('TOOL_FAILED', `Cannot read the version of ${tool} from "${out.trim().slice(0, 200)}".`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DbrsError } from '@voicehive/db-core';
+import { DbrsError, errorMessage } from '@voicehive/db-core';
 import { backupFolder } from '../catalog/catalog.js';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { BackupStorage } from '../storage/types.js';
@@ -19,7 +19,7 @@ export async function verifyChecksums(
     } catch (cause) {
       throw new DbrsError(
         'INTEGRITY_FAILED',
-        `Object ${obj.name} of backup ${manifest.backupId} cannot be read: ${(cause as Error).message}`,
+        `Object ${obj.name} of backup ${manifest.backupId} cannot be read: ${errorMessage(cause)}`,
         {
           cause,
           details: { object: obj.name, backupId: manifest.backupId },

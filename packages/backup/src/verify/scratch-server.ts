@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { abortError, createDatabase, type Database, DbrsError } from '@voicehive/db-core';
+import { abortError, createDatabase, type Database, DbrsError, errorMessage } from '@voicehive/db-core';
 import { serviceUser } from '../tools/service-user.js';
 
 export interface ScratchServerOptions {
@@ -151,7 +151,7 @@ async function accepting(connect: ScratchServer['connect']): Promise<boolean> {
     return true;
   } catch (err) {
     // A missing role still proves the server accepts connections.
-    return /role .* does not exist/.test((err as Error).message);
+    return /role .* does not exist/.test(errorMessage(err));
   } finally {
     await probe.close().catch(() => {});
   }

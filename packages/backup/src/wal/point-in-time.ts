@@ -1,7 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { abortError, type Database, DbrsError, isDbrsError, type Logger } from '@voicehive/db-core';
+import { abortError, type Database, DbrsError, errorMessage, isDbrsError, type Logger } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { ObjectOpener } from '../restore/fetch.js';
 import { locateServerBinary } from '../tools/server-binary.js';
@@ -220,7 +220,7 @@ async function logTail(runDir: string): Promise<string> {
 
 function recoveryFailed(o: PointInTimeOptions, err: unknown, tail?: string): unknown {
   if (isDbrsError(err, 'ABORTED') || o.signal?.aborted) return err;
-  const why = tail || (err as Error).message;
+  const why = tail || errorMessage(err);
   const gap = /recovery ended before configured recovery target was reached/.test(why);
   return new DbrsError(
     'RESTORE_FAILED',

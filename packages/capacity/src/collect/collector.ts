@@ -1,4 +1,11 @@
-import { type Database, getServerVersion, isDbrsError, type Logger, throwIfAborted } from '@voicehive/db-core';
+import {
+  type Database,
+  errorMessage,
+  getServerVersion,
+  isDbrsError,
+  type Logger,
+  throwIfAborted,
+} from '@voicehive/db-core';
 import { readConnections, readDatabaseStats, readXidAge } from './activity.js';
 import { HostReader } from './host.js';
 import { readIo } from './io.js';
@@ -47,7 +54,7 @@ export class CapacityCollector {
         return await fn();
       } catch (err) {
         if (isDbrsError(err, 'ABORTED') || signal?.aborted) throw err;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         errors.push({ part: name, message });
         this.#o.logger.warn({ event: 'capacity_part_failed', part: name, err }, `could not read ${name}`);
         return null;

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { errorMessage } from '../util/error-message.js';
 import { parseBooleanText, parseIntegerText, parseListText } from './coerce.js';
 
 /*
@@ -63,7 +64,7 @@ const cron = () =>
       // Paused and without a callback: nothing is scheduled, only parsed.
       new Cron(pattern, { paused: true }).stop();
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `is not a valid cron expression (${(error as Error).message})` });
+      ctx.addIssue({ code: 'custom', message: `is not a valid cron expression (${errorMessage(error)})` });
     }
   });
 

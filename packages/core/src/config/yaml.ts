@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { DbrsError } from '../errors.js';
+import { errorMessage } from '../util/error-message.js';
 import type { EnvSource } from './env.js';
 
 /** Read from the working directory when no file is named. */
@@ -98,7 +99,7 @@ export function documentToObject(doc: ConfigDocument): Record<string, unknown> {
   try {
     value = doc.document.toJS();
   } catch (cause) {
-    throw new DbrsError('CONFIG_PARSE', `Could not parse ${doc.path}: ${(cause as Error).message}`, {
+    throw new DbrsError('CONFIG_PARSE', `Could not parse ${doc.path}: ${errorMessage(cause)}`, {
       details: { file: doc.path },
     });
   }

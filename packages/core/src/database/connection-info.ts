@@ -1,4 +1,5 @@
 import { DbrsError } from '../errors.js';
+import { errorMessage } from '../util/error-message.js';
 
 export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -28,7 +29,7 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
   } catch (cause) {
     throw new DbrsError('DATABASE_URL_INVALID', 'The database URL is not a valid URL.', {
       cause: undefined,
-      details: { reason: (cause as Error).message.replace(url, '<url>') },
+      details: { reason: errorMessage(cause).replace(url, '<url>') },
       hint: 'Use the form postgres://user:password@host:5432/database.',
     });
   }

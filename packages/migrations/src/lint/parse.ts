@@ -1,3 +1,4 @@
+import { errorMessage } from '@voicehive/db-core';
 import { loadModule, parseSync, scanSync } from 'libpg-query';
 
 // biome-ignore lint/suspicious/noExplicitAny: libpg-query's AST is a deep JSON union; rules narrow it by hand.
@@ -101,7 +102,7 @@ export function parseSqlSync(sql: string): ParsedSql {
     const pos = toChar(Math.max(0, details?.cursorPosition ?? 0));
     const line = lineOf(pos);
     const lineStart = sql.lastIndexOf('\n', pos - 1) + 1;
-    throw new SqlSyntaxError((err as Error).message, line, pos - lineStart + 1);
+    throw new SqlSyntaxError(errorMessage(err), line, pos - lineStart + 1);
   }
   const comments: ParsedComment[] = [];
   const statements: ParsedStatement[] = [];

@@ -1,4 +1,4 @@
-import { DbrsError } from '@voicehive/db-core';
+import { DbrsError, errorMessage } from '@voicehive/db-core';
 import { ALL_RULES } from './rules/index.js';
 import type { LintRuleOptions } from './types.js';
 
@@ -96,7 +96,7 @@ function toNamingPattern(value: RegExp | string | undefined, path: string): RegE
     // A pattern from a config file is meant for the whole name; unanchored, "[a-z]+" would accept "Bad_Name".
     return new RegExp(`^(?:${value})$`);
   } catch (err) {
-    throw new DbrsError('CONFIG_INVALID', `${path} is not a valid regular expression: ${(err as Error).message}.`, {
+    throw new DbrsError('CONFIG_INVALID', `${path} is not a valid regular expression: ${errorMessage(err)}.`, {
       hint: 'Write JavaScript RegExp syntax, e.g. "[a-z][a-z0-9_]*".',
       cause: err,
     });

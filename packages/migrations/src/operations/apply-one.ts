@@ -1,4 +1,4 @@
-import { isDbrsError } from '@voicehive/db-core';
+import { errorMessage, isDbrsError } from '@voicehive/db-core';
 import type pg from 'pg';
 import { type ApplyOptions, applyMigration, type Direction, type MigrationOutcome } from '../runner/apply.js';
 import { globalLockGuard } from '../runner/lock-guard.js';
@@ -71,7 +71,7 @@ export async function applyOne(
         action,
         target: m.name,
         outcome: 'failure',
-        details: { error: (err as Error).message },
+        details: { error: errorMessage(err) },
       })
       .catch(() => {});
     throw err;

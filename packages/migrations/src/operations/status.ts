@@ -1,4 +1,4 @@
-import { throwIfAborted } from '@voicehive/db-core';
+import { errorMessage, throwIfAborted } from '@voicehive/db-core';
 import type { AppliedMigration } from '../runner/storage.js';
 import { assertRunnable } from '../runner/validate.js';
 import type { OperationContext } from './context.js';
@@ -58,7 +58,7 @@ export async function planRun(
   try {
     assertRunnable(state, { allowOutOfOrder: ctx.opts.allowOutOfOrder });
   } catch (err) {
-    blockers.push((err as Error).message);
+    blockers.push(errorMessage(err));
   }
   return {
     direction: 'up',

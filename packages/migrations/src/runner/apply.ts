@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { abortError, DbrsError, type Logger } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage, type Logger } from '@voicehive/db-core';
 import { sql as sqlTag } from 'kysely';
 import type pg from 'pg';
 import { loadParser, parseSqlSync, SqlSyntaxError } from '../lint/parse.js';
@@ -208,7 +208,7 @@ export async function applyMigration(
     return outcome;
   } catch (err) {
     outcome.durationMs = performance.now() - started;
-    outcome.error = (err as Error).message;
+    outcome.error = errorMessage(err);
     if ((err as DbrsError).code === 'MIGRATION_IRREVERSIBLE' || (err as DbrsError).code === 'MIGRATION_SYNTAX')
       throw err;
     throw failure(m, direction, outcome, err, opts.signal, isLockTimeout(err) ? watch?.last : undefined);
@@ -311,7 +311,7 @@ async function traced(
   } catch (err) {
     rec.durationMs = performance.now() - t0;
     rec.status = 'failed';
-    rec.error = (err as Error).message;
+    rec.error = errorMessage(err);
     await opts.tracer?.after(client, { ...info, durationMs: rec.durationMs, error: err }).catch(() => {});
     throw err;
   }

@@ -1,4 +1,5 @@
 import type { Database } from '@voicehive/db-core';
+import { errorMessage } from '@voicehive/db-core';
 import { sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import type { MigrationSqlInput } from '../lint/types.js';
@@ -59,7 +60,7 @@ export async function captureMigrationSql(
       });
     } catch (err) {
       // No CREATEDB privilege, no pg_dump, a pooler that refuses CREATE DATABASE…: fall back, and say so.
-      scratchError = (err as Error).message;
+      scratchError = errorMessage(err);
     }
   }
   const config = scratch
@@ -124,7 +125,7 @@ async function recordAll(
         await mod.up({ db: kdb, sql: sqlTag });
         if (execute) await client!.query('RELEASE SAVEPOINT dbrs_capture');
       } catch (err) {
-        captureError = (err as Error).message;
+        captureError = errorMessage(err);
         if (execute) await client!.query('ROLLBACK TO SAVEPOINT dbrs_capture');
       }
       out.push({

@@ -1,4 +1,11 @@
-import { ensureSchema, locateStateTable, type Queryable, quoteIdent, rowsOrNoneIfMissing } from '@voicehive/db-core';
+import {
+  ensureSchema,
+  errorMessage,
+  locateStateTable,
+  type Queryable,
+  quoteIdent,
+  rowsOrNoneIfMissing,
+} from '@voicehive/db-core';
 import type pg from 'pg';
 import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 
@@ -70,7 +77,7 @@ export class MigrationStorage {
           (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
         const raced =
           ['23505', '42P07', '42P06', '42710'].includes(code ?? '') ||
-          /\((23505|42P07|42P06|42710)\)/.test((err as Error).message);
+          /\((23505|42P07|42P06|42710)\)/.test(errorMessage(err));
         if (!raced || attempt >= 5) throw err;
         await new Promise((r) => setTimeout(r, 20 * attempt));
       }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DbrsError } from '@voicehive/db-core';
+import { DbrsError, errorMessage } from '@voicehive/db-core';
 import { parseSqlMigration } from './sql-file.js';
 import type { MigrationFn, MigrationSource } from './types.js';
 
@@ -80,15 +80,11 @@ async function moduleSource(name: string, path: string, checksum: string): Promi
     // The checksum in the query defeats the ESM cache when a file changes within one process.
     mod = await import(`${pathToFileURL(path).href}?v=${checksum.slice(0, 16)}`);
   } catch (cause) {
-    throw new DbrsError(
-      'MIGRATION_SYNTAX',
-      `Migration ${name} (${path}) could not be loaded: ${(cause as Error).message}`,
-      {
-        cause,
-        hint: 'Fix the module; .ts files must be erasable TypeScript (Node strips types, it does not compile enums or namespaces).',
-        details: { migration: name, file: path },
-      },
-    );
+    throw new DbrsError('MIGRATION_SYNTAX', `Migration ${name} (${path}) could not be loaded: ${errorMessage(cause)}`, {
+      cause,
+      hint: 'Fix the module; .ts files must be erasable TypeScript (Node strips types, it does not compile enums or namespaces).',
+      details: { migration: name, file: path },
+    });
   }
   if (typeof mod['up'] !== 'function') {
     throw new DbrsError('INVALID_ARGUMENT', `Migration ${path} does not export an up function.`, {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '@voicehive/db-core';
 import pg from 'pg';
 import type { StatementTracer } from '../runner/apply.js';
 
@@ -103,7 +104,7 @@ export class LockTracer implements StatementTracer {
       rewrites: [],
       reindexed: [],
       lockSource: info.transactional ? 'transaction' : 'sampler',
-      ...(info.error ? { error: (info.error as Error).message } : {}),
+      ...(info.error ? { error: errorMessage(info.error) } : {}),
     };
     this.statements.push(rec);
     let locks: Map<string, string>;

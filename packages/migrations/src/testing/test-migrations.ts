@@ -1,4 +1,4 @@
-import { type Database, DbrsError, type Logger, throwIfAborted } from '@voicehive/db-core';
+import { type Database, DbrsError, errorMessage, type Logger, throwIfAborted } from '@voicehive/db-core';
 import pg from 'pg';
 import { type ApplyOptions, applyMigration, type MigrationOutcome } from '../runner/apply.js';
 import type { MigrationStorage } from '../runner/storage.js';
@@ -211,7 +211,7 @@ async function dropScratch(scratch: ScratchDatabase | undefined, report: Migrati
   } catch (err) {
     logger.error({ event: 'scratch_drop_failed', database: scratch.name, err }, 'could not drop the scratch database');
     report.success = false;
-    report.errorMessage ??= `Could not drop scratch database ${scratch.name}: ${(err as Error).message}`;
+    report.errorMessage ??= `Could not drop scratch database ${scratch.name}: ${errorMessage(err)}`;
   }
 }
 
@@ -249,7 +249,7 @@ export async function runMigrationTests(
     await testEach(scratch, pending, options, report);
     report.success = true;
   } catch (err) {
-    report.errorMessage = (err as Error).message;
+    report.errorMessage = errorMessage(err);
     options.logger.warn({ event: 'migration_test_failed', err }, 'migration test failed');
   } finally {
     await dropScratch(scratch, report, options.logger);
@@ -262,7 +262,7 @@ async function step(entry: MigrationTestEntry, fn: () => Promise<MigrationOutcom
   try {
     return await fn();
   } catch (err) {
-    entry.error = (err as Error).message;
+    entry.error = errorMessage(err);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import { type Logger, quoteIdent, throwIfAborted } from '@voicehive/db-core';
+import { errorMessage, type Logger, quoteIdent, throwIfAborted } from '@voicehive/db-core';
 import { type IndexInfo, type SqlRunner, type TableInfo, tableKey } from '../catalog/catalog.js';
 import type { StatementStats } from '../monitor/statements.js';
 import type { ResolvedOptions } from '../options.js';
@@ -392,7 +392,7 @@ async function costAlone(input: {
         // a real CREATE INDEX would be refused too, so the candidate is dropped and the reason kept.
         throwIfAborted(ctx.signal, 'index advice');
         result.skipped.refusedCandidates ??= [];
-        result.skipped.refusedCandidates.push({ index: g.key, reason: (err as Error).message });
+        result.skipped.refusedCandidates.push({ index: g.key, reason: errorMessage(err) });
         continue;
       }
       const names = new Set(created.map((h) => h.name));

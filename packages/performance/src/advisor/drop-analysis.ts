@@ -1,4 +1,4 @@
-import { type Logger, throwIfAborted } from '@voicehive/db-core';
+import { errorMessage, type Logger, throwIfAborted } from '@voicehive/db-core';
 import type { IndexInfo } from '../catalog/catalog.js';
 import { isProtected } from '../health/protected.js';
 import { type HideMethod, indexNamesInPlan, type PlanNode, type PlanSession } from './plan-session.js';
@@ -127,10 +127,10 @@ export async function analyseDrops(opts: DropAnalysisOptions): Promise<DropAnaly
           });
       }
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      error = errorMessage(err);
     } finally {
       await session.unhide(idx.oid).catch((err: unknown) => {
-        error ??= `unhide failed: ${err instanceof Error ? err.message : String(err)}`;
+        error ??= `unhide failed: ${errorMessage(err)}`;
       });
     }
     if (error) {

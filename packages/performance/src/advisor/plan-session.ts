@@ -1,4 +1,4 @@
-import { type Database, DBRS_TAG, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
+import { type Database, DBRS_TAG, errorMessage, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface PlanNode {
@@ -173,7 +173,7 @@ export class PlanSession implements AsyncDisposable {
       await this.#run(
         `DEALLOCATE ALL; ${DBRS_TAG} RESET enable_partition_pruning; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
       ).catch(() => {});
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, error: errorMessage(err) };
     }
   }
 

@@ -1,5 +1,6 @@
 import {
   DbrsError,
+  errorMessage,
   nodeTlsOptions,
   parseDatabaseUrl,
   redactUrl,
@@ -129,7 +130,7 @@ export async function readPgBouncerAdmin(
       throw new DbrsError('ABORTED', 'Reading the PgBouncer admin console was aborted.', { cause: err });
     throw new DbrsError(
       'PGBOUNCER_FAILED',
-      `Cannot read the PgBouncer admin console at ${redactUrl(adminUrl)}: ${(err as Error).message}.`,
+      `Cannot read the PgBouncer admin console at ${redactUrl(adminUrl)}: ${errorMessage(err)}.`,
       {
         cause: err,
         hint: 'Check that PgBouncer runs, that the URL names the `pgbouncer` database, and that the user is in admin_users or stats_users.',
@@ -149,14 +150,10 @@ export async function reloadViaAdmin(adminUrl: string, options: { tls?: TlsSetti
     await client.connect();
     await client.query('RELOAD');
   } catch (err) {
-    throw new DbrsError(
-      'PGBOUNCER_FAILED',
-      `RELOAD on the PgBouncer admin console failed: ${(err as Error).message}.`,
-      {
-        cause: err,
-        hint: 'The user must be listed in admin_users.',
-      },
-    );
+    throw new DbrsError('PGBOUNCER_FAILED', `RELOAD on the PgBouncer admin console failed: ${errorMessage(err)}.`, {
+      cause: err,
+      hint: 'The user must be listed in admin_users.',
+    });
   } finally {
     await client.end().catch(() => {});
   }

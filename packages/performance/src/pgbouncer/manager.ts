@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   DbrsError,
+  errorMessage,
   type Logger,
   type Metrics,
   silentLogger,
@@ -183,7 +184,7 @@ export class PgBouncerManager implements AsyncDisposable {
     } catch (err) {
       child.kill('SIGKILL');
       this.#child = undefined;
-      throw new DbrsError('PGBOUNCER_FAILED', `PgBouncer did not start: ${(err as Error).message}.`, {
+      throw new DbrsError('PGBOUNCER_FAILED', `PgBouncer did not start: ${errorMessage(err)}.`, {
         cause: err,
         hint: 'Check the rendered config and that the port is free.',
       });

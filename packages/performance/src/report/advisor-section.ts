@@ -1,3 +1,4 @@
+import { errorMessage } from '@voicehive/db-core';
 import { type AdvisorResult, runAdvisor } from '../advisor/advisor.js';
 import { PlanSession } from '../advisor/plan-session.js';
 import { type QualstatsReading, readQualstats } from '../advisor/qualstats.js';
@@ -21,7 +22,7 @@ export async function openPlanSession(ctx: ReportContext): Promise<PlanSession |
       ...(caps.hypopg.installed && caps.hypopg.schema ? { hypopgSchema: caps.hypopg.schema } : {}),
     });
   } catch (err) {
-    ctx.warnings.push(`Planning session: ${(err as Error).message}`);
+    ctx.warnings.push(`Planning session: ${errorMessage(err)}`);
     return undefined;
   }
 }

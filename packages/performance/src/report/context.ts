@@ -1,5 +1,5 @@
 import type { Database } from '@voicehive/db-core';
-import { isDbrsError, type Logger, type QueryOptions, throwIfAborted } from '@voicehive/db-core';
+import { errorMessage, isDbrsError, type Logger, type QueryOptions, throwIfAborted } from '@voicehive/db-core';
 import type pg from 'pg';
 import type { SqlRunner } from '../catalog/catalog.js';
 import type { Capabilities } from '../monitor/capabilities.js';
@@ -55,7 +55,7 @@ export function createReportContext(input: {
         return await fn();
       } catch (err) {
         if (isDbrsError(err, 'ABORTED')) throw err;
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         warnings.push(`${name}: ${message}`);
         logger.warn({ event: 'report_section_failed', section: name, err }, 'report section failed');
         return fallback;

@@ -1,3 +1,4 @@
+import { errorMessage } from '@voicehive/db-core';
 import { loadModule, normalizeSync, parseSync } from 'libpg-query';
 
 let loading: Promise<void> | undefined;
@@ -19,7 +20,7 @@ export function parseSql(text: string): ParseOutcome {
     const result = parseSync(text) as { stmts?: { stmt: unknown }[] };
     return { ok: true, tree: (result.stmts ?? []).map((s) => s.stmt) };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: errorMessage(err) };
   }
 }
 

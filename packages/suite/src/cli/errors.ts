@@ -1,4 +1,4 @@
-import { isDbrsError, redactString } from '@voicehive/db-core';
+import { errorMessage, isDbrsError, redactString } from '@voicehive/db-core';
 
 import { EXIT, formatUsageError, UsageError } from './usage.js';
 
@@ -28,7 +28,7 @@ export function formatError(err: unknown): string {
   if (err instanceof UsageError) return formatUsageError(err);
   const oneLine = (m: string) => inCliWords(redactString(m).replace(/\s*\n\s*/g, ' '));
   if (isDbrsError(err)) return `dbrs: error [${err.code}]: ${oneLine(err.message)}`;
-  return `dbrs: error: ${oneLine(err instanceof Error ? err.message : String(err))}`;
+  return `dbrs: error: ${oneLine(errorMessage(err))}`;
 }
 
 export function exitCodeFor(err: unknown): number {

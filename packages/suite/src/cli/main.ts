@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@voicehive/db-core';
 import { registerFeatureCommands } from './commands/features.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from './commands/index.js';
 import { type CliIO, makeContext } from './context.js';
@@ -68,7 +69,7 @@ export async function main(
         strict: true,
       });
     } catch (err) {
-      throw new UsageError(`${found.name}: ${(err as Error).message.split('\n')[0]}`);
+      throw new UsageError(`${found.name}: ${errorMessage(err).split('\n')[0]}`);
     }
     if (parsed.values['help']) {
       const opts = Object.keys(found.spec.options ?? {}).map((o) => `--${o}`);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@voicehive/db-core';
 import { WAL_HOT_COMMANDS } from './commands/wal-specs.js';
 import type { CliIO, CommandContext } from './context.js';
 import { exitCodeFor, formatError, UsageError } from './errors.js';
@@ -34,7 +35,7 @@ export async function main(
         strict: true,
       });
     } catch (err) {
-      throw new UsageError(`${name}: ${(err as Error).message.split('\n')[0]}`);
+      throw new UsageError(`${name}: ${errorMessage(err).split('\n')[0]}`);
     }
     if (parsed.positionals.length > spec.maxArgs) {
       throw new UsageError(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDbrsError, type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
 import type { QueryDetail } from '../insights/query-history.js';
 import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
+import { escapeHtml } from '../page/escape.js';
 import { renderQueryPage } from '../page/query-page.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
@@ -15,7 +16,6 @@ import {
   decodePathSegment,
   errorMessage,
   errorStatus,
-  escapeText,
   html,
   json,
   methodNotAllowed,
@@ -313,14 +313,14 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
             return html(
               res,
               404,
-              `<!doctype html><title>Not found</title><p>No statement with query id ${escapeText(id)} in pg_stat_statements or the stored history. <a href="${escapeText(mount)}/#queries">Back</a></p>`,
+              `<!doctype html><title>Not found</title><p>No statement with query id ${escapeHtml(id)} in pg_stat_statements or the stored history. <a href="${escapeHtml(mount)}/#queries">Back</a></p>`,
             );
           return html(res, 200, renderQueryPage(detail, { basePath: mount }));
         } catch (err) {
           return html(
             res,
             errorStatus(err),
-            `<!doctype html><title>Error</title><p>${escapeText(errorMessage(err))}</p>`,
+            `<!doctype html><title>Error</title><p>${escapeHtml(errorMessage(err))}</p>`,
           );
         }
       }
@@ -388,7 +388,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       return html(res, 200, body);
     } catch (err) {
       logger.warn({ event: 'page_failed', err }, 'status page failed');
-      return html(res, 500, `<!doctype html><title>Error</title><p>${escapeText(errorMessage(err))}</p>`);
+      return html(res, 500, `<!doctype html><title>Error</title><p>${escapeHtml(errorMessage(err))}</p>`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { isDbrsError, redact, redactString } from '@voicehive/db-core';
+import { isDbrsError, errorMessage as messageOf, redact, redactString } from '@voicehive/db-core';
 
 /** Response helpers shared by the handler's routes: every answer carries the same security headers. */
 
@@ -12,9 +12,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
 export const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** An error's message as it may be shown to a client: redacted. */
 export function errorMessage(err: unknown): string {
-  const m = isDbrsError(err) || err instanceof Error ? err.message : String(err);
-  return redactString(m);
+  return redactString(messageOf(err));
 }
 
 /** HTTP status for an action's failure: the caller's mistake (4xx) or ours (5xx). */
@@ -25,10 +25,6 @@ export function errorStatus(err: unknown): number {
   if (isDbrsError(err, 'EXTENSION_MISSING') || isDbrsError(err, 'UNSUPPORTED')) return 409;
   if (isDbrsError(err, 'TIMEOUT')) return 503;
   return 500;
-}
-
-export function escapeText(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function send(

@@ -1,4 +1,5 @@
 import type { Database } from '@voicehive/db-core';
+import { errorMessage } from '@voicehive/db-core';
 import { readLiveSessions } from '../insights/activity.js';
 import { readConnections } from '../insights/connections.js';
 import { readSettings } from '../insights/settings.js';
@@ -43,7 +44,7 @@ export async function collectPageSections(options: {
     try {
       return await fn();
     } catch (err) {
-      unavailable[key] = err instanceof Error ? err.message : String(err);
+      unavailable[key] = errorMessage(err);
       return undefined;
     }
   };

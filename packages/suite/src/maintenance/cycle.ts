@@ -1,4 +1,11 @@
-import { type AuditLog, isDbrsError, type LeaderLock, type Logger, redactString } from '@voicehive/db-core';
+import {
+  type AuditLog,
+  errorMessage,
+  isDbrsError,
+  type LeaderLock,
+  type Logger,
+  redactString,
+} from '@voicehive/db-core';
 import type { MaintenanceTask } from '../components/feature.js';
 import type { MaintenanceState } from './state.js';
 
@@ -95,7 +102,7 @@ export async function runCycle(options: RunCycleOptions): Promise<MaintenanceCyc
         });
       } catch (err) {
         const aborted = options.signal.aborted || isDbrsError(err, 'ABORTED');
-        const message = redactString(err instanceof Error ? err.message : String(err));
+        const message = redactString(errorMessage(err));
         const r: MaintenanceTaskResult = {
           task: task.name,
           outcome: aborted ? 'aborted' : 'failed',

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorMessage } from '@voicehive/db-core';
 import { crc32c, crc32cBase64 } from './crc32c.js';
 import { bucketResource, GcsStore, type ObjectFields, objectResource, type StoredBucket } from './gcs-store.js';
 import { parseMultipartRelated } from './multipart-related.js';
@@ -448,7 +449,7 @@ export async function startGcsFake(options: StartGcsFakeOptions = {}): Promise<G
       }
       const status = error instanceof HttpError ? error.status : 500;
       const reason = error instanceof HttpError ? error.reason : 'internalError';
-      const message = (error as Error).message;
+      const message = errorMessage(error);
       if (!res.headersSent) sendJson(res, status, { error: { code: status, message, errors: [{ message, reason }] } });
       else res.destroy();
     });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DbrsError } from '@voicehive/db-core';
+import { DbrsError, errorMessage } from '@voicehive/db-core';
 import { debugEnabled, debugLog } from '../internal/debug.js';
 import { findFreePort } from '../internal/free-port.js';
 import { reapOnExit } from '../internal/reaper.js';
@@ -65,7 +65,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<P
 
   const stopCluster = async (): Promise<void> => {
     await runCommand(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], { asServiceUser: true }).catch(
-      (error: unknown) => debugLog('postgres', `pg_ctl stop: ${(error as Error).message}`),
+      (error: unknown) => debugLog('postgres', `pg_ctl stop: ${errorMessage(error)}`),
     );
     unreapPid?.();
     if (debugEnabled()) {

@@ -1,4 +1,4 @@
-import { isDbrsError } from '@voicehive/db-core';
+import { errorMessage, isDbrsError } from '@voicehive/db-core';
 import { COMPONENT_NAMES, type ComprehensiveStatus } from '../../status/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../errors.js';
@@ -15,7 +15,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   } catch (err) {
     // An unreachable database is a status to report (exit 3), not a crash of the command.
     if (!UNREACHABLE.some((code) => isDbrsError(err, code))) throw err;
-    const message = (err as Error).message;
+    const message = errorMessage(err);
     status = {
       overallHealth: 'unhealthy',
       components: Object.fromEntries(
