@@ -11,6 +11,7 @@ import {
   resolveDatabase,
   silentLogger,
 } from '@voicehive/db-core';
+import { stripUndefined } from '@voicehive/db-core/internal';
 import { mergeLintRuleOptions, normalizeLintRuleOptions } from './lint/rule-selection.js';
 import type { DatabaseMigrationManagerOptions } from './manager-options.js';
 import { createMigrationMetrics } from './metrics.js';
@@ -255,8 +256,4 @@ function safeUser(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

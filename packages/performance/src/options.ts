@@ -1,4 +1,5 @@
 import { DbrsError, type Logger, type Metrics } from '@voicehive/db-core';
+import { stripUndefined } from '@voicehive/db-core/internal';
 
 /** Index advisor settings. Every field has a default (shown). */
 export interface AdvisorOptions {
@@ -298,8 +299,4 @@ function parseQualifiedName(name: string, option: string): { schema: string; tab
     );
   }
   return { schema: m[1] ?? 'public', table: m[2]! };
-}
-
-function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -43,7 +43,7 @@ describe('CLI progress by phase', () => {
     bar.update({ phase: 'upload', done: 60 * MB });
     bar.done();
     expect(t.screen()).toEqual([
-      'backup dump done: 200.0 MB in 0:21 (9.5 MB/s)',
+      'backup dump done: 200 MB in 0:21 (9.5 MB/s)',
       // The upload's rate is its own: 60 MB in the 5 s since it started, not since the dump began.
       'backup upload done: 60.0 MB in 0:05 (12.0 MB/s)',
     ]);
@@ -51,7 +51,7 @@ describe('CLI progress by phase', () => {
 
   it('shows an unknown ETA rather than 0:00 once an estimated total is passed', () => {
     expect(renderProgress('backup', { phase: 'dump', done: 300 * MB, total: 200 * MB, estimated: true }, 10)).toBe(
-      'backup dump [########################] 100% 300.0 MB 30.0 MB/s ETA --:--',
+      'backup dump [########################] 100% 300 MB 30.0 MB/s ETA --:--',
     );
     expect(renderProgress('restore', { phase: 'restore', done: 10 * MB }, 4)).toBe(
       'restore restore 10.0 MB 2.5 MB/s elapsed 0:04',

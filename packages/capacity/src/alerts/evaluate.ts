@@ -1,3 +1,4 @@
+import { formatBytes } from '@voicehive/db-core/internal';
 import type { AlertState, Rule } from './hysteresis.js';
 import type { AlertThresholds, CapacityAlert, HysteresisOptions } from './types.js';
 
@@ -15,17 +16,6 @@ export interface AlertInputs {
 
 function fmt(n: number, digits = 1): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(digits);
-}
-
-function fmtBytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  let v = b;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 /**
@@ -73,7 +63,7 @@ export function evaluateAlerts(
       (th) => th - h.percentPoints,
       s.usagePercent,
       (level, th, v) =>
-        `Storage is ${fmt(v)}% full${s.usedBytes !== null && s.limitBytes !== null ? ` (${fmtBytes(s.usedBytes)} of ${fmtBytes(s.limitBytes)})` : ''}, at or above the ${level} threshold of ${th}%.`,
+        `Storage is ${fmt(v)}% full${s.usedBytes !== null && s.limitBytes !== null ? ` (${formatBytes(s.usedBytes)} of ${formatBytes(s.limitBytes)})` : ''}, at or above the ${level} threshold of ${th}%.`,
     );
     // No forecast (not growing) counts as "far away", so a held days alert can clear.
     const days = s.daysUntilFull === null ? Number.MAX_SAFE_INTEGER : s.daysUntilFull;

@@ -1,3 +1,5 @@
+import { formatBytes } from '../format/units.js';
+
 export interface ProgressUpdate {
   /** Bytes (or units) done so far in this phase. */
   done: number;
@@ -118,17 +120,6 @@ export function renderProgress(label: string, p: ProgressUpdate, elapsedSeconds:
     return `${label}${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}%${amount(p)} ${rateText} ETA ${p.estimated && Number.isFinite(eta) ? '~' : ''}${formatDuration(eta)}`;
   }
   return `${label}${phase}${amount(p)}${rateText ? ` ${rateText}` : ''} elapsed ${formatDuration(elapsedSeconds)}`;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 export function formatDuration(seconds: number): string {

@@ -5,19 +5,7 @@
  * kB/MB like PostgreSQL's pg_size_pretty).
  */
 
-const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return '–';
-  const sign = n < 0 ? '-' : '';
-  let v = Math.abs(n);
-  let i = 0;
-  while (v >= 1024 && i < BYTE_UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${sign}${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)} ${BYTE_UNITS[i]}`;
-}
+export { formatBytes } from '@voicehive/db-core/internal';
 
 /** A duration given in milliseconds: "3.2 ms", "856 ms", "642.23 s", "18 min", "2.5 h", "3.1 d". */
 export function formatMs(ms: number): string {

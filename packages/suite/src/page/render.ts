@@ -169,7 +169,7 @@ ${unavailableOr(
   data.backups.length === 0
     ? html`<p class="muted">No backups listed.</p>`
     : html`<table><thead><tr><th>Backup</th><th>Database</th><th>Type</th><th>Created</th><th class="num">Size</th><th>Verification</th></tr></thead><tbody>
-${data.backups.map((b) => html`<tr><td><code>${b.backupId}</code></td><td>${b.database}</td><td>${b.type}</td><td>${b.createdAt}</td><td class="num">${b.sizeBytes === undefined ? '–' : fmtBytes(b.sizeBytes)}</td><td><span class="badge ${b.verification}">${b.verification}</span>${b.verifiedAt ? html` <span class="muted">${b.verifiedAt}</span>` : ''}</td></tr>`)}
+${data.backups.map((b) => html`<tr><td><code>${b.backupId}</code></td><td>${b.database}</td><td>${b.type}</td><td>${b.createdAt}</td><td class="num">${b.sizeBytes === undefined ? '–' : formatBytes(b.sizeBytes)}</td><td><span class="badge ${b.verification}">${b.verification}</span>${b.verifiedAt ? html` <span class="muted">${b.verifiedAt}</span>` : ''}</td></tr>`)}
 </tbody></table>`,
 )}</section>
 
@@ -210,4 +210,3 @@ ${options.error ? html`<div class="notice" role="alert">${options.error}</div>` 
 const fmtMs = formatMs;
 
 /** Kept for callers of the old name: one byte-unit family across the page, the CLI and the issues. */
-export const fmtBytes = formatBytes;

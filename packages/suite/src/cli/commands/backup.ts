@@ -1,9 +1,10 @@
 import type { CleanupResult, DatabaseBackupManager, ProgressEvent, RecoveryTarget } from '@voicehive/db-backup';
 import type { Database } from '@voicehive/db-core';
 import { verificationOf } from '../../components/backup.js';
+import { formatBytes } from '../../format/units.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { formatBytes, ProgressBar, type ProgressUpdate } from '../progress.js';
+import { ProgressBar, type ProgressUpdate } from '../progress.js';
 import { formatFields, formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 import { selfCommand } from './wal-admin.js';

@@ -1,7 +1,7 @@
 import type { CapacityForecast, DatabaseCapacityManager } from '@voicehive/db-capacity';
+import { formatBytes } from '../../format/units.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../errors.js';
-import { formatBytes } from '../progress.js';
 import { formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 

@@ -1,0 +1,8 @@
+/**
+ * `@voicehive/db-core/internal`: small helpers the suite's own packages share
+ * so each exists once. Not part of the public API (no semver promise); pure
+ * functions only, because this entry is bundled separately from the main one
+ * and a class here would be a second, non-`instanceof`-compatible copy.
+ */
+export { formatBytes } from './util/format-bytes.js';
+export { stripUndefined } from './util/strip-undefined.js';
