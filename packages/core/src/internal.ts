@@ -4,5 +4,7 @@
  * functions only, because this entry is bundled separately from the main one
  * and a class here would be a second, non-`instanceof`-compatible copy.
  */
+
+export { findExecutable, isExecutable } from './util/find-executable.js';
 export { formatBytes } from './util/format-bytes.js';
 export { stripUndefined } from './util/strip-undefined.js';

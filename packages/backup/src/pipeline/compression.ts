@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { Duplex, PassThrough, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { DbrsError } from '@voicehive/db-core';
+import { findExecutable } from '@voicehive/db-core/internal';
 import type { CompressionType } from '../kinds.js';
 
 export interface CompressionOptions {
@@ -25,17 +24,7 @@ export function assertCompression(value: unknown): asserts value is CompressionT
 
 /** Finds `zstd` on PATH; undefined when absent. */
 export function findZstdProgram(pathEnv = process.env['PATH'] ?? ''): string | undefined {
-  for (const dir of pathEnv.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, 'zstd');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
+  return findExecutable('zstd', { pathEnv });
 }
 
 /** A compressing duplex stream for `kind`. */

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
+import { findExecutable, isExecutable } from '@voicehive/db-core/internal';
 import type { PgTool } from '../kinds.js';
 
 const execFileAsync = promisify(execFile);
@@ -16,36 +16,24 @@ export interface ToolLocatorOptions {
   pathEnv?: string;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Absolute path of a PostgreSQL client tool, or TOOL_MISSING naming where it looked. */
 export function locateTool(tool: PgTool, options: ToolLocatorOptions = {}): string {
   const explicit = options.toolPaths?.[tool];
   const looked: string[] = [];
   if (explicit) {
-    if (executable(explicit)) return explicit;
+    if (isExecutable(explicit)) return explicit;
     looked.push(explicit);
   } else if (options.binDir) {
     const p = join(options.binDir, tool);
-    if (executable(p)) return p;
+    if (isExecutable(p)) return p;
     looked.push(p);
   } else {
-    for (const dir of (options.pathEnv ?? process.env['PATH'] ?? '').split(delimiter)) {
-      if (!dir) continue;
-      const p = join(dir, tool);
-      if (executable(p)) return p;
-    }
+    const onPath = findExecutable(tool, { ...(options.pathEnv !== undefined ? { pathEnv: options.pathEnv } : {}) });
+    if (onPath) return onPath;
     looked.push('PATH');
     if (options.serverMajor) {
       const p = `/usr/lib/postgresql/${options.serverMajor}/bin/${tool}`;
-      if (executable(p)) return p;
+      if (isExecutable(p)) return p;
       looked.push(p);
     }
   }

@@ -1,20 +1,11 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DbrsError } from '@voicehive/db-core';
+import { isExecutable } from '@voicehive/db-core/internal';
 import { parseToolVersion } from './pg-tools.js';
 
 const execFileAsync = promisify(execFile);
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function pgConfigBinDir(): Promise<string | undefined> {
   try {
@@ -43,7 +34,7 @@ export async function locateServerBinary(
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'postgres'));
   const seen: string[] = [];
   for (const path of new Set(candidates)) {
-    if (!executable(path)) continue;
+    if (!isExecutable(path)) continue;
     let out = '';
     try {
       out = (await execFileAsync(path, ['--version'], { timeout: 10_000 })).stdout;

@@ -13,6 +13,7 @@ import {
   type TlsSettings,
   throwIfAborted,
 } from '@voicehive/db-core';
+import { findExecutable } from '@voicehive/db-core/internal';
 import { type PgBouncerSnapshot, readPgBouncerAdmin, reloadViaAdmin } from './admin.js';
 import { advisePoolSizes, type PoolAdvice, type PoolAdviceOptions } from './advice.js';
 import { type PgBouncerConfigInput, type RenderedPgBouncerConfig, renderPgBouncerConfig } from './config.js';
@@ -42,14 +43,10 @@ export interface PgBouncerManagerOptions {
 }
 
 function findBinary(explicit: string | undefined): string | undefined {
-  for (const candidate of [explicit, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
+  return findExecutable('pgbouncer', {
+    candidates: [explicit, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'],
+    searchPath: false,
+  });
 }
 
 function waitForPort(host: string, port: number, timeoutMs: number, exited: () => string | undefined): Promise<void> {
