@@ -7,7 +7,8 @@ export type { AlertThresholds, AlertType, CapacityAlert, HysteresisOptions } fro
 export { DEFAULT_ALERT_THRESHOLDS, DEFAULT_HYSTERESIS } from './alerts/types.js';
 export type { CollectorOptions } from './collect/collector.js';
 export { CapacityCollector } from './collect/collector.js';
-export { SERIES, snapshotToSamples, tableSeries } from './collect/flatten.js';
+export { indexSeries, SERIES, snapshotToSamples, tableSeries } from './collect/flatten.js';
+export { readIndexSizes } from './collect/sizes.js';
 export { isLocalHost } from './collect/storage.js';
 export type { CapacitySnapshot, HostReading, IndexSize, RelationSize, StorageReading } from './collect/types.js';
 export type { CapacityForecastSettings, CapacityManagerConfig, ResolvedCapacityConfig } from './config.js';

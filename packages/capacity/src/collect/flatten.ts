@@ -1,7 +1,10 @@
 import type { StoredSample } from '../store/sample-store.js';
 import type { CapacitySnapshot } from './types.js';
 
-/** Names of the stored series. Table series are `table_total_bytes:<schema>.<table>`. */
+/**
+ * Names of the stored series. Table series are `table_total_bytes:<schema>.<table>`,
+ * index series `index_bytes:<schema>.<index>` (the largest of each, as sampled).
+ */
 export const SERIES = {
   databaseSize: 'database_size_bytes',
   storageUsed: 'storage_used_bytes',
@@ -20,12 +23,17 @@ export const SERIES = {
   hostCpuPercent: 'host_cpu_percent',
   hostMemoryUsedPercent: 'host_memory_used_percent',
   tablePrefix: 'table_total_bytes:',
+  indexPrefix: 'index_bytes:',
   /** `alert_active:<metric>:<level>`, 1 when the alert turned on, 0 when it cleared: hysteresis state shared by replicas. */
   alertPrefix: 'alert_active:',
 } as const;
 
 export function tableSeries(schema: string, name: string): string {
   return `${SERIES.tablePrefix}${schema}.${name}`;
+}
+
+export function indexSeries(schema: string, name: string): string {
+  return `${SERIES.indexPrefix}${schema}.${name}`;
 }
 
 /** The snapshot as (metric, ts, value) rows; non-finite readings are left out rather than stored. */
@@ -52,5 +60,7 @@ export function snapshotToSamples(s: CapacitySnapshot): StoredSample[] {
   add(SERIES.hostCpuPercent, s.host?.cpuPercent);
   add(SERIES.hostMemoryUsedPercent, s.host?.memoryUsedPercent);
   for (const t of s.tables.top) add(tableSeries(t.schema, t.name), t.totalBytes);
+  // Per-index history for the space page's growth columns (the collector already reads the largest indexes).
+  for (const i of s.indexes.top) add(indexSeries(i.schema, i.name), i.bytes);
   return out;
 }

@@ -1,3 +1,4 @@
+import { readIndexSizes } from '@voicehive/db-capacity';
 import type { Database } from '@voicehive/db-core';
 import { errorMessage } from '@voicehive/db-core';
 import { readLiveSessions } from '../insights/activity.js';
@@ -25,6 +26,8 @@ export type SizeGrowth = {
   database: Array<{ days: number; bytes: number | null }>;
   /** `schema.table` → bytes grown over 1, 7 and 30 days (null where the history does not reach). */
   tables: Map<string, Array<{ days: number; bytes: number | null }>>;
+  /** `schema.index` → the same, for the indexes the capacity task samples. */
+  indexes: Map<string, Array<{ days: number; bytes: number | null }>>;
 };
 
 /**
@@ -48,7 +51,7 @@ export async function collectPageSections(options: {
       return undefined;
     }
   };
-  const [live, tables, connections, settings, dbSize, perf, growth] = await Promise.all([
+  const [live, tables, connections, settings, dbSize, indexes, perf, growth] = await Promise.all([
     safe('live', () => readLiveSessions(db, { excludeApplication: options.excludeApplication, signal })),
     safe('maintenance', () => readTableMaintenance(db, { limit: 50, signal })),
     safe('connections', () => readConnections(db, { signal })),
@@ -58,6 +61,7 @@ export async function collectPageSections(options: {
         (await db.query<{ b: string }>('SELECT pg_database_size(current_database()) AS b', [], { signal })).rows[0]!.b,
       ),
     ),
+    safe('indexes', async () => (await readIndexSizes(db, { topN: 20, signal })).top),
     options.sources.performance ? safe('queries', () => options.sources.performance!(signal)) : undefined,
     options.sources.growth ? safe('growth', () => options.sources.growth!(signal)) : undefined,
   ]);
@@ -72,6 +76,14 @@ export async function collectPageSections(options: {
         const g = growth?.tables.get(`${t.schema}.${t.table}`);
         return g === undefined ? t : { ...t, growth: g };
       }),
+      ...(indexes
+        ? {
+            indexes: indexes.map((i) => {
+              const g = growth?.indexes.get(`${i.schema}.${i.name}`);
+              return { schema: i.schema, table: i.table, index: i.name, bytes: i.bytes, ...(g ? { growth: g } : {}) };
+            }),
+          }
+        : {}),
       unusedIndexes: perf?.unusedIndexes ?? [],
       duplicateIndexes: perf?.duplicateIndexes ?? [],
     };

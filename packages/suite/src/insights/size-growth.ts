@@ -23,10 +23,10 @@ export function growthOver(samples: readonly Sample[], now: number): Array<{ day
 }
 
 /**
- * Database and per-table size growth over 1, 7 and 30 days from the
- * capacity sample store (PgHero keeps its own space snapshots for this; the
- * capacity samples already are them: `table_total_bytes:<schema>.<table>`
- * for the tables each sample lists).
+ * Database, per-table and per-index size growth over 1, 7 and 30 days from
+ * the capacity sample store (PgHero keeps its own space snapshots for this;
+ * the capacity samples already are them: `table_total_bytes:<schema>.<table>`
+ * and `index_bytes:<schema>.<index>` for the largest each sample lists).
  */
 export async function sizeGrowth(manager: DatabaseCapacityManager, signal?: AbortSignal): Promise<SizeGrowth> {
   return sizeGrowthFrom(manager.store, Date.now(), signal);
@@ -38,19 +38,30 @@ export async function sizeGrowthFrom(
   signal?: AbortSignal,
 ): Promise<SizeGrowth> {
   const range = { since: new Date(now - 31 * DAY), until: new Date(now + 1) };
-  const [database, tables] = await Promise.all([
+  const [database, tables, indexes] = await Promise.all([
     store.read({ metrics: [SERIES.databaseSize], ...range }, { signal }),
     store.read({ prefix: SERIES.tablePrefix, ...range }, { signal }),
+    store.read({ prefix: SERIES.indexPrefix, ...range }, { signal }),
   ]);
-  const byTable = new Map<string, Sample[]>();
-  for (const s of tables) {
-    const name = s.metric.slice(SERIES.tablePrefix.length);
-    const list = byTable.get(name) ?? [];
-    list.push(s);
-    byTable.set(name, list);
-  }
   return {
     database: growthOver(database, now),
-    tables: new Map([...byTable].map(([name, samples]) => [name, growthOver(samples, now)])),
+    tables: growthByName(tables, SERIES.tablePrefix, now),
+    indexes: growthByName(indexes, SERIES.indexPrefix, now),
   };
+}
+
+/** `schema.name` → growth, from the samples of every series under one prefix. */
+function growthByName(
+  samples: ReadonlyArray<Sample & { metric: string }>,
+  prefix: string,
+  now: number,
+): Map<string, Array<{ days: number; bytes: number | null }>> {
+  const byName = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const name = s.metric.slice(prefix.length);
+    const list = byName.get(name) ?? [];
+    list.push(s);
+    byName.set(name, list);
+  }
+  return new Map([...byName].map(([name, list]) => [name, growthOver(list, now)]));
 }

@@ -54,6 +54,7 @@ export function spaceSection(sp: NonNullable<PageSectionsData['space']>): SafeHt
 <table data-table="tables"><caption>Largest tables</caption><thead><tr><th>Table</th><th class="num">Total</th><th class="num">Table</th><th class="num">Indexes</th><th class="num">Rows</th>${GROWTH_WINDOWS.map((d) => html`<th class="num">Growth ${d} d</th>`)}</tr></thead><tbody>
 ${sp.tables.map((t) => html`<tr><td>${t.schema}.${t.table}</td><td class="num">${formatBytes(t.totalBytes)}</td><td class="num">${formatBytes(t.tableBytes)}</td><td class="num">${formatBytes(t.indexBytes)}</td><td class="num">${formatCount(t.liveRows)}</td>${GROWTH_WINDOWS.map((d) => html`<td class="num" data-growth="${d}">${signedBytes(t.growth?.find((g) => g.days === d)?.bytes)}</td>`)}</tr>`)}
 </tbody></table>
+${sp.indexes && sp.indexes.length > 0 ? indexSizes(sp.indexes) : ''}
 ${
   sp.unusedIndexes.length + sp.duplicateIndexes.length === 0
     ? empty('No unused or duplicate indexes.')
@@ -62,6 +63,13 @@ ${sp.duplicateIndexes.map((d) => html`<tr><td>${d.schema}.${d.index}</td><td>${d
 ${sp.unusedIndexes.map((u) => html`<tr><td>${u.schema}.${u.index}</td><td>unused since ${u.statsSince ?? 'the statistics reset'}</td><td class="num">${formatBytes(u.sizeBytes)}</td><td><pre>${u.dropSql}</pre></td></tr>`)}
 </tbody></table>`
 }`;
+}
+
+/** The largest indexes with their growth over 1/7/30 days (– where the stored history does not reach). */
+function indexSizes(indexes: NonNullable<NonNullable<PageSectionsData['space']>['indexes']>): SafeHtml {
+  return html`<table data-table="indexes"><caption>Largest indexes</caption><thead><tr><th>Index</th><th>Table</th><th class="num">Size</th>${GROWTH_WINDOWS.map((d) => html`<th class="num">Growth ${d} d</th>`)}</tr></thead><tbody>
+${indexes.map((i) => html`<tr><td>${i.schema}.${i.index}</td><td>${i.table}</td><td class="num">${formatBytes(i.bytes)}</td>${GROWTH_WINDOWS.map((d) => html`<td class="num" data-growth="${d}">${signedBytes(i.growth?.find((g) => g.days === d)?.bytes)}</td>`)}</tr>`)}
+</tbody></table>`;
 }
 
 export function maintenanceSection(m: NonNullable<PageSectionsData['maintenance']>): SafeHtml {

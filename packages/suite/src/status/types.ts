@@ -172,6 +172,14 @@ export interface PageSectionsData {
     growth: Array<{ days: number; bytes: number | null }>;
     /** Growth over 1, 7 and 30 days from the capacity samples (tables the capacity task samples: the largest). */
     tables: Array<TableMaintenance & { growth?: Array<{ days: number; bytes: number | null }> }>;
+    /** The largest indexes, with growth from the capacity samples (`index_bytes:*`) where they reach. */
+    indexes?: Array<{
+      schema: string;
+      table: string;
+      index: string;
+      bytes: number;
+      growth?: Array<{ days: number; bytes: number | null }>;
+    }>;
     unusedIndexes: Array<{
       schema: string;
       index: string;
