@@ -68,7 +68,7 @@ describe('CLI progress on a real terminal (pseudo-terminal, real PostgreSQL 15, 
       expect(r.code, r.raw).toBe(0);
       const dump = r.screen.find((l) => l.startsWith('backup dump done:'));
       expect(dump, r.raw).toMatch(
-        /^backup dump done: \d+\.\d [KMG]?B read, \d+(\.\d)? [KMG]?B compressed, \d+(\.\d)? [KMG]?B uploaded in \d+:\d\d/,
+        /^backup dump done: \d+(\.\d)? [kMGT]?B read, \d+(\.\d)? [kMGT]?B compressed, \d+(\.\d)? [kMGT]?B uploaded in \d+:\d\d/,
       );
       // Compression and the upload are counted, not echoes of the raw figure: zstd makes the stored size smaller.
       const [, read, compressed, uploaded] = /([\d.]+ \w+) read, ([\d.]+ \w+) compressed, ([\d.]+ \w+) uploaded/.exec(
