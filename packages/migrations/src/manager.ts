@@ -8,6 +8,7 @@ import {
   Lifecycle,
   type Logger,
   PREVIOUS_STATE_SCHEMA,
+  type Queryable,
   resolveDatabase,
   silentLogger,
 } from '@voicehive/db-core';
@@ -122,7 +123,7 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       metrics: options.metrics ? createMigrationMetrics(options.metrics) : undefined,
       audit: options.audit,
       lock: globalLock(this.#db, storage, logger),
-      state: () => this.#state(),
+      state: (signal) => this.#state(signal),
       sources: () => this.#sources(),
       snapshot: (target) => takeSchemaSnapshot(target as never, { excludeTables: exclude }),
     };
@@ -160,14 +161,14 @@ export class DatabaseMigrationManager implements AsyncDisposable {
       ? mergeLintRuleOptions(this.#ctx.lintRules, normalizeLintRuleOptions(options.overrides))
       : this.#ctx.lintRules;
     await this.#life.ready(options.signal);
-    const { state } = await this.#state();
+    const { state } = await this.#state(options.signal);
     return lintPending(this.#ctx, selectPending(state, options.targetRevision), options.signal, rules);
   }
 
   /** Tests pending migrations on a scratch copy (up, down, up with lock tracing); the real database is not changed. */
   async testMigrations(options: TestMigrationsOptions = {}): Promise<MigrationTestReport> {
     await this.#life.ready(options.signal);
-    return testPending(this.#ctx, await this.#state(), options);
+    return testPending(this.#ctx, await this.#state(options.signal), options);
   }
 
   /** Applies pending migrations up to `targetRevision`. Never throws for migration failures: see `success`. */
@@ -224,9 +225,14 @@ export class DatabaseMigrationManager implements AsyncDisposable {
    * may change between operations in a long-lived process, so nothing is
    * cached across them, but the first operation reuses what initialize loaded.
    */
-  async #state(): Promise<LoadedState> {
+  async #state(signal?: AbortSignal): Promise<LoadedState> {
     const sources = await this.#sources();
-    const applied = await this.#ctx.storage.applied(this.#db);
+    const db = this.#db;
+    // The read is cancelled on the server on abort (Database.query with a signal).
+    const reader = signal
+      ? { query: ((text, values) => db.query(text, values, { signal })) as Queryable['query'] }
+      : db;
+    const applied = await this.#ctx.storage.applied(reader);
     return { sources, state: computeState(sources, applied) };
   }
 

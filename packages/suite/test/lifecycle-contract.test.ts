@@ -6,7 +6,7 @@ import { createDatabase, LeaderLock } from '@voicehive/db-core';
 import { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
 import { useTestDatabase } from '@voicehive/db-testing';
-import { describeResourceOwnerContract } from '@voicehive/db-testing/contracts';
+import { describeResourceOwnerContract, sessionWaitsOnLock } from '@voicehive/db-testing/contracts';
 import { afterAll, beforeAll } from 'vitest';
 import { createDatabaseReliabilitySuite } from '../src/index.js';
 import { scratchDir } from './support/suite-helpers.js';
@@ -23,11 +23,55 @@ afterAll(() => {
   dirs.migrations.remove();
 });
 
+// A table the workload queries (so the advisor has a statement to plan) and that the blockers lock.
+beforeAll(async () => {
+  const database = createDatabase(db.url, { poolMax: 1 });
+  try {
+    await database.query(
+      `CREATE TABLE hot AS SELECT g::bigint AS id, g % 1000 AS k, md5(g::text) AS v FROM generate_series(1, 20000) g`,
+    );
+    await database.query('ANALYZE hot');
+    // On the bare pool: the Database tags its own statements, and the report leaves tagged ones out.
+    for (let i = 0; i < 5; i++) await database.pool.query('SELECT id, v FROM hot WHERE k = $1', [i]);
+  } finally {
+    await database.close();
+  }
+});
+
+/**
+ * Holds ACCESS EXCLUSIVE on `table` in an open transaction of another session until the returned release is
+ * called: anything of the owner that reads the table, plans a statement on it or sizes it then waits.
+ */
+async function holdTableLock(table: string): Promise<() => Promise<void>> {
+  const database = createDatabase(db.url, { poolMax: 1 });
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holding = database.withClient(async (client) => {
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    locked();
+    await released;
+    await client.query('ROLLBACK');
+  });
+  await Promise.race([isLocked, holding]);
+  return async () => {
+    release();
+    await holding;
+    await database.close();
+  };
+}
+
 describeResourceOwnerContract({
   name: 'DatabasePerformanceOptimizer',
   create: () => new DatabasePerformanceOptimizer(db.url),
   initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.getPerformanceReport({ signal }),
+  // Issue #13 §2's leak: the abort lands while the advisor's own planning session (a dedicated pg.Client)
+  // waits to plan the workload's statement on the locked table; nothing may be left once it is closed.
+  block: () => holdTableLock('hot'),
+  reached: () => sessionWaitsOnLock(db.url, 'voicehive-dbrs-advisor'),
   sessionsOf: () => db.url,
 });
 
@@ -36,6 +80,9 @@ describeResourceOwnerContract({
   create: () => new DatabaseCapacityManager(db.url),
   initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.getCapacityDashboardData({ signal }),
+  // The collector sizes the largest tables (pg_total_relation_size waits for the lock).
+  block: () => holdTableLock('hot'),
+  reached: () => sessionWaitsOnLock(db.url),
   sessionsOf: () => db.url,
 });
 
@@ -48,6 +95,10 @@ describeResourceOwnerContract({
     }),
   initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.listBackups({ signal }),
+  // A backup: pg_dump (a child process) and the snapshot session both wait for the locked table.
+  abortable: (o, signal) => o.createBackup(undefined, { signal }),
+  block: () => holdTableLock('hot'),
+  reached: () => sessionWaitsOnLock(db.url),
   sessionsOf: () => db.url,
 });
 
@@ -56,6 +107,18 @@ describeResourceOwnerContract({
   create: () => new DatabaseMigrationManager(db.url, { migrationsDir: dirs.migrations.path }),
   initialize: (o, signal) => o.initialize({ signal }),
   operate: (o, signal) => o.plan({ signal }),
+  // The read of the migration log waits for the locked log table (created by a first run).
+  block: async () => {
+    const runner = new DatabaseMigrationManager(db.url, { migrationsDir: dirs.migrations.path });
+    try {
+      const run = await runner.runMigration();
+      if (!run.success) throw run.error;
+    } finally {
+      await runner.close();
+    }
+    return holdTableLock('dbrs.dbrs_migrations');
+  },
+  reached: () => sessionWaitsOnLock(db.url),
   sessionsOf: () => db.url,
 });
 

@@ -16,6 +16,8 @@ export function gatedOutput(tool: RunningTool): Transform {
       tool.exited.then(() => cb(), cb);
     },
   });
+  // As in zstd-pipe: the failure also arrives through `exited`, and a consumer that gave up no longer listens.
+  gate.on('error', () => {});
   tool.exited.catch((err) => gate.destroy(err));
   tool.child.stdout!.pipe(gate);
   tool.child.stdout!.on('error', (err) => gate.destroy(err));

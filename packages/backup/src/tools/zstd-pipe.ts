@@ -51,6 +51,9 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const output = new PassThrough({ highWaterMark: 1 << 18 });
+  // The producer's failure is also delivered through its `exited`, which the caller awaits; a consumer that
+  // already gave up (an aborted upload) no longer listens, and the destroy below must not crash the process.
+  output.on('error', () => {});
   // The consumer gave up (storage failed, abort): nobody will read zstd's stdout again.
   output.on('close', () => {
     if (!output.readableEnded) kill();

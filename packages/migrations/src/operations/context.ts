@@ -50,8 +50,11 @@ export interface OperationContext {
   audit: AuditLog | undefined;
   /** The global migration lock (one runner at a time); renamed by initialize when the log is found at its older location. */
   lock: LeaderLock;
-  /** Files and applied list as of now (the first operation reuses what initialize loaded). */
-  state(): Promise<LoadedState>;
+  /**
+   * Files and applied list as of now (the first operation reuses what initialize loaded). With a signal, an
+   * abort cancels the read of the applied list on the server (a log table locked by someone else).
+   */
+  state(signal?: AbortSignal): Promise<LoadedState>;
   /** The migration files as of now. */
   sources(): Promise<MigrationSource[]>;
   /** Schema snapshot without the manager's own log tables. */

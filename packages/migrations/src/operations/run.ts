@@ -137,7 +137,7 @@ export async function runMigration(
   };
   try {
     await ready(options.signal, 'migration run');
-    const loaded = await ctx.state();
+    const loaded = await ctx.state(options.signal);
     assertRunnable(loaded.state, { allowOutOfOrder: ctx.opts.allowOutOfOrder });
     const pending = selectPending(loaded.state, options.targetRevision);
     if (pending.length === 0) return done();

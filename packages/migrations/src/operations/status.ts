@@ -31,7 +31,7 @@ export interface MigrationPlan {
 /** Applied (with checksum match), pending, current, mismatches, missing files, out-of-order. */
 export async function readStatus(ctx: OperationContext, options: { signal?: AbortSignal }): Promise<MigrationStatus> {
   throwIfAborted(options.signal, 'migration status read');
-  const { state } = await ctx.state();
+  const { state } = await ctx.state(options.signal);
   const mismatched = new Set(state.checksumMismatches.map((c) => c.name));
   const missing = new Set(state.missingFiles);
   return {
@@ -53,7 +53,7 @@ export async function planRun(
   options: { targetRevision?: string; signal?: AbortSignal },
 ): Promise<MigrationPlan> {
   throwIfAborted(options.signal, 'migration plan');
-  const { state } = await ctx.state();
+  const { state } = await ctx.state(options.signal);
   const blockers: string[] = [];
   try {
     assertRunnable(state, { allowOutOfOrder: ctx.opts.allowOutOfOrder });

@@ -24,6 +24,17 @@ export interface ResourceOwnerTarget<T> {
    */
   block?(): Promise<() => Promise<void>>;
   /**
+   * The operation the abort-during case aborts, when it is not `operate` (e.g. a backup, where `operate` is a
+   * cheap listing that never touches the blocked resource). Must reject with ABORTED when aborted.
+   */
+  abortable?(owner: T, signal: AbortSignal): Promise<unknown>;
+  /**
+   * True once the operation waits at the blocked step (e.g. a session of the owner waits on the held lock).
+   * The abort-during case polls it and aborts only then, so the abort lands mid-operation and not before
+   * it started or after it gave up; without it the case waits a fixed 1.5 s.
+   */
+  reached?(): Promise<boolean>;
+  /**
    * The owner's database, given as a URL to it: its sessions (pg_stat_activity
    * by datname, so other test files on the shared server do not count) must
    * all be gone after an aborted operation and after close().
@@ -115,19 +126,46 @@ export function describeResourceOwnerContract<T>(target: ResourceOwnerTarget<T>)
         const release = await block();
         try {
           const controller = new AbortController();
-          const running = rejection(target.operate(owner, controller.signal));
-          // Long enough for the operation to reach the blocked step on a loaded machine.
-          await new Promise((r) => setTimeout(r, 1_500));
+          const operation = target.abortable ?? target.operate;
+          const running = rejection(operation(owner, controller.signal));
+          if (target.reached) {
+            const reached = target.reached;
+            const at = await settle(reached, (yes) => yes, { timeoutMs: 60_000 });
+            expect(at, 'the operation never reached the blocked step').toBe(true);
+          } else {
+            // Long enough for the operation to reach the blocked step on a loaded machine.
+            await new Promise((r) => setTimeout(r, 1_500));
+          }
           controller.abort();
-          const err = await running;
+          // Bounded, so an abort that is not honoured fails here and the finally still releases the blocker.
+          const err = await Promise.race([
+            running,
+            new Promise((r) => setTimeout(() => r(new Error('still running 60 s after the abort')), 60_000).unref()),
+          ]);
           expect(isDbrsError(err, 'ABORTED'), `expected ABORTED, got ${String(err)}`).toBe(true);
         } finally {
           await release();
           await closeOf(owner);
         }
         await noLeakedSessions();
-      });
+      }, 150_000);
     }
+  });
+}
+
+/**
+ * True while a session of the URL's database waits on a heavyweight lock (with `applicationName`: a session
+ * of that name): the probe `reached` uses for owners blocked by a held table lock.
+ */
+export async function sessionWaitsOnLock(url: string, applicationName?: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const res = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+          AND ($1::text IS NULL OR application_name = $1)`,
+      [applicationName ?? null],
+    );
+    return (res.rows[0]?.n ?? 0) > 0;
   });
 }
 
