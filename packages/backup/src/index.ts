@@ -42,6 +42,7 @@ export { BackupType, StorageType } from './types.js';
 export type { ArchivedWal, FetchResult, PushResult, WalArchiveOptions } from './wal/archive.js';
 export { WalArchive } from './wal/archive.js';
 export type { WalGap } from './wal/continuity.js';
+export type { WalKeyCacheOptions } from './wal/key-cache.js';
 export type { WalFileKind, WalFileName } from './wal/names.js';
 export { assertWalName, formatLsn, nextSegmentNames, parseLsn, parseWalName } from './wal/names.js';
 export type { OpenedWalArchive } from './wal/open.js';

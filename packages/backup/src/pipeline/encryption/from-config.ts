@@ -1,12 +1,12 @@
 import type { BackupConfig } from '../../types.js';
-import { KeyRing } from './keyring.js';
+import { KeyRing, type PassphraseDerivation } from './keyring.js';
 
 /**
  * The key ring a BackupConfig describes: encryption keys when encryption is on
  * (the default whenever a key or recipient is set), and every key that may
  * open old objects. `encryption: false` with a key still decrypts with it.
  */
-export function keyRingFromConfig(config: BackupConfig): Promise<KeyRing> {
+export function keyRingFromConfig(config: BackupConfig, derived?: PassphraseDerivation): Promise<KeyRing> {
   const off = config.encryption === false;
   return KeyRing.create({
     encryptionKey: off ? undefined : config.encryptionKey,
@@ -14,5 +14,6 @@ export function keyRingFromConfig(config: BackupConfig): Promise<KeyRing> {
     decryptionKeys: [...(off && config.encryptionKey ? [config.encryptionKey] : []), ...(config.decryptionKeys ?? [])],
     scryptLogN: config.scryptLogN,
     chunkSize: config.encryptionChunkSize,
+    ...(derived ? { derived } : {}),
   });
 }

@@ -31,6 +31,20 @@ export interface KeyRingOptions {
   scryptLogN?: number;
   /** Default 256 KiB. */
   chunkSize?: number;
+  /**
+   * The passphrase's key id and scrypt KEK derived by an earlier process (the
+   * WAL key cache, wal/key-cache.ts), so a short-lived `wal push` skips both
+   * key derivations. Used only with `encryptionKey` and the same scryptLogN.
+   */
+  derived?: PassphraseDerivation;
+}
+
+/** A passphrase's key id and its KEK under one salt: what encrypting needs, without the passphrase's KDFs. */
+export interface PassphraseDerivation {
+  id: string;
+  salt: Buffer;
+  logN: number;
+  kek: Buffer;
 }
 
 const WRAP_INFO = Buffer.from('voicehive-backup x25519 wrap v1');
@@ -69,12 +83,29 @@ export class KeyRing {
     }
     const ring = new KeyRing(logN, chunkSize);
     if (options.encryptionKey !== undefined && options.encryptionKey !== '') {
-      ring.#passphrase = await passphraseKey(options.encryptionKey);
+      const derived = options.derived?.logN === logN ? options.derived : undefined;
+      ring.#passphrase = await passphraseKey(options.encryptionKey, derived ? { id: derived.id } : {});
+      if (derived) {
+        ring.#encryptSalt = derived.salt;
+        ring.#encryptKek = derived.kek;
+        ring.#kekCache.set(kekCacheKey(ring.#passphrase.passphrase, derived.salt, logN), Promise.resolve(derived.kek));
+      }
       ring.#decryption.push(ring.#passphrase);
     }
     ring.#recipients = (options.encryptionRecipients ?? []).map(parseRecipient);
     for (const k of options.decryptionKeys ?? []) ring.#decryption.push(await decryptionKey(k));
     return ring;
+  }
+
+  /**
+   * The passphrase's key id and the KEK new objects are wrapped with (derived
+   * now if no object was encrypted yet), for the WAL key cache; undefined
+   * without a passphrase.
+   */
+  async passphraseDerivation(): Promise<PassphraseDerivation | undefined> {
+    if (!this.#passphrase) return undefined;
+    this.#encryptKek ??= await scryptAsync(this.#passphrase.passphrase, this.#encryptSalt, this.#logN);
+    return { id: this.#passphrase.id, salt: this.#encryptSalt, logN: this.#logN, kek: this.#encryptKek };
   }
 
   get encrypting(): boolean {
@@ -178,11 +209,7 @@ export class KeyRing {
   #scryptKek(key: PassphraseKey, stanza: Extract<Stanza, { type: 'scrypt' }>): Promise<Buffer> {
     if (stanza.logN > 22)
       throw new DbrsError('INTEGRITY_FAILED', `Encrypted object asks for scrypt logN ${stanza.logN}.`);
-    const cacheKey = createHash('sha256')
-      .update(key.passphrase)
-      .update(stanza.salt)
-      .update(Buffer.from([stanza.logN]))
-      .digest('hex');
+    const cacheKey = kekCacheKey(key.passphrase, stanza.salt, stanza.logN);
     let kek = this.#kekCache.get(cacheKey);
     if (!kek) {
       kek = scryptAsync(key.passphrase, stanza.salt, stanza.logN);
@@ -190,6 +217,14 @@ export class KeyRing {
     }
     return kek;
   }
+}
+
+function kekCacheKey(passphrase: string, salt: Buffer, logN: number): string {
+  return createHash('sha256')
+    .update(passphrase)
+    .update(salt)
+    .update(Buffer.from([logN]))
+    .digest('hex');
 }
 
 function wrapAad(keyId: string): Buffer {

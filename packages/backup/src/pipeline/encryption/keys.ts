@@ -102,7 +102,10 @@ export function scryptAsync(passphrase: string | Buffer, salt: Buffer, logN: num
 }
 
 /** Key id of a passphrase: explicit, else derived with scrypt so it cannot be brute-forced faster than the key itself. */
-export async function passphraseKey(input: string | NamedPassphrase): Promise<PassphraseKey> {
+export async function passphraseKey(
+  input: string | NamedPassphrase,
+  known: { id?: string } = {},
+): Promise<PassphraseKey> {
   if (typeof input === 'object' && input !== null) {
     if (!input.id || !input.passphrase) {
       throw new DbrsError('CONFIG_INVALID', 'A named encryption key needs a non-empty id and passphrase.');
@@ -114,6 +117,8 @@ export async function passphraseKey(input: string | NamedPassphrase): Promise<Pa
       hint: 'Use a long random passphrase (e.g. 32 random bytes, base64).',
     });
   }
+  // The id derived earlier from this passphrase (the WAL key cache, which finds its entry by the passphrase).
+  if (known.id) return { kind: 'passphrase', id: known.id, passphrase: input };
   // PBKDF2 (600k rounds) rather than scrypt: as slow to brute-force per guess, without scrypt's tens of MiB of peak memory.
   const derived = await new Promise<Buffer>((resolve, reject) =>
     pbkdf2(input, KEY_ID_SALT, 600_000, 32, 'sha256', (err, key) => (err ? reject(err) : resolve(key))),

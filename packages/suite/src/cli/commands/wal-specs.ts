@@ -20,9 +20,9 @@ const wal = () => import('./wal.js');
 export const WAL_HOT_COMMANDS: Record<string, WalCommandSpec> = {
   'wal push': {
     summary: "Archive one WAL file to the backup storage (archive_command = 'dbrs wal push %p').",
-    usage: '<path>',
+    usage: '<path> [--key-cache DIR|off]',
     maxArgs: 1,
-    options: {},
+    options: { 'key-cache': { type: 'string' } },
     run: lazy(wal, 'walPush'),
   },
   'wal fetch': {
@@ -30,7 +30,7 @@ export const WAL_HOT_COMMANDS: Record<string, WalCommandSpec> = {
       "Restore one archived WAL file (restore_command = 'dbrs wal fetch %f %p'): exit 1 when it is not archived, 255 on any other error (recovery stops); prefetches the next --prefetch (8) segments into --spool-dir.",
     usage: '<name> <dest>',
     maxArgs: 2,
-    options: { prefetch: { type: 'string' }, 'spool-dir': { type: 'string' } },
+    options: { prefetch: { type: 'string' }, 'spool-dir': { type: 'string' }, 'key-cache': { type: 'string' } },
     fatalExit: WAL_FETCH_EXIT.FATAL,
     run: lazy(wal, 'walFetch'),
   },
@@ -38,7 +38,7 @@ export const WAL_HOT_COMMANDS: Record<string, WalCommandSpec> = {
     summary: 'Download the segments after <name> into --spool-dir (wal fetch starts it in the background).',
     usage: '<name>',
     maxArgs: 1,
-    options: { prefetch: { type: 'string' }, 'spool-dir': { type: 'string' } },
+    options: { prefetch: { type: 'string' }, 'spool-dir': { type: 'string' }, 'key-cache': { type: 'string' } },
     run: lazy(wal, 'walPrefetch'),
   },
 };

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type BackupConfig, nextSegmentNames, openWalArchive, parseWalName, WalSpool } from '@voicehive/db-backup';
 import { createLogger, isDbrsError, silentLogger } from '@voicehive/db-core';
 import { backupPlan } from '../../components/backup.js';
+import { userCacheDir } from '../cache-dir.js';
 import { loadCliConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, formatError, UsageError } from '../errors.js';
@@ -16,7 +17,7 @@ const DEFAULT_PREFETCH = 8;
  * database connection and no other feature: archive_command and
  * restore_command start this once per WAL file.
  */
-async function openArchive(ctx: CommandContext) {
+async function openArchive(ctx: CommandContext, keyCacheMode: 'read-write' | 'read-only') {
   const { config } = loadCliConfig({
     configFile: ctx.str('config'),
     url: ctx.str('url'),
@@ -38,13 +39,29 @@ async function openArchive(ctx: CommandContext) {
     metrics: undefined as never,
     audit: undefined as never,
   }).manager;
-  return openWalArchive(backup);
+  const keyCache = keyCacheDir(ctx);
+  return openWalArchive({
+    ...backup,
+    ...(keyCache ? { keyCache: { dir: keyCache, readOnly: keyCacheMode === 'read-only' } } : {}),
+  });
+}
+
+/**
+ * Where the passphrase's derived key is cached between WAL files (see
+ * WalKeyCache in the backup package): `--key-cache DIR`, `off`, or by default
+ * `keys` in the user's dbrs cache directory. The cache is used only when that
+ * directory is private to the user running PostgreSQL.
+ */
+function keyCacheDir(ctx: CommandContext): string | undefined {
+  const given = ctx.str('key-cache');
+  if (given === 'off') return undefined;
+  return given ? resolve(ctx.io.cwd, given) : join(userCacheDir(ctx.io.env), 'keys');
 }
 
 export async function walPush(ctx: CommandContext): Promise<number> {
   const path = ctx.positionals[0];
   if (!path) throw new UsageError("wal push needs the WAL file's path (archive_command = 'dbrs wal push %p')");
-  await using opened = await openArchive(ctx);
+  await using opened = await openArchive(ctx, 'read-write');
   const r = await opened.archive.push(path, { signal: ctx.signal });
   if (ctx.json || ctx.values['verbose'] === true)
     ctx.print(`${r.name} ${r.status} (${r.storedBytes} bytes stored, ${r.durationMs} ms)`, r);
@@ -66,7 +83,7 @@ export async function walFetch(ctx: CommandContext): Promise<number> {
   const depth = ctx.num('prefetch') ?? DEFAULT_PREFETCH;
   const spoolDir = ctx.str('spool-dir') ?? join(ctx.io.cwd, 'pg_wal', '.dbrs-prefetch');
   try {
-    await using opened = await openArchive(ctx);
+    await using opened = await openArchive(ctx, 'read-only');
     const spool = new WalSpool({ archive: opened.archive, dir: spoolDir });
     const fromSpool = depth > 0 && (await spool.take(name, dest));
     if (!fromSpool) await opened.archive.fetch(name, dest, { signal: ctx.signal });
@@ -83,7 +100,7 @@ export async function walFetch(ctx: CommandContext): Promise<number> {
 function startPrefetch(ctx: CommandContext, name: string, depth: number, spoolDir: string): void {
   const script = process.argv[1];
   if (!script) return;
-  const forward = ['config', 'url'].flatMap((k) => (ctx.str(k) ? [`--${k}`, ctx.str(k)!] : []));
+  const forward = ['config', 'url', 'key-cache'].flatMap((k) => (ctx.str(k) ? [`--${k}`, ctx.str(k)!] : []));
   const child = spawn(
     process.execPath,
     [
@@ -108,7 +125,7 @@ export async function walPrefetch(ctx: CommandContext): Promise<number> {
   const name = ctx.positionals[0];
   const spoolDir = ctx.str('spool-dir');
   if (!name || !spoolDir) throw new UsageError('wal prefetch needs a WAL file name and --spool-dir');
-  await using opened = await openArchive(ctx);
+  await using opened = await openArchive(ctx, 'read-only');
   const spool = new WalSpool({ archive: opened.archive, dir: spoolDir });
   const r = await spool.prefetch(nextSegmentNames(name, ctx.num('prefetch') ?? DEFAULT_PREFETCH), ctx.signal);
   ctx.print(r.fetched.join('\n'), r);
