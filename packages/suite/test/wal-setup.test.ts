@@ -92,18 +92,25 @@ describe('dbrs wal setup [--apply] (real PostgreSQL 15)', { timeout: 300_000 }, 
     // Reloaded: the reloadable settings are live, archive_mode waits for the restart.
     const now = await settings();
     expect(now.archive_timeout!.setting).toBe('60');
-    expect(now.archive_command!.setting).toBe(byName.archive_command.wanted);
+    // PostgreSQL shows archive_command as "(disabled)" while archive_mode is off: read it from the file below.
+    expect(now.archive_command!.setting).toBe('(disabled)');
     expect(now.archive_mode).toEqual({ setting: 'off', pending: true });
     const auto = await db.query<{ name: string; setting: string }>(
       `SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf' ORDER BY name`,
     );
-    expect(auto.rows.map((r) => r.name)).toEqual(['archive_command', 'archive_mode', 'archive_timeout']);
+    expect(auto.rows).toEqual([
+      { name: 'archive_command', setting: byName.archive_command.wanted },
+      { name: 'archive_mode', setting: 'on' },
+      { name: 'archive_timeout', setting: '60' },
+    ]);
 
     await db.close();
     await server.stopServer!('fast');
     await server.startServer!();
     db = createDatabase(server.url, { poolMax: 2 });
-    expect((await settings()).archive_mode).toEqual({ setting: 'on', pending: false });
+    const restarted = await settings();
+    expect(restarted.archive_mode).toEqual({ setting: 'on', pending: false });
+    expect(restarted.archive_command!.setting).toBe(byName.archive_command.wanted);
     const again = await runCli(['wal', 'setup', '--apply', '--json', '--config', config], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.json().applied).toEqual([]);
