@@ -12,7 +12,6 @@
 // measured independently of the advisor) and its measured execution time are
 // taken before and after creating the recommended indexes for real.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +26,9 @@ import {
   runHotelWorkload,
   startPostgres,
 } from '../../packages/testing/src/index.js';
+import { buildScaleDatabase, withClient } from './scale-fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// bench/ has no node_modules of its own: borrow the performance package's pg.
-const pg = createRequire(join(HERE, '../../packages/performance/package.json'))('pg') as typeof import('pg').default;
-type PgClient = InstanceType<typeof pg.Client>;
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -46,16 +43,6 @@ interface Statement {
   name: string;
   sql: string;
   params: () => unknown[];
-}
-
-async function withClient<T>(url: string, fn: (c: PgClient) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** Σ EXPLAIN cost with real parameters and Σ measured time over `reps` executions of each statement (same parameters before and after). */
@@ -266,42 +253,7 @@ async function eventLog(serverUrl: { superuserUrl: string }) {
 
 async function reportAtScale(serverUrl: { superuserUrl: string }) {
   const db = await createTestDatabase(serverUrl as never);
-  const BIG = Math.min(1000, TABLES);
-  log(`scale: creating ${TABLES} tables (${BIG} with 2,000 rows)`);
-  await withClient(db.url, async (c) => {
-    for (let start = 1; start <= TABLES; start += 500) {
-      await c.query(`DO $$ BEGIN FOR i IN ${start}..${Math.min(TABLES, start + 499)} LOOP
-        EXECUTE format('CREATE TABLE t_%s (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL, c text)', i);
-        IF i <= ${BIG} THEN EXECUTE format('INSERT INTO t_%s SELECT g, g %% 500, g %% 37, md5(g::text) FROM generate_series(1, 2000) g', i); END IF;
-      END LOOP; END $$`);
-    }
-    await c.query('ANALYZE');
-    await c.query(
-      'SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)',
-    );
-  });
-  log(`scale: running ${STATEMENTS} distinct statements`);
-  await withClient(db.url, async (c) => {
-    for (let i = 0; i < STATEMENTS; i++) {
-      const table = `t_${1 + (i % TABLES)}`;
-      const shape = Math.floor(i / TABLES) % 3;
-      const sql = [
-        `SELECT id, c FROM ${table} WHERE a = $1`,
-        `SELECT count(*) FROM ${table} WHERE b = $1 AND a > $2`,
-        `SELECT id FROM ${table} WHERE a = $1 ORDER BY b DESC LIMIT 5`,
-      ][shape]!;
-      await c.query(sql, shape === 1 ? [i % 37, 10] : [i % 500]);
-    }
-  });
-  const entries = await withClient(db.url, async (c) =>
-    Number(
-      (
-        await c.query(
-          'SELECT count(*)::int AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
-        )
-      ).rows[0].n,
-    ),
-  );
+  const built = await buildScaleDatabase(db.url, { tables: TABLES, statements: STATEMENTS, log });
   const run = async (label: string, advisor: Record<string, unknown>) => {
     const optimizer = new DatabasePerformanceOptimizer(db.url, { advisor });
     await optimizer.initialize();
@@ -334,8 +286,7 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
   await db.drop();
   return {
     tables: TABLES,
-    tablesWithRows: BIG,
-    pgStatStatementsEntries: entries,
+    ...built,
     runs: [withoutAdvisor, withAdvisor500, withAdvisor1000],
   };
 }

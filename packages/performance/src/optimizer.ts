@@ -31,8 +31,13 @@ import { mergeByQueryId, readStatements } from './monitor/statements.js';
 import { type PerformanceOptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type PgBouncerSnapshot, readPgBouncerAdmin } from './pgbouncer/admin.js';
 import { advisePoolSizes, type PoolAdvice } from './pgbouncer/advice.js';
-import { type AdvisorSection, openPlanSession, runAdvisorSection } from './report/advisor-section.js';
-import { readCatalogSection } from './report/catalog.js';
+import {
+  type AdvisorSection,
+  openPlanSession,
+  readAdvisorInputs,
+  runAdvisorSection,
+} from './report/advisor-section.js';
+import { type CatalogSection, readCatalogSection } from './report/catalog.js';
 import { createReportContext, type ReportContext, withSignal } from './report/context.js';
 import { readFindingsSection } from './report/findings.js';
 import { readHealthSection } from './report/health.js';
@@ -267,7 +272,21 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     });
     const stmts = await readStatementsSection(ctx, this.#detector, this.#pssUsable(caps));
     this.#metrics.recordStatements(stmts.statements);
-    const catalog = await readCatalogSection(ctx);
+    // advisor.enabled false (the original's indexing.auto_recommendations): no planning session, no advice.
+    const advise = this.#options.advisor.enabled && options.advise !== false && stmts.statements.length > 0;
+    // The planning session's connection and pg_qualstats' reading do not depend on the catalog: they run while
+    // it is read (the pool has two connections). Rejections (only an abort) must not go unhandled meanwhile.
+    const sessionPending = advise ? openPlanSession(ctx) : Promise.resolve(undefined);
+    sessionPending.catch(() => {});
+    const inputsPending = advise ? readAdvisorInputs(ctx) : undefined;
+    inputsPending?.catch(() => {});
+    let catalog: CatalogSection;
+    try {
+      catalog = await readCatalogSection(ctx);
+    } catch (err) {
+      await (await sessionPending.catch(() => undefined))?.close();
+      throw err;
+    }
     // Health runs on the pool while the advisor plans on its own session (on 10,000 tables the two took ~0.7 s
     // and ~1 s one after the other). A rejection (only an abort) must not go unhandled if the advisor throws first.
     const healthPending = readHealthSection(ctx);
@@ -276,12 +295,15 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     let advice: AdvisorSection | undefined;
     let queryFindings: QueryFinding[] = [];
     let planningTrips = 0;
-    // advisor.enabled false (the original's indexing.auto_recommendations): no planning session, no advice.
-    const advise = this.#options.advisor.enabled && options.advise !== false && stmts.statements.length > 0;
-    const session = advise ? await openPlanSession(ctx) : undefined;
+    const session = await sessionPending;
     try {
-      if (advise) {
-        advice = await runAdvisorSection(ctx, { statements: stmts.statements, catalog, session });
+      if (advise && inputsPending) {
+        advice = await runAdvisorSection(ctx, {
+          statements: stmts.statements,
+          catalog,
+          session,
+          inputs: inputsPending,
+        });
         if (advice.canExplain !== null && this.#capabilities) this.#capabilities.canExplain = advice.canExplain;
       }
       queryFindings = await readFindingsSection(ctx, {

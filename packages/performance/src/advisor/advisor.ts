@@ -1,4 +1,4 @@
-import { errorMessage, type Logger, quoteIdent, throwIfAborted } from '@voicehive/db-core';
+import { type Logger, quoteIdent } from '@voicehive/db-core';
 import { type IndexInfo, type SqlRunner, type TableInfo, tableKey } from '../catalog/catalog.js';
 import type { StatementStats } from '../monitor/statements.js';
 import type { ResolvedOptions } from '../options.js';
@@ -16,6 +16,7 @@ import { lookupTable } from './resolve.js';
 import type { SampledConstant } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
 import { findStaleStatistics, type StaleStatistics } from './stale-statistics.js';
+import { explainMany, toWhatIf, whatIf } from './what-if-batch.js';
 import { type Prepared, readWorkload, type Workload } from './workload.js';
 import { indexWriteRows, type TableWrite } from './write-cost.js';
 
@@ -130,6 +131,8 @@ export interface AdvisorContext {
   /** Constants pg_qualstats sampled, to plan statements with the values the application sends. */
   sampledConstants?: SampledConstant[];
   signal?: AbortSignal;
+  /** Where to record each stage's milliseconds (`advisor.workload`, `advisor.baseline`, …), for finding what is slow. */
+  timings?: Record<string, number>;
 }
 
 /** hypopg takes the definition without CONCURRENTLY and without the trailing semicolon. */
@@ -144,6 +147,12 @@ const hypoDefinition = (c: CandidateIndex): string =>
  */
 export async function runAdvisor(statements: StatementStats[], ctx: AdvisorContext): Promise<AdvisorResult> {
   const started = performance.now();
+  let mark = started;
+  const stage = (name: string): void => {
+    const now = performance.now();
+    if (ctx.timings) ctx.timings[`advisor.${name}`] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
   const opts = ctx.options.advisor;
   await loadParser();
   const workload = await readWorkload({
@@ -158,10 +167,12 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   });
   const collected = collectCandidates({
     workload,
-    indexes: ctx.indexes,
+    // Only the workload's tables: the candidate checks scan this list once per table use.
+    indexes: ctx.indexes.filter((i) => workload.referenced.has(i.tableOid)),
     minTableRows: opts.minTableRows,
     maxColumns: opts.maxColumns,
   });
+  stage('workload');
   const result: AdvisorResult = {
     mode: ctx.session?.hasHypopg ? 'hypopg' : 'heuristic',
     recommendations: [],
@@ -211,6 +222,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
   const byId = new Map(workload.prepared.map((p) => [p.stat.queryid, p]));
   const weight = (id: string) => byId.get(id)!.stat.calls;
   result.workload.weightedBaselineCost = [...base].reduce((s, [id, c]) => s + c * weight(id), 0);
+  stage('baseline');
   // Before any hypothetical index exists, against the baseline plans.
   if (opts.dropAnalysis && session.hideMethod) {
     result.drops = await analyseDrops({
@@ -237,10 +249,12 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     result.whatIfCalls += result.drops.explains;
+    stage('drops');
   }
   if (!session.hasHypopg) return heuristic();
 
   const choices = await costAlone({ session, workload, collected, base, ctx, result });
+  stage('alone');
   const outcome = await selectUnderConfiguration({
     session,
     statements: [...base].map(([id, baseCost]) => {
@@ -252,6 +266,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
         text: p.stat.query,
         paramCount: p.shape.paramCount,
         ...(p.values ? { values: p.values } : {}),
+        tables: new Set(p.usages.map((u) => u.table.oid)),
       };
     }),
     candidates: choices.map((c) => c.choice),
@@ -264,6 +279,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   result.whatIfCalls += outcome.whatIfCalls;
+  stage('select');
   const ginBudget = Math.max(0, opts.maxIndexes - outcome.selection.length);
   const picked = outcome.selection.map((s) => choices.find((c) => c.choice.key === s.key)!);
   await buildRecommendations({
@@ -279,6 +295,7 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     qualstats: ctx.qualstats ?? [],
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  stage('recommend');
   ginRecommendations({
     gin: collected.gin,
     base,
@@ -310,20 +327,88 @@ async function planBaseline(
 ): Promise<Map<string, number>> {
   const base = new Map<string, number>();
   if (session.hasHypopg) await session.resetHypothetical();
-  for (const p of prepared) {
-    throwIfAborted(signal, 'index advice');
-    // INSERT … VALUES reads nothing an index could serve; it only counts as writes.
-    if (p.shape.kind === 'insert' && p.usages.length === 0) continue;
-    const out = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
-    result.whatIfCalls++;
+  // INSERT … VALUES reads nothing an index could serve; it only counts as writes.
+  const planned = prepared.filter((p) => !(p.shape.kind === 'insert' && p.usages.length === 0));
+  const outcomes = await explainMany(session, planned.map(toWhatIf), signal);
+  result.whatIfCalls += planned.length;
+  planned.forEach((p, i) => {
+    const out = outcomes[i]!;
     if (!out.ok) {
       result.skipped.explainFailed.push({ queryHash: p.stat.queryid, error: out.error });
-      continue;
+      return;
     }
     result.plans.set(p.stat.queryid, out.plan);
     base.set(p.stat.queryid, out.cost);
-  }
+  });
   return base;
+}
+
+/** The rows each statement writes to its target table, and the statements on each table (by oid). */
+function tableFacts(workload: Workload): { writes: TableWrite[]; statementsOnTable: Map<number, string[]> } {
+  const writes: TableWrite[] = [];
+  for (const p of workload.prepared) {
+    const target = p.shape.target && lookupTable(p.shape.target, workload.resolveCtx);
+    if (target && p.shape.kind !== 'select')
+      writes.push({
+        tableOid: target.oid,
+        kind: p.shape.kind,
+        rows: p.stat.rows,
+        ...(p.shape.setColumns ? { setColumns: p.shape.setColumns } : {}),
+      });
+  }
+  const statementsOnTable = new Map<number, string[]>();
+  for (const p of workload.prepared)
+    for (const oid of new Set(p.usages.map((u) => u.table.oid))) {
+      const list = statementsOnTable.get(oid) ?? statementsOnTable.set(oid, []).get(oid)!;
+      list.push(p.stat.queryid);
+    }
+  return { writes, statementsOnTable };
+}
+
+/** A candidate (or bundle) with its costs alone, its write rows and what the selection needs to know of it. */
+function costedChoice(input: {
+  g: { key: string; table: TableInfo; members: CandidateIndex[]; relevant: string[] };
+  created: { sizeBytes: number }[];
+  costs: Map<string, number>;
+  /** The writes to this candidate's table, and that table's indexes. */
+  writes: TableWrite[];
+  indexes: IndexInfo[];
+  ctx: AdvisorContext;
+}): CostedChoice {
+  const { g, created, costs, writes, indexes, ctx } = input;
+  const opts = ctx.options.advisor;
+  const writeRows = g.members.reduce(
+    (s, m) =>
+      s +
+      indexWriteRows({
+        tableOid: g.table.oid,
+        columns: [...m.columns.map((c) => c.name), ...(m.include ?? [])],
+        writes,
+        indexes,
+      }),
+    0,
+  );
+  const single = g.members.length === 1 ? g.members[0]! : undefined;
+  return {
+    members: g.members,
+    writeRows,
+    choice: {
+      key: g.key,
+      tableKey: tableKey(g.table.schema, g.table.name),
+      tableOid: g.table.oid,
+      definitions: g.members.map(hypoDefinition),
+      columns: single ? single.columns.map(columnLabel) : [],
+      sizeBytes: created.reduce((s, h) => s + h.sizeBytes, 0),
+      writePenalty: writeRows * opts.writeCostPerRow,
+      statements: g.relevant,
+      costs,
+      // Widening an index that already exists (its leading column is indexed) must at least halve
+      // the cost, as Dexter requires of multi-column indexes: otherwise it only duplicates the old one.
+      ...(single && extendsExisting(single, indexes)
+        ? { minImprovement: Math.max(0.5, opts.minStatementImprovement) }
+        : {}),
+    },
+  };
 }
 
 interface CostedChoice {
@@ -348,22 +433,7 @@ async function costAlone(input: {
   const { session, workload, collected, base, ctx, result } = input;
   const opts = ctx.options.advisor;
   const byId = new Map(workload.prepared.map((p) => [p.stat.queryid, p]));
-  const writes: TableWrite[] = [];
-  for (const p of workload.prepared) {
-    const target = p.shape.target && lookupTable(p.shape.target, workload.resolveCtx);
-    if (target && p.shape.kind !== 'select')
-      writes.push({
-        tableOid: target.oid,
-        kind: p.shape.kind,
-        rows: p.stat.rows,
-        ...(p.shape.setColumns ? { setColumns: p.shape.setColumns } : {}),
-      });
-  }
-  const statementsOnTable = new Map<number, string[]>();
-  for (const p of workload.prepared)
-    for (const oid of new Set(p.usages.map((u) => u.table.oid)))
-      statementsOnTable.set(oid, [...(statementsOnTable.get(oid) ?? []), p.stat.queryid]);
-
+  const { writes, statementsOnTable } = tableFacts(workload);
   const groups: { key: string; table: TableInfo; members: CandidateIndex[] }[] = [
     ...[...collected.candidates.values()].map((e) => ({
       key: e.candidate.key,
@@ -372,70 +442,54 @@ async function costAlone(input: {
     })),
     ...collected.bundles.map((b) => ({ key: b.key, table: b.table, members: b.members })),
   ];
-  const out: CostedChoice[] = [];
-  for (const g of groups) {
-    throwIfAborted(ctx.signal, 'index advice');
+  const tablesOf = (id: string) => new Set(byId.get(id)!.usages.map((u) => u.table.oid));
+  // Per table, once: filtering all of a 10,000-table catalog's indexes for each candidate was quadratic.
+  const indexesOn = new Map<number, IndexInfo[]>();
+  for (const i of ctx.indexes) (indexesOn.get(i.tableOid) ?? indexesOn.set(i.tableOid, []).get(i.tableOid)!).push(i);
+  const work = groups.flatMap((g) => {
     const relevant = (statementsOnTable.get(g.table.oid) ?? []).filter(
       (id) => (base.get(id) ?? 0) >= opts.minStatementCost,
     );
-    if (relevant.length === 0) continue;
-    const created: { oid: number; name: string; sizeBytes: number }[] = [];
-    const costs = new Map<string, number>();
-    try {
-      try {
-        for (const m of g.members) {
-          created.push(await session.createHypothetical(hypoDefinition(m)));
-          result.whatIfCalls++;
-        }
-      } catch (err) {
-        // PostgreSQL refuses the definition (a function that is not IMMUTABLE, an operator class the type lacks):
-        // a real CREATE INDEX would be refused too, so the candidate is dropped and the reason kept.
-        throwIfAborted(ctx.signal, 'index advice');
-        result.skipped.refusedCandidates ??= [];
-        result.skipped.refusedCandidates.push({ index: g.key, reason: errorMessage(err) });
-        continue;
-      }
-      const names = new Set(created.map((h) => h.name));
-      for (const id of relevant) {
-        const p = byId.get(id)!;
-        const res = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
-        result.whatIfCalls++;
-        if (res.ok && [...indexNamesInPlan(res.plan)].some((n) => names.has(n))) costs.set(id, res.cost);
-      }
-    } finally {
-      for (const h of created) await session.dropHypothetical(h.oid);
+    return relevant.length === 0 ? [] : [{ ...g, relevant }];
+  });
+  const answers = await whatIf(
+    session,
+    work.map((g) => ({
+      definitions: g.members.map(hypoDefinition),
+      statements: g.relevant.map((id) => toWhatIf(byId.get(id)!)),
+      indexTables: new Set([g.table.oid]),
+      statementTables: g.relevant.map(tablesOf),
+    })),
+    ctx.signal,
+  );
+  const out: CostedChoice[] = [];
+  work.forEach((g, i) => {
+    const answer = answers[i]!;
+    if (answer.refused) {
+      // PostgreSQL refuses the definition (a function that is not IMMUTABLE, an operator class the type lacks):
+      // a real CREATE INDEX would be refused too, so the candidate is dropped and the reason kept.
+      result.skipped.refusedCandidates ??= [];
+      result.skipped.refusedCandidates.push({ index: g.key, reason: answer.reason });
+      return;
     }
-    const writeRows = g.members.reduce(
-      (s, m) =>
-        s +
-        indexWriteRows({
-          tableOid: g.table.oid,
-          columns: [...m.columns.map((c) => c.name), ...(m.include ?? [])],
-          writes,
-          indexes: ctx.indexes,
-        }),
-      0,
-    );
-    const single = g.members.length === 1 ? g.members[0]! : undefined;
-    out.push({
-      members: g.members,
-      writeRows,
-      choice: {
-        key: g.key,
-        tableKey: tableKey(g.table.schema, g.table.name),
-        definitions: g.members.map(hypoDefinition),
-        columns: single ? single.columns.map(columnLabel) : [],
-        sizeBytes: created.reduce((s, h) => s + h.sizeBytes, 0),
-        writePenalty: writeRows * opts.writeCostPerRow,
-        statements: relevant,
-        costs,
-        // Widening an index that already exists (its leading column is indexed) must at least halve
-        // the cost, as Dexter requires of multi-column indexes: otherwise it only duplicates the old one.
-        ...(single && extendsExisting(single, ctx.indexes)
-          ? { minImprovement: Math.max(0.5, opts.minStatementImprovement) }
-          : {}),
-      },
+    result.whatIfCalls += answer.created.length + g.relevant.length;
+    const names = new Set(answer.created.map((h) => h.name));
+    const costs = new Map<string, number>();
+    g.relevant.forEach((id, k) => {
+      const res = answer.outcomes[k]!;
+      if (res.ok && [...indexNamesInPlan(res.plan)].some((n) => names.has(n))) costs.set(id, res.cost);
     });
-  }
+    const oid = g.table.oid;
+    out.push(
+      costedChoice({
+        g,
+        created: answer.created,
+        costs,
+        writes: writes.filter((w) => w.tableOid === oid),
+        indexes: indexesOn.get(oid) ?? [],
+        ctx,
+      }),
+    );
+  });
   return out;
 }

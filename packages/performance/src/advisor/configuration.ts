@@ -1,5 +1,6 @@
 import { throwIfAborted } from '@voicehive/db-core';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
+import { whatIf } from './what-if-batch.js';
 
 /** A statement the selection can re-plan. */
 export interface PlannedStatement {
@@ -10,6 +11,8 @@ export interface PlannedStatement {
   paramCount: number;
   /** Literals for a custom plan (see PlanSession.explain). */
   values?: (string | null)[];
+  /** Tables (oids) it reads: lets re-plans of choices on other tables share a round trip. */
+  tables?: Set<number>;
 }
 
 /**
@@ -19,6 +22,8 @@ export interface PlannedStatement {
 export interface ConfigCandidate {
   key: string;
   tableKey: string;
+  /** The table's oid: lets re-plans of choices on other tables share a round trip. */
+  tableOid?: number;
   /** hypopg definitions (CREATE INDEX without CONCURRENTLY), one per index of the choice. */
   definitions: string[];
   /** Key columns of a single-index choice, to drop a chosen index another chosen one starts with. */
@@ -102,28 +107,40 @@ export async function selectUnderConfiguration(input: {
     return { net: gain - c.writePenalty, helped };
   };
 
-  /** Plans `ids` with the configuration plus `c`; records the cost of those whose plan uses one of its indexes. */
-  const replan = async (c: ConfigCandidate, ids: string[]): Promise<void> => {
-    const created: { oid: number; name: string }[] = [];
-    try {
-      for (const def of c.definitions) {
-        created.push(await session.createHypothetical(def));
-        whatIfCalls++;
+  /**
+   * Plans each choice's statements with the configuration plus that choice (choices on unrelated tables in one
+   * round trip); records the cost of those whose plan uses one of its indexes.
+   */
+  const replan = async (work: { c: ConfigCandidate; ids: string[] }[]): Promise<void> => {
+    const jobs = work.map(({ c, ids }) => ({ c, ids: ids.filter((id) => byId.has(id)) }));
+    const answers = await whatIf(
+      session,
+      jobs.map(({ c, ids }) => ({
+        definitions: c.definitions,
+        statements: ids.map((id) => {
+          const s = byId.get(id)!;
+          return { text: s.text, paramCount: s.paramCount, ...(s.values ? { values: s.values } : {}) };
+        }),
+        indexTables: new Set(c.tableOid === undefined ? [] : [c.tableOid]),
+        statementTables: ids.map((id) => byId.get(id)!.tables ?? new Set<number>()),
+      })),
+      signal,
+    );
+    jobs.forEach(({ c, ids }, i) => {
+      const answer = answers[i]!;
+      if (answer.refused) {
+        for (const id of ids) c.costs.delete(id);
+        return;
       }
-      const names = new Set(created.map((h) => h.name));
-      for (const id of ids) {
-        throwIfAborted(signal, 'index advice');
-        const s = byId.get(id);
-        if (!s) continue;
-        const out = await session.explain(s.text, s.paramCount, s.values ? { values: s.values } : {});
-        whatIfCalls++;
+      whatIfCalls += answer.created.length + ids.length;
+      const names = new Set(answer.created.map((h) => h.name));
+      ids.forEach((id, k) => {
+        const out = answer.outcomes[k]!;
         const uses = out.ok && [...indexNamesInPlan(out.plan)].some((n) => names.has(n));
         if (out.ok && uses) c.costs.set(id, out.cost);
         else c.costs.delete(id);
-      }
-    } finally {
-      for (const h of created) await session.dropHypothetical(h.oid);
-    }
+      });
+    });
   };
 
   while (chosen.length < budget.maxIndexes && remaining.length > 0) {
@@ -166,7 +183,7 @@ export async function selectUnderConfiguration(input: {
         break;
       }
       checked.add(top.c);
-      await replan(top.c, top.c.statements);
+      await replan([{ c: top.c, ids: top.c.statements }]);
       order = ranked();
     }
     if (!best) break;
@@ -182,10 +199,11 @@ export async function selectUnderConfiguration(input: {
     remaining.splice(remaining.indexOf(c), 1);
     // Choices that share the statements this one changed: their value under the new configuration.
     const changed = new Set(v.helped);
-    for (const other of remaining) {
-      const shared = other.statements.filter((id) => changed.has(id));
-      if (shared.length > 0) await replan(other, shared);
-    }
+    const affected = remaining.flatMap((other) => {
+      const ids = other.statements.filter((id) => changed.has(id));
+      return ids.length > 0 ? [{ c: other, ids }] : [];
+    });
+    if (affected.length > 0) await replan(affected);
   }
   for (const { oids } of chosen) for (const oid of oids) await session.dropHypothetical(oid);
 

@@ -1,4 +1,4 @@
-import { type Database, DBRS_TAG, errorMessage, mapDatabaseError, quoteIdent, tagSql } from '@voicehive/db-core';
+import { type Database, DBRS_TAG, errorMessage, mapDatabaseError, quoteIdent, quoteLiteral, tagSql } from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface PlanNode {
@@ -68,6 +68,8 @@ export function indexNamesInPlan(plan: PlanNode): Set<string> {
 export class PlanSession implements AsyncDisposable {
   readonly #client: pg.Client;
   readonly #options: PlanSessionOptions;
+  /** Hypothetical indexes created through `createHypothetical` and not dropped: what a failed batch must keep. */
+  readonly #held = new Set<number>();
   /** SQL round trips made on this session (reported by benchmarks). */
   roundTrips = 0;
   /** How this session can hide existing indexes for what-if drops; null when it cannot. */
@@ -131,50 +133,104 @@ export class PlanSession implements AsyncDisposable {
     paramCount: number,
     options: { extra?: string; values?: (string | null)[] } = {},
   ): Promise<ExplainOutcome> {
+    const sql = this.explainSql(text, paramCount, options);
+    try {
+      const results = await this.runBatch(sql.parts);
+      return { ok: true, ...readPlan(results[sql.planAt]!) };
+    } catch (err) {
+      await this.recover();
+      return { ok: false, error: errorMessage(err) };
+    }
+  }
+
+  /**
+   * The statements (each tagged, in order) that EXPLAIN one workload statement, and which of their results is
+   * the plan: what `explain` sends, and what a batch of several EXPLAINs strings together in one round trip.
+   */
+  explainSql(
+    text: string,
+    paramCount: number,
+    options: { extra?: string; values?: (string | null)[] } = {},
+  ): { parts: string[]; planAt: number } {
     const known = options.values;
     if (known && known.length === paramCount && known.some((v) => v === null) && known.some((v) => v !== null)) {
       // Some values known: they go into the text as literals, the rest stay parameters of a generic plan.
       const bound = bindKnownValues(text, known);
-      return this.explain(bound.text, bound.paramCount, options.extra ? { extra: options.extra } : {});
+      return this.explainSql(bound.text, bound.paramCount, options.extra ? { extra: options.extra } : {});
     }
-    const body = text.trim().replace(/;+\s*$/, '');
+    // The newline ends a trailing `--` comment in the statement text before our own statements.
+    const body = `${text.trim().replace(/;+\s*$/, '')}\n`;
     const extra = options.extra ?? '';
-    try {
-      let result: pg.QueryResult;
-      if (known && paramCount > 0 && known.length === paramCount) {
-        const all = (await this.#run(
-          `SET plan_cache_mode = force_custom_plan; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${known.join(', ')}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
-        )) as pg.QueryResult[];
-        result = all[2]!;
-      } else if (this.#options.serverMajor >= 16 && paramCount > 0) {
-        result = (await this.#run(`EXPLAIN (GENERIC_PLAN, FORMAT JSON${extra}) ${body}`)) as pg.QueryResult;
-      } else if (paramCount === 0) {
-        result = (await this.#run(`EXPLAIN (FORMAT JSON${extra}) ${body}`)) as pg.QueryResult;
-      } else {
-        // One fixed name keeps the PREPARE text stable per statement, so where utility statements are
-        // tracked they add one pg_stat_statements entry per statement rather than one per EXPLAIN.
-        const args = Array.from({ length: paramCount }, () => 'NULL').join(', ');
-        // Executor-start partition pruning runs with the NULL arguments and removes every partition ("Subplans
-        // Removed"), so the plan would name no index at all although the generic plan's cost counts them; with
-        // pruning off the plan keeps every partition's scan. The generic plan's cost is the same either way.
-        // Each statement of the batch carries the tag: pg_stat_statements keeps each one's text from just after
-        // the previous semicolon. The newline ends a trailing `--` comment in the statement text before our own statements.
-        const all = (await this.#run(
-          `SET enable_partition_pruning = off; ${DBRS_TAG} PREPARE dbrs_plan AS ${body}\n; ${DBRS_TAG} EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args}); ${DBRS_TAG} DEALLOCATE dbrs_plan; ${DBRS_TAG} RESET enable_partition_pruning`,
-        )) as pg.QueryResult[];
-        result = all[2]!;
-      }
-      const raw = result.rows[0]?.['QUERY PLAN'];
-      const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-      const plan = doc[0]!.Plan;
-      return { ok: true, plan, cost: plan['Total Cost'] };
-    } catch (err) {
-      // A batch that failed after its PREPARE leaves dbrs_plan behind; the next PREPARE would collide.
-      await this.#run(
-        `DEALLOCATE ALL; ${DBRS_TAG} RESET enable_partition_pruning; ${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
-      ).catch(() => {});
-      return { ok: false, error: errorMessage(err) };
+    if (known && paramCount > 0 && known.length === paramCount) {
+      return {
+        parts: [
+          'SET plan_cache_mode = force_custom_plan',
+          `PREPARE dbrs_plan AS ${body}`,
+          `EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${known.join(', ')})`,
+          'DEALLOCATE dbrs_plan',
+          'SET plan_cache_mode = force_generic_plan',
+        ],
+        planAt: 2,
+      };
     }
+    if (this.#options.serverMajor >= 16 && paramCount > 0)
+      return { parts: [`EXPLAIN (GENERIC_PLAN, FORMAT JSON${extra}) ${body}`], planAt: 0 };
+    if (paramCount === 0) return { parts: [`EXPLAIN (FORMAT JSON${extra}) ${body}`], planAt: 0 };
+    // One fixed name keeps the PREPARE text stable per statement, so where utility statements are
+    // tracked they add one pg_stat_statements entry per statement rather than one per EXPLAIN.
+    const args = Array.from({ length: paramCount }, () => 'NULL').join(', ');
+    // Executor-start partition pruning runs with the NULL arguments and removes every partition ("Subplans
+    // Removed"), so the plan would name no index at all although the generic plan's cost counts them; with
+    // pruning off the plan keeps every partition's scan. The generic plan's cost is the same either way.
+    return {
+      parts: [
+        'SET enable_partition_pruning = off',
+        `PREPARE dbrs_plan AS ${body}`,
+        `EXPLAIN (FORMAT JSON${extra}) EXECUTE dbrs_plan(${args})`,
+        'DEALLOCATE dbrs_plan',
+        'RESET enable_partition_pruning',
+      ],
+      planAt: 2,
+    };
+  }
+
+  /**
+   * Several statements in one simple-protocol message: one round trip, one result per statement. Each carries
+   * the tag, because pg_stat_statements keeps each one's text from just after the previous semicolon. The
+   * message runs as one implicit transaction: the first error ends it, and `recover` must run before the next.
+   */
+  async runBatch(parts: string[]): Promise<pg.QueryResult[]> {
+    const res = await this.#run(parts.map((p) => (p.startsWith(DBRS_TAG) ? p : `${DBRS_TAG} ${p}`)).join('; '));
+    return Array.isArray(res) ? res : [res];
+  }
+
+  /**
+   * After a failed batch or EXPLAIN: a PREPARE that ran before the error leaves dbrs_plan behind (the next
+   * would collide), the planner settings go back to this session's own, and hypothetical indexes the batch
+   * created (hypopg's live outside transactions) are dropped, keeping the ones this session holds.
+   */
+  async recover(): Promise<void> {
+    await this.#run(
+      [
+        'DEALLOCATE ALL',
+        `${DBRS_TAG} RESET enable_partition_pruning`,
+        `${DBRS_TAG} SET plan_cache_mode = force_generic_plan`,
+        ...(this.hasHypopg ? [`${DBRS_TAG} ${this.dropUnheldSql()}`] : []),
+      ].join('; '),
+    ).catch(() => {});
+  }
+
+  /** Hypothetical index definitions → the statement creating each in a batch (its oid, name and size come back). */
+  createSql(definition: string): string {
+    return `SELECT h.indexrelid::int8 AS oid, h.indexname AS name, ${this.#fn('hypopg_relation_size')}(h.indexrelid)::int8 AS size
+         FROM ${this.#fn('hypopg_create_index')}(${quoteLiteral(definition)}) h`;
+  }
+
+  /** Drops every hypothetical index of this backend except those the session holds (created by `createHypothetical`). */
+  dropUnheldSql(): string {
+    const keep = [...this.#held].map((o) => Math.trunc(o)).join(',');
+    return `SELECT count(${this.#fn('hypopg_drop_index')}(h.indexrelid)) AS dropped FROM ${this.#fn('hypopg')}() h
+      WHERE h.indexrelid <> ALL ('{${keep}}'::oid[])`;
   }
 
   #fn(name: string): string {
@@ -188,15 +244,18 @@ export class PlanSession implements AsyncDisposable {
       [definition],
     )) as pg.QueryResult;
     const row = res.rows[0]!;
+    this.#held.add(Number(row['oid']));
     return { oid: Number(row['oid']), name: String(row['name']), sizeBytes: Number(row['size']) };
   }
 
   async dropHypothetical(oid: number): Promise<void> {
     await this.#run(`SELECT ${this.#fn('hypopg_drop_index')}($1::oid)`, [oid]);
+    this.#held.delete(oid);
   }
 
   async resetHypothetical(): Promise<void> {
     await this.#run(`SELECT ${this.#fn('hypopg_reset')}()`);
+    this.#held.clear();
   }
 
   /**
@@ -248,6 +307,14 @@ export class PlanSession implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The plan and total cost in an `EXPLAIN (FORMAT JSON)` result. */
+export function readPlan(result: pg.QueryResult): { plan: PlanNode; cost: number } {
+  const raw = result.rows[0]?.['QUERY PLAN'];
+  const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+  const plan = doc[0]!.Plan;
+  return { plan, cost: plan['Total Cost'] };
 }
 
 /**

@@ -7,6 +7,7 @@ import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { type QualPredicate, qualstatsEvidence } from './qualstats.js';
 import { describeAssumed, shownValue } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
+import { explainMany, toWhatIf } from './what-if-batch.js';
 import type { Prepared } from './workload.js';
 
 /**
@@ -43,17 +44,21 @@ export async function buildRecommendations(input: {
   const finalCost = new Map(base);
   const usedBy = new Map<string, Set<string>>();
   try {
-    for (const [id] of base) {
-      throwIfAborted(input.signal, 'index advice');
-      const p = byId.get(id)!;
-      const out = await session.explain(p.stat.query, p.shape.paramCount, p.values ? { values: p.values } : {});
-      result.whatIfCalls++;
-      if (!out.ok) continue;
+    const ids = [...base.keys()];
+    const outcomes = await explainMany(
+      session,
+      ids.map((id) => toWhatIf(byId.get(id)!)),
+      input.signal,
+    );
+    result.whatIfCalls += ids.length;
+    ids.forEach((id, i) => {
+      const out = outcomes[i]!;
+      if (!out.ok) return;
       finalCost.set(id, Math.min(out.cost, base.get(id)!));
       const names = indexNamesInPlan(out.plan);
       for (const [key, h] of created)
         if (names.has(h.name)) (usedBy.get(key) ?? usedBy.set(key, new Set()).get(key)!).add(id);
-    }
+    });
   } finally {
     await session.resetHypothetical();
   }

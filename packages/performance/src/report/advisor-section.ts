@@ -44,22 +44,16 @@ export interface AdvisorSection {
   canExplain: boolean | null;
 }
 
-/**
- * Stage 4: pg_qualstats, the index advisor on the planning session, and what its what-if drops add to the
- * unused and duplicate indexes of the catalog stage (which it updates in place).
- */
-export async function runAdvisorSection(
-  ctx: ReportContext,
-  input: { statements: StatementStats[]; catalog: CatalogSection; session: PlanSession | undefined },
-): Promise<AdvisorSection> {
-  const { caps, opts, warnings, signal } = ctx;
-  const { catalog, session } = input;
-  const out: AdvisorSection = {
-    advisor: undefined,
-    summary: { qualstats: null, dropAnalysis: 'not-run', dropAnalysisMethod: null, dropAnalysisFailed: [] },
-    canExplain: null,
-  };
-  if (!caps.hypopg.installed) warnings.push(hypopgMissing(caps));
+export interface AdvisorInputs {
+  qualstats: QualstatsReading | undefined;
+  sampled: SampledConstant[] | undefined;
+  /** Preloaded but no CREATE EXTENSION: worth a warning. */
+  notCreated: boolean;
+}
+
+/** pg_qualstats' predicates and sampled constants, when it is installed, preloaded and enabled. */
+export async function readAdvisorInputs(ctx: ReportContext): Promise<AdvisorInputs> {
+  const { caps, opts, signal } = ctx;
   let qualstats: QualstatsReading | undefined;
   let sampled: SampledConstant[] | undefined;
   const qs = caps.pgQualstats;
@@ -74,9 +68,34 @@ export async function runAdvisorSection(
       () => readSampledConstants(ctx.runner, qs.schema ?? 'public', withSignal(signal)),
       undefined,
     );
-  } else if (opts.advisor.useQualstats && qs.preloaded && !qs.installed) {
-    warnings.push(QUALSTATS_NOT_CREATED);
   }
+  return { qualstats, sampled, notCreated: opts.advisor.useQualstats && qs.preloaded && !qs.installed };
+}
+
+/**
+ * Stage 4: pg_qualstats, the index advisor on the planning session, and what its what-if drops add to the
+ * unused and duplicate indexes of the catalog stage (which it updates in place).
+ */
+export async function runAdvisorSection(
+  ctx: ReportContext,
+  input: {
+    statements: StatementStats[];
+    catalog: CatalogSection;
+    session: PlanSession | undefined;
+    /** From `readAdvisorInputs`, which may run while the catalog is read. */
+    inputs: Promise<AdvisorInputs>;
+  },
+): Promise<AdvisorSection> {
+  const { caps, opts, warnings, signal } = ctx;
+  const { catalog, session } = input;
+  const out: AdvisorSection = {
+    advisor: undefined,
+    summary: { qualstats: null, dropAnalysis: 'not-run', dropAnalysisMethod: null, dropAnalysisFailed: [] },
+    canExplain: null,
+  };
+  if (!caps.hypopg.installed) warnings.push(hypopgMissing(caps));
+  const { qualstats, sampled, notCreated } = await input.inputs;
+  if (notCreated) warnings.push(QUALSTATS_NOT_CREATED);
   const { unusedIndexes, duplicateIndexes, indexes } = catalog;
   const dropCandidates = indexes.filter(
     (i) =>
@@ -97,6 +116,7 @@ export async function runAdvisorSection(
         ...(qualstats ? { qualstats: qualstats.predicates } : {}),
         ...(sampled ? { sampledConstants: sampled } : {}),
         ...withSignal(signal),
+        timings: ctx.timings,
       }),
     undefined,
   );
