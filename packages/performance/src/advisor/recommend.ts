@@ -1,4 +1,4 @@
-import { quoteIdent, throwIfAborted } from '@voicehive/db-core';
+import { quoteIdent } from '@voicehive/db-core';
 import type { SqlRunner, TableInfo } from '../catalog/catalog.js';
 import type { AdvisorResult, IndexRecommendation } from './advisor.js';
 import { type CandidateIndex, columnLabel, createIndexSql } from './candidates.js';
