@@ -1,0 +1,122 @@
+// The default report at 10,000 tables / 5,000 statements, this checkout against a baseline copy of the
+// performance package's source, interleaved in one process on one database: on a shared, loaded machine wall
+// times drift by 2-3x within minutes, so only a side-by-side ratio means anything.
+//
+//   git archive <base> packages/performance/src | tar -x -C packages/performance/.bench-base --strip-components=2
+//   scripts/run-source.sh bench/performance/compare-scale.ts --baseline packages/performance/.bench-base/src [--reps 4] [--url URL]
+//
+// The baseline must sit inside packages/performance so that its imports (pg, @voicehive/db-core) resolve.
+// Without --url a throwaway server is started and the scale database built (scale-fixture.ts).
+// Writes compare-results.json next to this file.
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as current from '../../packages/performance/src/index.js';
+import { createTestDatabase, startPostgres } from '../../packages/testing/src/index.js';
+import { buildScaleDatabase } from './scale-fixture.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const opt = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const baselineDir = opt('baseline');
+if (!baselineDir) throw new Error('--baseline DIR (a copy of packages/performance/src) is required');
+const REPS = Number(opt('reps') ?? 4);
+const log = (m: string) => process.stderr.write(`[compare] ${new Date().toISOString().slice(11, 19)} ${m}\n`);
+const load = () => loadavg().map((x) => Math.round(x * 10) / 10);
+
+const baseline = (await import(pathToFileURL(resolve(baselineDir, 'index.ts')).href)) as typeof current;
+const variants = { baseline, current } as const;
+
+let url = opt('url');
+let stop: (() => Promise<void>) | undefined;
+if (!url) {
+  const server = await startPostgres({
+    settings: { 'pg_stat_statements.max': 10000, shared_buffers: '256MB', max_locks_per_transaction: 256 },
+  });
+  const db = await createTestDatabase(server);
+  await buildScaleDatabase(db.url, { tables: 10_000, statements: 5_000, log });
+  url = db.url;
+  stop = async () => {
+    await db.drop();
+    await server.stop();
+  };
+}
+
+interface Run {
+  variant: string;
+  rep: number;
+  reportMs: number;
+  nodeCpuMs: number;
+  roundTrips: number;
+  advisorMs: number;
+  whatIfCalls: number;
+  recommendations: string[];
+  load: number[];
+  timings: Record<string, number>;
+}
+const runs: Run[] = [];
+try {
+  // One unmeasured report per variant first: the WASM parser's first use and the server's catalog caches.
+  for (const v of Object.values(variants)) {
+    const o = new v.DatabasePerformanceOptimizer(url);
+    await o.getPerformanceReport({ store: 'none' });
+    await o.close();
+  }
+  for (let rep = 0; rep < REPS; rep++) {
+    const order = rep % 2 === 0 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
+    for (const name of order) {
+      const o = new variants[name].DatabasePerformanceOptimizer(url);
+      await o.initialize();
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      const r = await o.getPerformanceReport({ store: 'none' });
+      const reportMs = Math.round(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      await o.close();
+      runs.push({
+        variant: name,
+        rep,
+        reportMs,
+        nodeCpuMs: Math.round((used.user + used.system) / 1000),
+        roundTrips: r.roundTrips,
+        advisorMs: Math.round(r.advisor.durationMs),
+        whatIfCalls: r.advisor.whatIfCalls,
+        recommendations: r.indexRecommendations.map((x) => `${x.table} (${x.columns.join(', ')})`).sort(),
+        load: load(),
+        timings: r.timings,
+      });
+      log(
+        `${name} #${rep}: ${reportMs} ms, node CPU ${runs.at(-1)!.nodeCpuMs} ms, ${r.roundTrips} trips, load ${load()[0]}`,
+      );
+    }
+  }
+} finally {
+  await stop?.();
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const of = (name: string, key: 'reportMs' | 'nodeCpuMs' | 'roundTrips' | 'advisorMs') =>
+  median(runs.filter((r) => r.variant === name).map((r) => r[key]));
+const pairs = Array.from({ length: REPS }, (_, rep) => {
+  const b = runs.find((r) => r.rep === rep && r.variant === 'baseline')!;
+  const c = runs.find((r) => r.rep === rep && r.variant === 'current')!;
+  return Math.round((c.reportMs / b.reportMs) * 100) / 100;
+});
+const summary = {
+  medianReportMs: { baseline: of('baseline', 'reportMs'), current: of('current', 'reportMs') },
+  medianNodeCpuMs: { baseline: of('baseline', 'nodeCpuMs'), current: of('current', 'nodeCpuMs') },
+  medianAdvisorMs: { baseline: of('baseline', 'advisorMs'), current: of('current', 'advisorMs') },
+  roundTrips: { baseline: of('baseline', 'roundTrips'), current: of('current', 'roundTrips') },
+  currentOverBaselinePerPair: pairs,
+  sameRecommendations: runs.every(
+    (r) => JSON.stringify(r.recommendations) === JSON.stringify(runs[0]!.recommendations),
+  ),
+};
+log(JSON.stringify(summary));
+writeFileSync(
+  join(HERE, 'compare-results.json'),
+  `${JSON.stringify({ generatedAt: new Date().toISOString(), reps: REPS, summary, runs }, null, 2)}\n`,
+);
+log('wrote compare-results.json');
