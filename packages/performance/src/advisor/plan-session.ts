@@ -1,4 +1,12 @@
-import { type Database, DBRS_TAG, errorMessage, mapDatabaseError, quoteIdent, quoteLiteral, tagSql } from '@voicehive/db-core';
+import {
+  type Database,
+  DBRS_TAG,
+  errorMessage,
+  mapDatabaseError,
+  quoteIdent,
+  quoteLiteral,
+  tagSql,
+} from '@voicehive/db-core';
 import pg from 'pg';
 
 export interface PlanNode {
