@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseBackupManager, LocalStorage } from '@voicehive/db-backup';
 import { DatabaseCapacityManager } from '@voicehive/db-capacity';
-import { createDatabase, LeaderLock } from '@voicehive/db-core';
+import { createDatabase, LeaderLock, Scheduler } from '@voicehive/db-core';
 import { DatabaseMigrationManager } from '@voicehive/db-migrations';
 import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
 import { useTestDatabase } from '@voicehive/db-testing';
@@ -165,5 +165,34 @@ describeResourceOwnerContract({
       await database.close();
     };
   },
+  sessionsOf: () => db.url,
+});
+
+describeResourceOwnerContract({
+  name: 'Scheduler',
+  create: () => {
+    const database = createDatabase(db.url, { poolMax: 2 });
+    const scheduler = new Scheduler();
+    // An hourly task that reads the table the blocker locks; runNow() is the operation.
+    scheduler.add({
+      name: 'probe',
+      intervalMs: 3_600_000,
+      run: ({ signal }) => database.query('SELECT count(*) FROM hot', [], { signal }),
+    });
+    scheduler.start();
+    // The scheduler does not own the pool its task uses; the target closes both.
+    return Object.assign(scheduler, {
+      async close() {
+        await Scheduler.prototype.close.call(scheduler);
+        await database.close();
+      },
+    });
+  },
+  operate: async (o, signal) => {
+    const run = await o.runNow('probe', { ...(signal ? { signal } : {}) });
+    if (run.outcome !== 'completed') throw run.error ?? new Error(`probe ${run.outcome}`);
+  },
+  block: () => holdTableLock('hot'),
+  reached: () => sessionWaitsOnLock(db.url),
   sessionsOf: () => db.url,
 });

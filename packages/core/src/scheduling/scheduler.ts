@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { LeaderLock } from '../coordination/leader-lock.js';
-import { DbrsError, isDbrsError } from '../errors.js';
+import { abortError, DbrsError, isDbrsError } from '../errors.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 
 export interface TaskContext {
@@ -56,6 +56,8 @@ interface ScheduledTask {
  * `leaderOnly` tasks run only on the replica holding the leader lock, which is
  * tried (never waited for) at each tick, so several replicas run each task
  * once. `stop()` cancels timers, waits for running tasks, then aborts them.
+ * `close()` is `stop()` with its default wait, for the lifecycle every resource
+ * owner shares: twice is fine, and any use afterwards is CLOSED.
  */
 export class Scheduler implements AsyncDisposable {
   readonly #tasks = new Map<string, ScheduledTask>();
@@ -65,6 +67,7 @@ export class Scheduler implements AsyncDisposable {
   readonly #abort = new AbortController();
   #started = false;
   #stopped = false;
+  #stopping: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions = {}) {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'scheduler' });
@@ -73,7 +76,7 @@ export class Scheduler implements AsyncDisposable {
   }
 
   add(def: TaskDefinition): this {
-    if (this.#stopped) throw new DbrsError('CLOSED', 'The scheduler is stopped.');
+    if (this.#stopped) throw closedError();
     if (this.#tasks.has(def.name)) throw new DbrsError('ALREADY_EXISTS', `Task "${def.name}" is already scheduled.`);
     if ((def.cron === undefined) === (def.intervalMs === undefined)) {
       throw new DbrsError('INVALID_ARGUMENT', `Task "${def.name}" needs exactly one of cron or intervalMs.`);
@@ -104,7 +107,7 @@ export class Scheduler implements AsyncDisposable {
   }
 
   start(): void {
-    if (this.#stopped) throw new DbrsError('CLOSED', 'The scheduler is stopped.');
+    if (this.#stopped) throw closedError();
     if (this.#started) return;
     this.#started = true;
     for (const task of this.#tasks.values()) this.#startTask(task);
@@ -115,16 +118,34 @@ export class Scheduler implements AsyncDisposable {
     return this.#tasks.get(name)?.cron?.nextRun() ?? undefined;
   }
 
-  /** Runs a task now (still no overlap, still leader-gated); resolves to its outcome. */
-  runNow(name: string): Promise<TaskRun> {
+  /**
+   * Runs a task now (still no overlap, still leader-gated); resolves to its outcome. The task's signal is
+   * aborted by the caller's `signal` as well as by stop(): an aborted task ends as `failed` with its ABORTED
+   * error. Rejects with CLOSED after stop(), ABORTED when `signal` is already aborted (nothing ran).
+   */
+  runNow(name: string, options: { signal?: AbortSignal } = {}): Promise<TaskRun> {
+    if (this.#stopped) return Promise.reject(closedError());
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal, `task ${name}`));
     const task = this.#tasks.get(name);
     if (!task) return Promise.reject(new DbrsError('NOT_FOUND', `No task named "${name}".`));
-    return this.#execute(task);
+    return this.#execute(task, options.signal);
   }
 
-  /** Stops timers, waits up to `timeoutMs` (default 10 s) for running tasks, then aborts them. */
-  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.#stopped) return;
+  /**
+   * Stops timers, waits up to `timeoutMs` (default 10 s) for running tasks, then aborts them. Idempotent: a
+   * second call waits for the first.
+   */
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options);
+    return this.#stopping;
+  }
+
+  /** stop() with its default wait; the lifecycle every resource owner shares. */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  async #stop(options: { timeoutMs?: number }): Promise<void> {
     this.#stopped = true;
     for (const task of this.#tasks.values()) {
       task.cron?.stop();
@@ -146,7 +167,7 @@ export class Scheduler implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
+    await this.close();
   }
 
   #startTask(task: ScheduledTask): void {
@@ -169,7 +190,7 @@ export class Scheduler implements AsyncDisposable {
     task.jitterTimers.add(timer);
   }
 
-  async #execute(task: ScheduledTask): Promise<TaskRun> {
+  async #execute(task: ScheduledTask, callerSignal?: AbortSignal): Promise<TaskRun> {
     const startedAt = new Date();
     const name = task.def.name;
     if (task.running) return this.#report({ task: name, outcome: 'skipped-overlap', startedAt, durationMs: 0 });
@@ -185,7 +206,8 @@ export class Scheduler implements AsyncDisposable {
           durationMs: performance.now() - t0,
         });
       }
-      await task.def.run({ signal: this.#abort.signal, taskName: name });
+      const signal = callerSignal ? AbortSignal.any([this.#abort.signal, callerSignal]) : this.#abort.signal;
+      await task.def.run({ signal, taskName: name });
       return this.#report({ task: name, outcome: 'completed', startedAt, durationMs: performance.now() - t0 });
     } catch (err) {
       const error = isDbrsError(err) || err instanceof Error ? err : new Error(String(err));
@@ -226,6 +248,12 @@ export class Scheduler implements AsyncDisposable {
     }
     return run;
   }
+}
+
+function closedError(): DbrsError {
+  return new DbrsError('CLOSED', 'The scheduler is stopped.', {
+    hint: 'Create a new Scheduler; a stopped one cannot be restarted.',
+  });
 }
 
 export function createScheduler(options: SchedulerOptions = {}): Scheduler {

@@ -40,6 +40,11 @@ export interface ResourceOwnerTarget<T> {
    * all be gone after an aborted operation and after close().
    */
   sessionsOf?(): string;
+  /**
+   * What an aborted operation or a closed owner must not leave behind besides sessions (a storage adapter's
+   * visible objects and temporary files under the contract's keys): checked to be empty like the sessions.
+   */
+  leftovers?(): Promise<unknown[]>;
 }
 
 async function closeOf(owner: unknown): Promise<void> {
@@ -55,6 +60,7 @@ async function rejection(work: Promise<unknown>): Promise<unknown> {
 
 export function describeResourceOwnerContract<T>(target: ResourceOwnerTarget<T>): void {
   const noLeakedSessions = async () => {
+    if (target.leftovers) expect(await target.leftovers(), 'left behind').toEqual([]);
     if (!target.sessionsOf) return;
     const url = target.sessionsOf();
     const left = await settle(
