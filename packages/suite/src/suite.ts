@@ -37,7 +37,7 @@ import { resolveSuiteConfig, type SuiteConfigInput } from './config.js';
 import type { ActionRunOptions } from './http/actions.js';
 import type { SuiteHandlerTarget } from './http/handler.js';
 import { type RunningServer, type StartServerOptions, startServer } from './http/server.js';
-import { readLiveSessions } from './insights/activity.js';
+import { type LiveSession, readLiveSessions } from './insights/activity.js';
 import { collectPageSections } from './insights/page-sections.js';
 import type { QueryDetail } from './insights/query-history.js';
 import { readTableMaintenance } from './insights/tables.js';
@@ -333,6 +333,16 @@ class Suite implements DatabaseReliabilitySuite {
     return withTimeout({ what: 'The query page', timeoutMs, signal: options.signal }, (signal) =>
       perf.queryDetail!(queryHash, signal),
     );
+  }
+
+  /** One live session of this database for its own page; undefined when it has ended, is idle, or is the suite's. */
+  async getLiveSession(pid: number, options: { signal?: AbortSignal } = {}): Promise<LiveSession | undefined> {
+    this.#assertOpen();
+    const timeoutMs = this.#options.componentTimeoutMs ?? 5_000;
+    const sessions = await withTimeout({ what: 'The session page', timeoutMs, signal: options.signal }, (signal) =>
+      readLiveSessions(this.database, { excludeApplication: this.config.database.applicationName, signal }),
+    );
+    return sessions.find((s) => s.pid === pid);
   }
 
   get explainAnalyzeAllowed(): boolean {

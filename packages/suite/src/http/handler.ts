@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDbrsError, type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
+import type { LiveSession } from '../insights/activity.js';
 import type { QueryDetail } from '../insights/query-history.js';
 import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
 import { escapeHtml } from '../page/escape.js';
-import { renderQueryPage } from '../page/query-page.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
 import type { SuiteAction } from './actions.js';
@@ -12,17 +12,9 @@ import { readForm } from './body.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
 import { actionRoute, explainRoute, type OperatorRequest } from './operator-routes.js';
 import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate-limit.js';
-import {
-  decodePathSegment,
-  errorMessage,
-  errorStatus,
-  html,
-  json,
-  methodNotAllowed,
-  redirect,
-  send,
-} from './respond.js';
+import { errorMessage, html, json, methodNotAllowed, redirect, send } from './respond.js';
 import { singleFlight } from './single-flight.js';
+import { queryPageRoute, sessionPageRoute } from './statement-pages.js';
 
 /** What the handler serves; the suite satisfies it, and so can anything else with these members. */
 export interface SuiteHandlerTarget {
@@ -37,6 +29,8 @@ export interface SuiteHandlerTarget {
   actions?: Record<string, SuiteAction>;
   /** One statement's page (`GET /queries/<queryid>`): full text and stored history; without it, no such page. */
   getQueryDetail?(queryHash: string, options?: { signal?: AbortSignal }): Promise<QueryDetail | undefined>;
+  /** One live session's page (`GET /sessions/<pid>`): its whole statement; without it, no such page. */
+  getLiveSession?(pid: number, options?: { signal?: AbortSignal }): Promise<LiveSession | undefined>;
   /** The page's explain box; without it the box is not offered. */
   explain?(request: ExplainRequest): Promise<ExplainResult>;
   /** Whether the explain box offers ANALYZE (`performance.allowExplainAnalyze`). Default false. */
@@ -304,25 +298,11 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       }
       if (path.startsWith('/queries/') && isRead && target.getQueryDetail) {
         if (!role) return refuse();
-        const id = decodePathSegment(path.slice('/queries/'.length)) ?? '';
-        try {
-          const detail = await withTimeout({ what: 'The query page', timeoutMs }, (signal) =>
-            target.getQueryDetail!(id, { signal }),
-          );
-          if (!detail)
-            return html(
-              res,
-              404,
-              `<!doctype html><title>Not found</title><p>No statement with query id ${escapeHtml(id)} in pg_stat_statements or the stored history. <a href="${escapeHtml(mount)}/#queries">Back</a></p>`,
-            );
-          return html(res, 200, renderQueryPage(detail, { basePath: mount }));
-        } catch (err) {
-          return html(
-            res,
-            errorStatus(err),
-            `<!doctype html><title>Error</title><p>${escapeHtml(errorMessage(err))}</p>`,
-          );
-        }
+        return queryPageRoute(target, res, { mount, segment: path.slice('/queries/'.length), timeoutMs });
+      }
+      if (path.startsWith('/sessions/') && isRead && target.getLiveSession) {
+        if (!role) return refuse();
+        return sessionPageRoute(target, res, { mount, segment: path.slice('/sessions/'.length), timeoutMs });
       }
       if (path === '/' && isRead) {
         if (!role) {
@@ -376,6 +356,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         canLogout,
         notice,
         queryPages: target.getQueryDetail !== undefined,
+        sessionPages: target.getLiveSession !== undefined,
         ...(target.explain
           ? {
               explain:

@@ -1,4 +1,4 @@
-import type { Database } from '@voicehive/db-core';
+import { type Database, REDACTED, redactString } from '@voicehive/db-core';
 
 export interface LiveSession {
   pid: number;
@@ -58,8 +58,19 @@ export async function readLiveSessions(
     queryAgeMs: num(r['query_ms']),
     transactionAgeMs: num(r['xact_ms']),
     stateAgeMs: num(r['state_ms']),
-    query: String(r['query'] ?? ''),
+    query: withoutSqlSecrets(String(r['query'] ?? '')),
     blockedBy: ((r['blocked_by'] as number[] | null) ?? []).map(Number),
     locksHeld: Number(r['locks_held'] ?? 0),
   }));
+}
+
+/**
+ * A live statement is the application's literal text, not a normalised
+ * one: besides what redactString() scrubs (URL and conninfo passwords,
+ * keys), `PASSWORD '…'` literals (CREATE/ALTER ROLE, dblink/postgres_fdw
+ * user mappings with `password '…'`) are replaced before the text reaches
+ * a page, an issue or the JSON status.
+ */
+export function withoutSqlSecrets(query: string): string {
+  return redactString(query).replace(/\b(password)(\s+|\s*=\s*)(E?'(?:[^']|'')*')/gi, `$1$2'${REDACTED}'`);
 }

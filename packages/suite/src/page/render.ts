@@ -41,6 +41,8 @@ export interface RenderPageOptions {
   explain?: { analyzeAllowed: boolean } | 'viewer';
   /** Whether each statement links to its own page (`<base>/queries/<queryid>`). Default false. */
   queryPages?: boolean;
+  /** Whether a live session's statement links to its own page (`<base>/sessions/<pid>`). Default false. */
+  sessionPages?: boolean;
   /** One-line message at the top (result of an action). */
   notice?: string;
   title?: string;
@@ -68,6 +70,14 @@ const NAV: Array<[string, string]> = [
  */
 export function renderStatusPage(input: StatusPageData, options: RenderPageOptions = {}): string {
   const data = redact(input);
+  // An issue's statement page, when this server has that kind of page.
+  const fullTextLink = (path: string | undefined): SafeHtml | string => {
+    if (!path) return '';
+    const served = path.startsWith('queries/')
+      ? options.queryPages
+      : path.startsWith('sessions/') && options.sessionPages;
+    return served ? html` <a class="more" href="${base}/${path}">full statement</a>` : '';
+  };
   const base = options.basePath ?? '';
   const s = data.status;
   const title = options.title ?? 'Database Reliability';
@@ -102,7 +112,7 @@ ${
   s.issues.length === 0
     ? html`<p class="muted">No issues.</p>`
     : html`<table><thead><tr><th>Severity</th><th>Component</th><th>Issue</th><th>Action</th></tr></thead><tbody>
-${s.issues.map((i) => html`<tr data-issue="${i.key ?? ''}"><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}${i.section ? html` <a href="#${i.section}">${i.section.replace('-', ' ')}</a>` : ''}</td><td>${i.action}${i.sql ? html`<pre>${i.sql}</pre>` : ''}</td></tr>`)}
+${s.issues.map((i) => html`<tr data-issue="${i.key ?? ''}"><td><span class="badge ${i.severity}">${i.severity}</span></td><td>${i.component}</td><td>${i.message}${i.section ? html` <a href="#${i.section}">${i.section.replace('-', ' ')}</a>` : ''}${fullTextLink(i.fullText)}</td><td>${i.action}${i.sql ? html`<pre>${i.sql}</pre>` : ''}</td></tr>`)}
 </tbody></table>`
 }</section>
 
@@ -116,7 +126,7 @@ ${components.map(([name, c]) => html`<tr data-component="${name}"><td>${name}</t
 ${unavailableOr(data.unavailable?.queries, sec.queries ? queriesSection(sec.queries, queryActions, options.queryPages ? (h) => `${base}/queries/${encodeURIComponent(h)}` : undefined) : html`<p class="muted">Needs the performance component.</p>`)}</section>
 
 <section id="live-queries"><h2>Live queries</h2>
-${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live, rowActions) : html`<p class="muted">Not read.</p>`)}</section>
+${unavailableOr(data.unavailable?.live, sec.live ? liveSection(sec.live, rowActions, options.sessionPages ? (pid) => `${base}/sessions/${pid}` : undefined) : html`<p class="muted">Not read.</p>`)}</section>
 
 <section id="space"><h2>Space</h2>
 ${unavailableOr(data.unavailable?.space, sec.space ? spaceSection(sec.space) : html`<p class="muted">Not read.</p>`)}</section>

@@ -2,12 +2,17 @@ import { formatAge, formatBytes, formatCount, formatMs, formatPercent } from '..
 import { GROWTH_WINDOWS, type PageSectionsData } from '../status/types.js';
 import { html, type SafeHtml } from './escape.js';
 
-/** Longer SQL is cut here in tables; the full text is one click away in a <details>, no script needed. */
+/**
+ * Longer SQL is cut here in tables. The full text is on its own page when
+ * there is one (`fullHref`), else one click away in a <details>; no script either way.
+ */
 const SQL_PREVIEW = 160;
 
-export function sqlCell(sql: string): SafeHtml {
+export function sqlCell(sql: string, fullHref?: string): SafeHtml {
   const one = sql.replace(/\s+/g, ' ').trim();
   if (one.length <= SQL_PREVIEW) return html`<pre>${one}</pre>`;
+  if (fullHref)
+    return html`<code class="sql-preview">${one.slice(0, SQL_PREVIEW - 1)}…</code> <a class="more" href="${fullHref}">full text</a>`;
   return html`<details class="sql"><summary><code>${one.slice(0, SQL_PREVIEW - 1)}…</code></summary><pre>${sql}</pre></details>`;
 }
 
@@ -37,11 +42,13 @@ ${rows.map((r) => html`<tr data-query="${r.queryHash}"><td>${sqlCell(r.query)}${
 export function liveSection(
   live: NonNullable<PageSectionsData['live']>,
   rowActions?: (pid: number) => SafeHtml[],
+  /** Where a session's whole statement is (`<base>/sessions/<pid>`), when the server has session pages. */
+  sessionLink?: (pid: number) => string,
 ): SafeHtml {
   if (live.length === 0) return empty('No active, idle-in-transaction or waiting sessions right now.');
   const blockers = new Set(live.flatMap((s) => s.blockedBy));
   return html`<table><thead><tr><th class="num">PID</th><th>State</th><th>Application / user / client</th><th class="num">Running</th><th class="num">In state</th><th>Blocked by</th><th class="num">Locks</th><th>Query</th>${rowActions ? html`<th>Action</th>` : ''}</tr></thead><tbody>
-${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'blocked' : blockers.has(s.pid) ? 'blocker' : ''}"><td class="num">${s.pid}</td><td><span class="badge ${s.blockedBy.length ? 'warning' : s.state.startsWith('idle in transaction') ? 'degraded' : 'info'}">${s.blockedBy.length ? 'blocked' : s.state}</span>${blockers.has(s.pid) ? html` <span class="badge critical">blocking</span>` : ''}</td><td>${s.application ?? '–'} / ${s.user ?? '–'} / ${s.client ?? 'local'}</td><td class="num">${s.queryAgeMs === null ? '–' : formatAge(s.queryAgeMs)}</td><td class="num">${s.stateAgeMs === null ? '–' : formatAge(s.stateAgeMs)}</td><td>${s.blockedBy.join(', ')}</td><td class="num">${s.locksHeld}</td><td>${sqlCell(s.query)}</td>${rowActions ? html`<td class="actions">${rowActions(s.pid)}</td>` : ''}</tr>`)}
+${live.map((s) => html`<tr data-pid="${s.pid}" class="${s.blockedBy.length ? 'blocked' : blockers.has(s.pid) ? 'blocker' : ''}"><td class="num">${s.pid}</td><td><span class="badge ${s.blockedBy.length ? 'warning' : s.state.startsWith('idle in transaction') ? 'degraded' : 'info'}">${s.blockedBy.length ? 'blocked' : s.state}</span>${blockers.has(s.pid) ? html` <span class="badge critical">blocking</span>` : ''}</td><td>${s.application ?? '–'} / ${s.user ?? '–'} / ${s.client ?? 'local'}</td><td class="num">${s.queryAgeMs === null ? '–' : formatAge(s.queryAgeMs)}</td><td class="num">${s.stateAgeMs === null ? '–' : formatAge(s.stateAgeMs)}</td><td>${s.blockedBy.join(', ')}</td><td class="num">${s.locksHeld}</td><td>${sqlCell(s.query, sessionLink?.(s.pid))}</td>${rowActions ? html`<td class="actions">${rowActions(s.pid)}</td>` : ''}</tr>`)}
 </tbody></table>
 <p class="muted">${rowActions ? 'Each button asks for confirmation first. ' : ''}To stop a session: <code>SELECT pg_cancel_backend(pid)</code> cancels its statement, <code>SELECT pg_terminate_backend(pid)</code> ends the session.</p>`;
 }

@@ -65,6 +65,7 @@ function statementIssues(r: PerformanceReport, o: PerformanceIssueOptions): Stat
       severity,
       component: 'performance',
       key: `performance.slow-query:${q.queryHash}`,
+      fullText: `queries/${encodeURIComponent(q.queryHash)}`,
       // One-off statements sort below every recurring one of the same severity.
       impact: oneOff ? 0 : q.totalTimeMs,
       section: 'queries',

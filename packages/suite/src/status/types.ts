@@ -61,6 +61,11 @@ export interface StatusIssue {
   impact?: number;
   /** Stable identity of the finding (`performance.unused-index:public.idx`), for deduplication and links. */
   key?: string;
+  /**
+   * The page that shows the whole statement the message cuts short, as a
+   * path under the page's mount: `queries/<queryid>` or `sessions/<pid>`.
+   */
+  fullText?: string;
 }
 
 export interface ComprehensiveStatus {
