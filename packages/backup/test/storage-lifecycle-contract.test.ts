@@ -11,7 +11,7 @@ import { S3Storage } from '../src/storage/s3.js';
 import type { BackupStorage } from '../src/storage/types.js';
 
 /*
- * The one lifecycle contract (DESIGN.md §5.12, issue #13 §2) run against the storage adapters: close twice,
+ * The one lifecycle contract (the lifecycle rule in packages/core/README.md, issue #13 §2) run against the storage adapters: close twice,
  * use after close is CLOSED, `await using`, an already-aborted put, and an abort during an upload whose
  * source stalls (the adapter is mid-put, waiting for bytes). Nothing may be visible under the contract's
  * keys afterwards, and the local adapter leaves no temporary file. The data-path behaviour of each adapter

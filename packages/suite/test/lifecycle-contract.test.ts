@@ -11,7 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createDatabaseReliabilitySuite } from '../src/index.js';
 import { scratchDir } from './support/suite-helpers.js';
 
-// The one lifecycle contract (DESIGN.md §5.12), run against every resource owner.
+// The one lifecycle contract (the lifecycle rule in packages/core/README.md), run against every resource owner.
 const db = useTestDatabase({ beforeAll, afterAll });
 const dirs = { backups: scratchDir('dbrs-contract-backups-'), migrations: scratchDir('dbrs-contract-migrations-') };
 writeFileSync(

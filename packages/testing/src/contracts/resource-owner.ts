@@ -4,7 +4,7 @@ import { withClient } from '../internal/pg-client.js';
 import { settle } from '../leaks.js';
 
 /**
- * The lifecycle contract every resource owner keeps (DESIGN.md §5.12): the
+ * The lifecycle contract every resource owner keeps (the lifecycle rule in packages/core/README.md): the
  * four managers, the suite, LeaderLock, Scheduler, storage adapters. One
  * suite, run against each of them, so they cannot drift apart again.
  */
