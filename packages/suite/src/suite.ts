@@ -155,7 +155,7 @@ export async function createDatabaseReliabilitySuite(
     (cfg.logging.level === 'silent' ? silentLogger() : createLogger({ level: cfg.logging.level, component: 'dbrs' }));
   const metrics = createMetrics({ registry: options.registry, prefix: cfg.metrics.prefix });
   const { database, owned: ownsDatabase } = openDatabase(databaseUrl, cfg.database, logger);
-  const suite = new Suite(cfg, database, ownsDatabase, metrics, logger, options);
+  const suite = new Suite({ config: cfg, database, ownsDatabase, metrics, logger, options });
   try {
     if (options.connectOnStart ?? true) await database.ping();
     await suite.init();
@@ -217,6 +217,16 @@ function openDatabase(
 }
 
 const HEALTH_VALUE: Record<HealthStatus, number> = { healthy: 1, degraded: 0.5, unhealthy: 0 };
+/** What createDatabaseReliabilitySuite() resolved and hands to the suite it builds. */
+interface SuiteParts {
+  config: DbrsConfig;
+  database: Database;
+  /** True when the suite opened the pool (from a URL) and so must close it. */
+  ownsDatabase: boolean;
+  metrics: Metrics;
+  logger: Logger;
+  options: SuiteOptions;
+}
 
 class Suite implements DatabaseReliabilitySuite {
   readonly config: DbrsConfig;
@@ -245,14 +255,8 @@ class Suite implements DatabaseReliabilitySuite {
   #refresher: DurableMetricsRefresher | undefined;
   #shutdown: Promise<void> | undefined;
 
-  constructor(
-    config: DbrsConfig,
-    database: Database,
-    ownsDatabase: boolean,
-    metrics: Metrics,
-    logger: Logger,
-    options: SuiteOptions,
-  ) {
+  constructor(parts: SuiteParts) {
+    const { config, database, ownsDatabase, metrics, logger, options } = parts;
     this.config = config;
     this.database = database;
     this.#ownsDatabase = ownsDatabase;

@@ -211,21 +211,29 @@ export async function applyMigration(
     outcome.error = errorMessage(err);
     if ((err as DbrsError).code === 'MIGRATION_IRREVERSIBLE' || (err as DbrsError).code === 'MIGRATION_SYNTAX')
       throw err;
-    throw failure(m, direction, outcome, err, opts.signal, isLockTimeout(err) ? watch?.last : undefined);
+    throw failure(err, {
+      m,
+      direction,
+      outcome,
+      signal: opts.signal,
+      lockWait: isLockTimeout(err) ? watch?.last : undefined,
+    });
   } finally {
     watch?.close();
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-function failure(
-  m: MigrationSource,
-  direction: Direction,
-  outcome: MigrationOutcome,
-  err: unknown,
-  signal?: AbortSignal,
-  lockWait?: LockWaitSample,
-): DbrsError {
+/** What `failure` describes: the migration, how far it got, and the lock wait seen when a lock timed out. */
+interface FailureContext {
+  m: MigrationSource;
+  direction: Direction;
+  outcome: MigrationOutcome;
+  signal?: AbortSignal | undefined;
+  lockWait?: LockWaitSample | undefined;
+}
+
+function failure(err: unknown, { m, direction, outcome, signal, lockWait }: FailureContext): DbrsError {
   const failed = outcome.statements.find((s) => s.status === 'failed');
   const applied = outcome.statements.filter((s) => s.status === 'applied').length;
   const upfront = outcome.lockPhaseFailedOn;
@@ -288,15 +296,18 @@ async function executeStatements(
   await fn({ db, sql: sqlTag });
 }
 
+/** One statement to run and record: where (`run`) and what. */
+interface TracedStatement {
+  sql: string;
+  params: readonly unknown[];
+  line: number | undefined;
+}
+
 async function traced(
-  client: pg.Client,
-  m: MigrationSource,
-  opts: ApplyOptions,
-  outcome: MigrationOutcome,
-  sql: string,
-  params: readonly unknown[],
-  line: number | undefined,
+  run: Pick<MigrationRun, 'client' | 'm' | 'opts' | 'outcome'>,
+  { sql, params, line }: TracedStatement,
 ): Promise<pg.QueryResult> {
+  const { client, m, opts, outcome } = run;
   const index = outcome.statements.length + 1;
   const info = { migration: m.name, index, sql, transactional: m.transactional };
   await opts.tracer?.before(client, info);
@@ -360,7 +371,7 @@ async function attemptTransaction(run: MigrationRun, progress: AttemptProgress):
   await executeStatements(m, direction, planned, opts, async (sql, params, line) => {
     // Read before each statement: if it then times out on a lock, we know whether earlier ones did work.
     if (outcome.statements.length > 0) progress.rowsBefore = (await rowsTouched(client)) - baseline;
-    return traced(client, m, opts, outcome, sql, params, line);
+    return traced({ client, m, opts, outcome }, { sql, params, line });
   });
   if (direction === 'up') {
     const snap = opts.snapshot ? await opts.snapshot(client) : undefined;
@@ -449,7 +460,7 @@ async function runAutocommit(run: MigrationRun): Promise<void> {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await traced(client, m, opts, outcome, sql, params, line);
+        return await traced({ client, m, opts, outcome }, { sql, params, line });
       } catch (err) {
         if (building && before)
           outcome.droppedInvalidIndexes.push(...(await dropNewInvalidIndexes(client, before).catch(() => [])));

@@ -15,9 +15,9 @@ import type {
   StatusIssue,
 } from '../status/types.js';
 
-/** The suite's features, in status order: the one list every other spelling derives from. */
-export const FEATURES = ['performance', 'backup', 'migrations', 'capacity', 'pgbouncer'] as const;
-export type FeatureName = (typeof FEATURES)[number];
+import type { FeatureName } from './feature-names.js';
+
+export { FEATURES, type FeatureName } from './feature-names.js';
 
 /** Each feature's object, from its package: what `suite.<name>` is. */
 export interface FeatureInstances {

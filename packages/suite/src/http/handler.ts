@@ -1,12 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDbrsError, type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
-import type { LiveSession } from '../insights/activity.js';
-import type { QueryDetail } from '../insights/query-history.js';
-import type { ExplainRequest, ExplainResult } from '../operator/explain.js';
 import { escapeHtml } from '../page/escape.js';
 import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
-import type { ComprehensiveStatus, StatusPageData } from '../status/types.js';
-import type { SuiteAction } from './actions.js';
+import type { ComprehensiveStatus } from '../status/types.js';
 import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
@@ -15,29 +11,9 @@ import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate
 import { errorMessage, html, json, methodNotAllowed, redirect, send } from './respond.js';
 import { singleFlight } from './single-flight.js';
 import { queryPageRoute, sessionPageRoute } from './statement-pages.js';
+import type { SuiteHandlerTarget } from './target.js';
 
-/** What the handler serves; the suite satisfies it, and so can anything else with these members. */
-export interface SuiteHandlerTarget {
-  /** prom-client Registry (or anything with the same two members). */
-  registry: { metrics(): Promise<string>; contentType: string };
-  getComprehensiveStatus(options?: { signal?: AbortSignal }): Promise<ComprehensiveStatus>;
-  /** Database reachable? Drives `/ready`. */
-  checkReady(options?: { signal?: AbortSignal }): Promise<{ ready: boolean; message?: string }>;
-  /** Data for the HTML page; without it the page shows the status only. */
-  getStatusPageData?(options?: { signal?: AbortSignal }): Promise<StatusPageData>;
-  /** Operator actions offered on the page, by id. */
-  actions?: Record<string, SuiteAction>;
-  /** One statement's page (`GET /queries/<queryid>`): full text and stored history; without it, no such page. */
-  getQueryDetail?(queryHash: string, options?: { signal?: AbortSignal }): Promise<QueryDetail | undefined>;
-  /** One live session's page (`GET /sessions/<pid>`): its whole statement; without it, no such page. */
-  getLiveSession?(pid: number, options?: { signal?: AbortSignal }): Promise<LiveSession | undefined>;
-  /** The page's explain box; without it the box is not offered. */
-  explain?(request: ExplainRequest): Promise<ExplainResult>;
-  /** Whether the explain box offers ANALYZE (`performance.allowExplainAnalyze`). Default false. */
-  readonly explainAnalyzeAllowed?: boolean;
-  /** Where the handler's own counters go when `options.metrics` is not given; the suite has one. */
-  metrics?: Metrics;
-}
+export type { SuiteHandlerTarget } from './target.js';
 
 export type SuiteRoute = 'metrics' | 'health' | 'ready' | 'status' | 'page';
 
@@ -271,7 +247,8 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
         client,
         timeoutMs,
         logger,
-        renderPage: (notice) => renderPage(req, res, mount, operator, cookieRole !== undefined, notice),
+        renderPage: (notice) =>
+          renderPage(req, res, { mount, role: operator, canLogout: cookieRole !== undefined, notice }),
       });
       /** 'operator' for an operator; for anyone else, answers (401/403/429) and returns undefined. */
       const operatorOrRefuse = (): 'operator' | undefined => {
@@ -314,7 +291,11 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
           }
           return refuse();
         }
-        return renderPage(req, res, mount, role, cookieRole !== undefined && headerRole === undefined);
+        return renderPage(req, res, {
+          mount,
+          role,
+          canLogout: cookieRole !== undefined && headerRole === undefined,
+        });
       }
     }
     if (next) return next();
@@ -324,10 +305,7 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
   async function renderPage(
     req: IncomingMessage,
     res: ServerResponse,
-    mount: string,
-    role: Role,
-    canLogout: boolean,
-    notice?: string,
+    { mount, role, canLogout, notice }: { mount: string; role: Role; canLogout: boolean; notice?: string },
   ): Promise<void> {
     try {
       const data = await withTimeout({ what: 'Status page', timeoutMs }, async (signal) =>

@@ -5,8 +5,8 @@ import { renderExplainPage } from '../page/explain.js';
 import { actionParams } from './actions.js';
 import type { ApiKeyAuth, Role } from './auth.js';
 import { readForm } from './body.js';
-import type { SuiteHandlerTarget } from './handler.js';
 import { decodePathSegment, errorMessage, errorStatus, html, json, ownAction } from './respond.js';
+import type { SuiteHandlerTarget } from './target.js';
 
 /** One operator's request, already authenticated as operator by the handler. */
 export interface OperatorRequest {

@@ -1,4 +1,4 @@
-import { FEATURES } from '../components/feature.js';
+import { FEATURES } from '../components/feature-names.js';
 import type { LiveSession } from '../insights/activity.js';
 import type { ConnectionBreakdown } from '../insights/connections.js';
 import type { ServerSetting } from '../insights/settings.js';

@@ -253,10 +253,7 @@ export async function startGcsFake(options: StartGcsFakeOptions = {}): Promise<G
   const handleObject = async (
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
-    bucket: StoredBucket,
-    name: string,
-    baseUrl: string,
+    { url, bucket, name, baseUrl }: { url: URL; bucket: StoredBucket; name: string; baseUrl: string },
   ) => {
     const object = bucket.objects.get(name);
     if (req.method === 'DELETE') {
@@ -382,14 +379,12 @@ export async function startGcsFake(options: StartGcsFakeOptions = {}): Promise<G
     }
     const object = /^\/b\/([^/]+)\/o\/(.+)$/.exec(path);
     if (object)
-      return handleObject(
-        req,
-        res,
+      return handleObject(req, res, {
         url,
-        getBucket(decodeURIComponent(object[1]!)),
-        decodeURIComponent(object[2]!),
+        bucket: getBucket(decodeURIComponent(object[1]!)),
+        name: decodeURIComponent(object[2]!),
         baseUrl,
-      );
+      });
     const objects = /^\/b\/([^/]+)\/o\/?$/.exec(path);
     if (objects && method === 'GET') {
       const bucket = getBucket(decodeURIComponent(objects[1]!));
