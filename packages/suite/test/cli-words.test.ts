@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inCliWords } from '../src/cli/errors.js';
 import { runCli } from './support/run-cli.js';
@@ -66,6 +68,37 @@ describe('dbrs names its own flags', () => {
     );
     expect(inCliWords('Use listBackups() to see the completed backups.')).toBe(
       'Use `dbrs backup list` to see the completed backups.',
+    );
+  });
+
+  /**
+   * Every hint the packages write (read from their sources, so a new one is
+   * covered too), as the CLI prints it: none may still name a library
+   * method or option that has a CLI flag, command or configuration key.
+   * (createBackup(db, { globals: true }) and a sample store's createTable
+   * are left: no dbrs command reaches them.)
+   */
+  it('no package hint reaches the command line naming a library option', () => {
+    const LIBRARY_WORDS =
+      /listBackups\(\)|status\(\)|clean: true|(?<!migrations\.)allowOutOfOrder: true|migrationsDir|targetDatabase|authType|binDir|toolPaths|enabled: true/;
+    const root = resolve(import.meta.dirname, '../..');
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const hints: string[] = [];
+    for (const pkg of ['core', 'backup', 'migrations', 'performance', 'capacity', 'suite']) {
+      for (const file of files(join(root, pkg, 'src'))) {
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/hint:\s*(['"`])((?:\\.|(?!\1).)*)\1/gs))
+          hints.push(m[2]!.replace(/\$\{[^}]*\}/g, 'pg_dump'));
+      }
+    }
+    expect(hints.length).toBeGreaterThan(50);
+    const leaks = hints.map((h) => inCliWords(h)).filter((h) => LIBRARY_WORDS.test(h));
+    expect(leaks).toEqual([]);
+    expect(inCliWords("Unknown migration 'x'. Use 'head' or a name from status().pending.")).toBe(
+      "Unknown migration 'x'. Use 'head' or a pending name from `dbrs migrate status`.",
     );
   });
 });

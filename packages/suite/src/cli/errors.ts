@@ -16,6 +16,26 @@ const CLI_WORDS: ReadonlyArray<[RegExp, string]> = [
   [/(use|Use) an id from listBackups\(\)/g, '$1 an id from `dbrs backup list`'],
   [/Use listBackups\(\) to see/g, 'Use `dbrs backup list` to see'],
   [/use authType trust/g, 'use --auth-type trust'],
+  // Tools: the CLI has no binDir/toolPaths; it finds them on PATH (and PostgreSQL's Debian bin directory).
+  [/, or set binDir \/ toolPaths\.[a-z_]+\./g, ', or put their directory on PATH.'],
+  [/ or point binDir at it\./g, ' or put its directory on PATH.'],
+  [/ or set toolPaths\.postgres \/ binDir\./g, ' or put its bin directory on PATH.'],
+  [/, or set testOptions\.binDir\./g, ', or put their directory on PATH.'],
+  [
+    /Use targetDatabase for a database on this server \(created when missing\), targetUrl for another server, targetDirectory for a physical backup\./g,
+    'Use --target-database for a database on this server (created when missing), --target-url for another server, --target-directory for a physical backup.',
+  ],
+  [/Set migrationsDir to an existing directory/g, 'Pass --dir (or set MIGRATIONS_DIR) to an existing directory'],
+  // Migrations: the command and the configuration key instead of the manager's methods and options.
+  [/or set allowOutOfOrder: true/g, 'or set migrations.allowOutOfOrder: true in the configuration file'],
+  [/a name from status\(\)\.pending/g, 'a pending name from `dbrs migrate status`'],
+  [/Use status\(\) to list applied migrations/g, 'Use `dbrs migrate status` to list applied migrations'],
+  [/Check the name with status\(\)/g, 'Check the name with `dbrs migrate status`'],
+  [/Pass \{ migrationsDir: '\.\/migrations' \}\./g, 'Pass --dir ./migrations or set MIGRATIONS_DIR.'],
+  [
+    /Set PGBOUNCER_ENABLED=true or pass enabled: true\./g,
+    'Set PGBOUNCER_ENABLED=true (pgbouncer.enabled in the configuration file).',
+  ],
 ];
 
 /** The library's words for options replaced by the CLI's flags and commands. */
