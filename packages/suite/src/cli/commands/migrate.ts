@@ -6,15 +6,18 @@ import {
   formatTestReportHuman,
   type ScratchData,
 } from '@voicehive/db-migrations';
+import { restorePointBeforeMigrations } from '../../components/restore-point-before-migrate.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 
-async function open(ctx: CommandContext) {
+async function open(ctx: CommandContext, options: { backupAsConfigured?: boolean } = {}) {
   const dir = ctx.str('dir');
+  // `migrate up` leaves the backup feature as configured: with WAL archiving it makes a restore point first.
+  const { backupEnabled: _off, ...onlyMigrations } = ONLY.migrations;
   const { suite, feature } = await openFeature<DatabaseMigrationManager>(ctx, 'migrations', {
-    ...ONLY.migrations,
+    ...(options.backupAsConfigured ? onlyMigrations : ONLY.migrations),
     migrationsEnabled: true,
     ...(dir ? { migrationsDir: dir } : {}),
   });
@@ -95,8 +98,15 @@ export async function migrateTest(ctx: CommandContext): Promise<number> {
 }
 
 export async function migrateUp(ctx: CommandContext): Promise<number> {
-  const { suite, migrations } = await open(ctx);
+  const { suite, migrations } = await open(ctx, { backupAsConfigured: true });
   await using _ = suite;
+  const restorePoint = await restorePointBeforeMigrations({
+    database: suite.database,
+    backups: suite.features.backup.state === 'active' ? suite.backup : undefined,
+    pending: (await migrations.status({ signal: ctx.signal })).pending,
+    signal: ctx.signal,
+  });
+  if (restorePoint.created) ctx.io.stderr.write(`restore point ${restorePoint.name} (undo: ${restorePoint.undo})\n`);
   const r = await migrations.runMigration({
     targetRevision: ctx.str('to') ?? 'head',
     ...(ctx.values['test-first'] !== undefined ? { testFirst: ctx.values['test-first'] === true } : {}),
@@ -110,6 +120,7 @@ export async function migrateUp(ctx: CommandContext): Promise<number> {
     durationMs: Math.round(r.durationMs),
     ...(r.errorMessage ? { errorMessage: r.errorMessage } : {}),
     report: r.report,
+    restorePoint,
   };
   ctx.print(
     r.success
