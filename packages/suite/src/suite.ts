@@ -567,6 +567,8 @@ class Suite implements DatabaseReliabilitySuite {
         }
       }),
     );
+    // Aborted mid-read (each component already stopped): ABORTED, not a status whose components read "aborted".
+    throwIfAborted(options.signal, 'status read');
     const ordered = Object.fromEntries(COMPONENT_NAMES.map((n) => [n, components[n]])) as Record<
       ComponentName,
       ComponentStatus

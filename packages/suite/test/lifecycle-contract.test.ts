@@ -135,6 +135,9 @@ describeResourceOwnerContract({
       logLevel: 'silent',
     }),
   operate: (o, signal) => o.getComprehensiveStatus({ signal }),
+  // The capacity component's collector waits to size the locked table while the others report.
+  block: () => holdTableLock('hot'),
+  reached: () => sessionWaitsOnLock(db.url),
   sessionsOf: () => db.url,
 });
 
