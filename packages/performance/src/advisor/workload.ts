@@ -108,6 +108,9 @@ export async function readWorkload(input: {
   for (const c of input.sampled ?? []) (sampled.get(c.queryid) ?? sampled.set(c.queryid, []).get(c.queryid)!).push(c);
   for (const p of parsed) {
     const usages = resolveUsage(p.shape, resolveCtx);
+    // The tables the statement names. pg_qualstats adds the ones the executor scanned (a partitioned table's
+    // partitions, the tables behind a view), but a parameter's value belongs to the table the text compares it on.
+    const named = new Set(usages.map((u) => u.table.oid));
     const seen = quals.get(p.stat.queryid);
     if (seen && qualstats) {
       qualstats.statements++;
@@ -123,7 +126,10 @@ export async function readWorkload(input: {
       sampled,
       rowsPerCall: p.stat.calls > 0 ? p.stat.rows / p.stat.calls : Number.NaN,
       mcvFor: (column) => {
-        const on = usages.filter((u) => u.eq.includes(column));
+        const compared = usages.filter((u) => u.eq.includes(column));
+        // Through a view the statement names no table with the column: then the base tables pg_qualstats saw.
+        const onNamed = compared.filter((u) => named.has(u.table.oid));
+        const on = onNamed.length > 0 ? onNamed : compared;
         if (on.length !== 1) return undefined;
         const table = on[0]!.table;
         const mcv = statsFor(table)(column)?.mcv;
