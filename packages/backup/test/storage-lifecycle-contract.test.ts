@@ -2,17 +2,26 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type AzuriteEmulator, type S3Emulator, startAzurite, startS3 } from '@voicehive/db-testing';
+import {
+  type AzuriteEmulator,
+  type GcsFake,
+  type S3Emulator,
+  startAzurite,
+  startGcsFake,
+  startS3,
+} from '@voicehive/db-testing';
 import { describeResourceOwnerContract } from '@voicehive/db-testing/contracts';
 import { afterAll } from 'vitest';
 import { AzureBlobStorage } from '../src/storage/azure.js';
+import { GcsStorage } from '../src/storage/gcs.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { S3Storage } from '../src/storage/s3.js';
 import type { BackupStorage } from '../src/storage/types.js';
 
 /*
- * The one lifecycle contract (the lifecycle rule in packages/core/README.md, issue #13 §2) run against the storage adapters: close twice,
- * use after close is CLOSED, `await using`, an already-aborted put, and an abort during an upload whose
+ * The one lifecycle contract (the lifecycle rule in packages/core/README.md, issue #13 §2) run against the
+ * storage adapters (local, S3 against s3rver, Azure against azurite, GCS against the harness's fake): close
+ * twice, use after close is CLOSED, `await using`, an already-aborted put, and an abort during an upload whose
  * source stalls (the adapter is mid-put, waiting for bytes). Nothing may be visible under the contract's
  * keys afterwards, and the local adapter leaves no temporary file. The data-path behaviour of each adapter
  * is the storage contract's (storage.test.ts).
@@ -122,4 +131,16 @@ afterAll(async () => {
 target('AzureBlobStorage (azurite)', async () => {
   const e = await azuriteReady;
   return new AzureBlobStorage({ container: e.container, connectionString: e.connectionString, prefix: 'pg-backups' });
+});
+
+// ---------------------------------------------------------------- GCS (the harness's JSON-API fake)
+let gcs: GcsFake | undefined;
+const gcsReady = startGcsFake({ bucket: 'dbrs-lifecycle' }).then((e) => (gcs = e));
+gcsReady.catch(() => {});
+afterAll(async () => {
+  await gcs?.stop();
+});
+target('GcsStorage (fake)', async () => {
+  const e = await gcsReady;
+  return new GcsStorage({ bucket: e.bucket, apiEndpoint: e.apiEndpoint, projectId: e.projectId, prefix: 'pg-backups' });
 });
