@@ -1,16 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDbrsError, type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
+import { type Logger, type Metrics, silentLogger, withTimeout } from '@voicehive/db-core';
 import { escapeHtml } from '../page/escape.js';
-import { type PageAction, renderLoginPage, renderStatusPage } from '../page/render.js';
+import { type PageAction, renderStatusPage } from '../page/render.js';
 import type { ComprehensiveStatus } from '../status/types.js';
-import { ApiKeyAuth, type Role, type RoleKeys, SESSION_COOKIE } from './auth.js';
-import { readForm } from './body.js';
+import { ApiKeyAuth, type Role, type RoleKeys } from './auth.js';
 import { clientAddress, type TrustProxy } from './client-address.js';
-import { actionRoute, explainRoute, type OperatorRequest } from './operator-routes.js';
 import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate-limit.js';
-import { errorMessage, html, json, methodNotAllowed, redirect, send } from './respond.js';
+import { errorMessage, html, json } from './respond.js';
+import { type HandlerScope, type RequestContext, ROUTES, retryAfterSeconds } from './routes.js';
 import { singleFlight } from './single-flight.js';
-import { queryPageRoute, sessionPageRoute } from './statement-pages.js';
 import type { SuiteHandlerTarget } from './target.js';
 
 export type { SuiteHandlerTarget } from './target.js';
@@ -133,18 +131,28 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     return lockedForMs;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> => {
-    const rawUrl = req.url ?? '/';
-    let path = rawUrl.split('?')[0] || '/';
+  const scope: HandlerScope = {
+    target,
+    auth,
+    limiter,
+    logger,
+    timeoutMs,
+    metricsRequireApiKey: options.metricsRequireApiKey === true,
+    sharedStatus,
+    sharedReady,
+    recordFailure,
+    countLimited: () => counters?.limited.inc(),
+    renderPage: (req, res, o) => renderPage(req, res, o),
+  };
+
+  /** Where the request goes and who sent it; the key is compared here, once, before any route runs. */
+  const requestContext = (req: IncomingMessage, res: ServerResponse): RequestContext => {
+    let path = (req.url ?? '/').split('?')[0] || '/';
     if (stripPrefix && (path === stripPrefix || path.startsWith(`${stripPrefix}/`)))
       path = path.slice(stripPrefix.length) || '/';
     if (path.length > 1) path = path.replace(/\/+$/, '');
-    const mount = `${(req as { baseUrl?: string }).baseUrl ?? ''}${stripPrefix}`;
     const method = req.method ?? 'GET';
-    const isRead = method === 'GET' || method === 'HEAD';
-
     const client = clientAddress(req, options.trustProxy);
-    /** ms this address must still wait before a key of its is compared; 0 when it may try. */
     const waitFor = (): number => (auth.enabled && limiter ? limiter.lockedFor(client) : 0);
     const presentsKey = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
     // A locked-out address's key is not even compared, so the answer is the same whether it is right or wrong.
@@ -153,7 +161,6 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
     const headerRole = lockedForMs > 0 ? undefined : auth.roleFromHeaders(req);
     if (headerRole) limiter?.recordSuccess(client);
     const presentedBadKey = headerRole === undefined && presentsKey;
-    /** 401 for a missing or wrong key (counting the wrong one), 429 while the address is locked out. */
     const refuse = (): void => {
       if (lockedForMs > 0) {
         counters?.limited.inc();
@@ -165,141 +172,29 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
       else unauthorized(res, presentedBadKey);
     };
     const cookieRole = auth.roleFromCookie(req);
-    /** Role for this request; `viewer` when auth is off. */
-    const role: Role | undefined = !auth.enabled ? 'viewer' : (headerRole ?? cookieRole);
+    return {
+      req,
+      res,
+      path,
+      mount: `${(req as { baseUrl?: string }).baseUrl ?? ''}${stripPrefix}`,
+      method,
+      isRead: method === 'GET' || method === 'HEAD',
+      client,
+      presentsKey,
+      headerRole,
+      cookieRole,
+      role: !auth.enabled ? 'viewer' : (headerRole ?? cookieRole),
+      waitFor,
+      refuse,
+    };
+  };
 
-    if (path === '/health' && routes.has('health')) {
-      if (!isRead) return methodNotAllowed(res);
-      return json(res, 200, { status: 'ok' });
-    }
-    if (path === '/ready' && routes.has('ready')) {
-      if (!isRead) return methodNotAllowed(res);
-      try {
-        const r = await sharedReady('ready', () =>
-          withTimeout({ what: 'Readiness check', timeoutMs: Math.min(timeoutMs, 3_000) }, (signal) =>
-            target.checkReady({ signal }),
-          ),
-        );
-        return json(res, r.ready ? 200 : 503, {
-          status: r.ready ? 'ready' : 'not_ready',
-          ...(r.message ? { message: r.message } : {}),
-        });
-      } catch (err) {
-        return json(res, 503, { status: 'not_ready', message: errorMessage(err) });
-      }
-    }
-    if (path === '/metrics' && routes.has('metrics')) {
-      if (!isRead) return methodNotAllowed(res);
-      if (options.metricsRequireApiKey && auth.enabled && !headerRole) return refuse();
-      const body = await target.registry.metrics();
-      return send(res, 200, target.registry.contentType, body);
-    }
-    if (path === '/status' && routes.has('status')) {
-      if (!isRead) return methodNotAllowed(res);
-      if (!role) return refuse();
-      try {
-        const status = await sharedStatus('status', () =>
-          withTimeout({ what: 'Status', timeoutMs }, (signal) => target.getComprehensiveStatus({ signal })),
-        );
-        return json(res, status.overallHealth === 'unhealthy' ? 503 : 200, status);
-      } catch (err) {
-        logger.warn({ event: 'status_failed', err }, 'status failed');
-        // A status that could not be computed in time is the service being unavailable, not a bug in it.
-        return json(res, isDbrsError(err, 'TIMEOUT') ? 503 : 500, { error: errorMessage(err) });
-      }
-    }
-    if (routes.has('page')) {
-      if (path === '/login') {
-        if (method !== 'POST') return redirect(res, `${mount}/`);
-        const form = await readForm(req).catch(() => undefined);
-        // Checked after the body is read, right before the comparison, so no await separates them.
-        const waitMs = waitFor();
-        if (waitMs > 0) {
-          counters?.limited.inc();
-          return lockedLoginPage(res, mount, waitMs);
-        }
-        const session = auth.signIn(form?.get('key') ?? undefined);
-        if (!session) {
-          logger.warn({ event: 'login_failed', client }, 'page sign-in refused');
-          const started = auth.enabled ? recordFailure(client, 'sign_in') : 0;
-          if (started > 0) return lockedLoginPage(res, mount, started);
-          return html(res, 401, renderLoginPage({ basePath: mount, error: 'That key is not valid.' }));
-        }
-        limiter?.recordSuccess(client);
-        res.setHeader('set-cookie', sessionCookie(session.token, session.maxAgeSeconds, mount, req));
-        return redirect(res, `${mount}/`);
-      }
-      if (path === '/logout') {
-        if (method !== 'POST') return methodNotAllowed(res);
-        // Ended on the server too: a copy of the cookie (another tab, a stolen one) stops working now.
-        auth.signOut(req);
-        res.setHeader('set-cookie', sessionCookie('', 0, mount, req));
-        return redirect(res, `${mount}/`);
-      }
-      const operatorRequest = (operator: 'operator'): OperatorRequest => ({
-        req,
-        res,
-        mount,
-        target,
-        auth,
-        operator,
-        headerRole,
-        client,
-        timeoutMs,
-        logger,
-        renderPage: (notice) =>
-          renderPage(req, res, { mount, role: operator, canLogout: cookieRole !== undefined, notice }),
-      });
-      /** 'operator' for an operator; for anyone else, answers (401/403/429) and returns undefined. */
-      const operatorOrRefuse = (): 'operator' | undefined => {
-        if (!auth.enabled)
-          json(res, 403, { error: 'Actions need an API key with the operator role; configure one (apiKey).' });
-        else if (!role) refuse();
-        else if (role !== 'operator') json(res, 403, { error: 'This action needs the operator role.' });
-        else return role;
-        return undefined;
-      };
-      if (path === '/explain' && target.explain) {
-        if (method !== 'POST') return redirect(res, `${mount}/#explain`);
-        const operator = operatorOrRefuse();
-        if (!operator) return;
-        return explainRoute(operatorRequest(operator));
-      }
-      if (path.startsWith('/actions/')) {
-        if (method !== 'POST') return methodNotAllowed(res);
-        // Who may act is settled before the id is even read, so the answer to an unauthenticated caller is the
-        // same for every id: it cannot tell real action ids from unknown ones.
-        const operator = operatorOrRefuse();
-        if (!operator) return;
-        return actionRoute(operatorRequest(operator), path);
-      }
-      if (path.startsWith('/queries/') && isRead && target.getQueryDetail) {
-        if (!role) return refuse();
-        return queryPageRoute(target, res, { mount, segment: path.slice('/queries/'.length), timeoutMs });
-      }
-      if (path.startsWith('/sessions/') && isRead && target.getLiveSession) {
-        if (!role) return refuse();
-        return sessionPageRoute(target, res, { mount, segment: path.slice('/sessions/'.length), timeoutMs });
-      }
-      if (path === '/' && isRead) {
-        if (!role) {
-          if (wantsHtml(req) && !presentsKey) {
-            // Tell a locked-out browser now, not after it has typed the key again.
-            const waitMs = waitFor();
-            if (waitMs > 0) return lockedLoginPage(res, mount, waitMs);
-            return html(res, 401, renderLoginPage({ basePath: mount }));
-          }
-          return refuse();
-        }
-        return renderPage(req, res, {
-          mount,
-          role,
-          canLogout: cookieRole !== undefined && headerRole === undefined,
-        });
-      }
-    }
+  const handle = async (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): Promise<void> => {
+    const c = requestContext(req, res);
+    const route = ROUTES.find((r) => routes.has(r.group) && r.matches(c, scope));
+    if (route) return route.run(c, scope);
     if (next) return next();
-    return json(res, 404, { error: `Not found: ${path}` });
+    return json(res, 404, { error: `Not found: ${c.path}` });
   };
 
   async function renderPage(
@@ -363,15 +258,6 @@ export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHan
   return handler;
 }
 
-function wantsHtml(req: IncomingMessage): boolean {
-  return String(req.headers.accept ?? '').includes('text/html');
-}
-
-function sessionCookie(token: string, maxAge: number, mount: string, req: IncomingMessage): string {
-  const secure = (req.socket as { encrypted?: boolean }).encrypted || req.headers['x-forwarded-proto'] === 'https';
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=${mount || '/'}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-}
-
 function unauthorized(res: ServerResponse, badKey: boolean): void {
   res.setHeader('www-authenticate', 'Bearer realm="dbrs"');
   json(res, 401, {
@@ -381,10 +267,6 @@ function unauthorized(res: ServerResponse, badKey: boolean): void {
   });
 }
 
-function retryAfterSeconds(ms: number): string {
-  return String(Math.max(1, Math.ceil(ms / 1000)));
-}
-
 /** The same answer whatever key was sent: a lockout says nothing about whether a key exists. */
 function tooManyRequests(res: ServerResponse, waitMs: number): void {
   res.setHeader('retry-after', retryAfterSeconds(waitMs));
@@ -392,16 +274,4 @@ function tooManyRequests(res: ServerResponse, waitMs: number): void {
     error: `Too many failed authentication attempts from this address. Try again in ${describeWait(waitMs)}.`,
     retryAfterSeconds: Number(retryAfterSeconds(waitMs)),
   });
-}
-
-function lockedLoginPage(res: ServerResponse, mount: string, waitMs: number): void {
-  res.setHeader('retry-after', retryAfterSeconds(waitMs));
-  html(
-    res,
-    429,
-    renderLoginPage({
-      basePath: mount,
-      error: `Too many failed sign-in attempts. Try again in ${describeWait(waitMs)}.`,
-    }),
-  );
 }
