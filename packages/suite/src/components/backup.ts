@@ -9,6 +9,7 @@ import type {
   MaintenanceTask,
 } from './feature.js';
 import { lastScheduledRun, scheduleIntervalMs } from './schedule.js';
+import { walVerifyTask } from './wal-verify-task.js';
 
 /** Level of the maintenance cycle's verification of the newest backup: 3 is a real restore test. */
 const VERIFY_LEVEL = 3;
@@ -129,6 +130,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
   const database = ctx.database.info.database;
   const { schedule, verifySchedule, jobs } = plan;
   const latest = async (signal?: AbortSignal) => (await manager.listBackups({ database, limit: 1, signal }))[0];
+  const walVerify = walVerifyTask({ database: ctx.database, manager });
 
   const component: FeatureComponent<'backup'> = {
     name: 'backup',
@@ -136,7 +138,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
     initialize: (signal) => manager.initialize({ signal }),
     async status(signal): Promise<FeatureStatus> {
       const newest = await latest(signal);
-      const issues: StatusIssue[] = [];
+      const issues: StatusIssue[] = walVerify.issues();
       if (!newest) {
         issues.push({
           severity: 'warning',
@@ -144,7 +146,8 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
           message: `There is no backup of ${database} yet.`,
           action: 'Run `dbrs backup create` or a maintenance cycle.',
         });
-        return { status: 'degraded', message: 'no backups', issues };
+        const critical = issues.some((i) => i.severity === 'critical');
+        return { status: critical ? 'unhealthy' : 'degraded', message: 'no backups', issues };
       }
       const ageMs = Date.now() - newest.finishedAt.getTime();
       const allowedMs = scheduleIntervalMs(schedule) + 2 * 3600_000;
@@ -232,6 +235,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
             };
           },
         },
+        walVerify.task,
       ];
     },
     async backups(signal) {
