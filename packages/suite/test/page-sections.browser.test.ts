@@ -146,6 +146,10 @@ describe.skipIf(!hasChromium)('page sections in headless Chromium (real PostgreS
       );
       expect(await text('space')).toMatch(/DROP INDEX CONCURRENTLY .*orders_status_b/);
       expect(await text('space')).toContain('exact duplicate of orders_status_a');
+      // Largest indexes by name (growth from the capacity samples: just sampled once, so no history yet).
+      const indexRow = page.locator('#space table[data-table="indexes"] tr', { hasText: 'public.orders_status_a' });
+      expect(await indexRow.count()).toBe(1);
+      expect(await indexRow.locator('td[data-growth="30"]').textContent()).toBe('–');
       expect(await text('maintenance')).toContain('public.events');
       expect(await text('maintenance')).toContain('97.8%');
       expect(await text('connections')).toContain('planted-app');
