@@ -21,6 +21,8 @@ export type { BackupScheduleOptions } from './schedule.js';
 export { backupTasks } from './schedule.js';
 export type { AzureBlobStorageOptions } from './storage/azure.js';
 export { AzureBlobStorage } from './storage/azure.js';
+export type { GcsStorageOptions } from './storage/gcs.js';
+export { GcsStorage } from './storage/gcs.js';
 export type { LocalStorageOptions } from './storage/local.js';
 export { LocalStorage } from './storage/local.js';
 export type { S3StorageOptions } from './storage/s3.js';

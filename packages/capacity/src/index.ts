@@ -5,8 +5,6 @@ export { evaluateAlerts } from './alerts/evaluate.js';
 export { AlertState } from './alerts/hysteresis.js';
 export type { AlertThresholds, AlertType, CapacityAlert, HysteresisOptions } from './alerts/types.js';
 export { DEFAULT_ALERT_THRESHOLDS, DEFAULT_HYSTERESIS } from './alerts/types.js';
-export type { CollectorOptions } from './collect/collector.js';
-export { CapacityCollector } from './collect/collector.js';
 export { indexSeries, SERIES, snapshotToSamples, tableSeries } from './collect/flatten.js';
 export { readIndexSizes } from './collect/sizes.js';
 export { isLocalHost } from './collect/storage.js';
@@ -27,7 +25,6 @@ export type {
   ThresholdForecast,
 } from './forecast/forecast.js';
 export { forecastSeries } from './forecast/forecast.js';
-export { fitHolt } from './forecast/holt.js';
 export type { PredictionInterval } from './forecast/intervals.js';
 export { fitLinear } from './forecast/linear.js';
 export { resample } from './forecast/resample.js';

@@ -29,6 +29,18 @@ export type {
 } from './manager.js';
 export { DatabaseMigrationManager } from './manager.js';
 export type { DatabaseMigrationManagerOptions } from './manager-options.js';
+export { describeCopy, formatTestReportHuman } from './rehearsal/format-test-report.js';
+export type { TracedLock, TracedStatement } from './rehearsal/lock-tracer.js';
+export type { ProbeImpact } from './rehearsal/probe-load.js';
+export type { SchemaDifference, SchemaSnapshot } from './rehearsal/schema-snapshot.js';
+export { diffSchemaSnapshots, takeSchemaSnapshot } from './rehearsal/schema-snapshot.js';
+export {
+  AUTO_FULL_COPY_MAX_BYTES,
+  AUTO_SAMPLE_ROWS,
+  type ScratchCopy,
+  type ScratchData,
+} from './rehearsal/scratch-database.js';
+export type { MigrationTestEntry, MigrationTestReport, TestMigrationsOptions } from './rehearsal/test-migrations.js';
 export type { MigrationOutcome, StatementRecord } from './runner/apply.js';
 export type { CaptureInfo } from './runner/capture-sql.js';
 export type { UpfrontLock } from './runner/lock-first.js';
@@ -36,15 +48,3 @@ export { describeLockWait, type LockWaitSample } from './runner/lock-watch.js';
 export type { AppliedMigration } from './runner/storage.js';
 export { loadMigrations } from './sources/load-migrations.js';
 export type { MigrationContext, MigrationFn, MigrationSource } from './sources/types.js';
-export { describeCopy, formatTestReportHuman } from './testing/format-test-report.js';
-export type { TracedLock, TracedStatement } from './testing/lock-tracer.js';
-export type { ProbeImpact } from './testing/probe-load.js';
-export type { SchemaDifference, SchemaSnapshot } from './testing/schema-snapshot.js';
-export { diffSnapshots, takeSchemaSnapshot } from './testing/schema-snapshot.js';
-export {
-  AUTO_FULL_COPY_MAX_BYTES,
-  AUTO_SAMPLE_ROWS,
-  type ScratchCopy,
-  type ScratchData,
-} from './testing/scratch-database.js';
-export type { MigrationTestEntry, MigrationTestReport, TestMigrationsOptions } from './testing/test-migrations.js';

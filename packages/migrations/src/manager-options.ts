@@ -1,6 +1,6 @@
 import type { AuditLog, Logger, Metrics } from '@voicehive/db-core';
 import type { LintRuleOptions } from './lint/types.js';
-import type { TestMigrationsOptions } from './testing/test-migrations.js';
+import type { TestMigrationsOptions } from './rehearsal/test-migrations.js';
 
 export interface DatabaseMigrationManagerOptions {
   /** Directory of `.sql`, `.ts`, `.js`, `.mjs` migrations (sorted by file name). Required. */

@@ -24,12 +24,12 @@ import { type RollbackOptions, type RollbackResult, rollback } from './operation
 import { type RunMigrationOptions, type RunMigrationResult, runMigration } from './operations/run.js';
 import { type MigrationPlan, type MigrationStatus, planRun, readStatus } from './operations/status.js';
 import { testPending } from './operations/test.js';
+import { takeSchemaSnapshot } from './rehearsal/schema-snapshot.js';
+import type { MigrationTestReport, TestMigrationsOptions } from './rehearsal/test-migrations.js';
 import { MigrationStorage } from './runner/storage.js';
 import { computeState } from './runner/validate.js';
 import { loadMigrations } from './sources/load-migrations.js';
 import type { MigrationSource } from './sources/types.js';
-import { takeSchemaSnapshot } from './testing/schema-snapshot.js';
-import type { MigrationTestReport, TestMigrationsOptions } from './testing/test-migrations.js';
 
 export type { LintCallOptions, LintReport } from './operations/lint.js';
 export type { RollbackOptions, RollbackResult } from './operations/rollback.js';

@@ -21,7 +21,7 @@ export type { ActivityReport, SessionInfo } from './monitor/activity.js';
 export type { Capabilities, ExtensionState } from './monitor/capabilities.js';
 export type { SlowQueryEvent } from './monitor/slow-queries.js';
 export type { StatementDelta, StatementSnapshot } from './monitor/snapshots.js';
-export { diffSnapshots, SnapshotStore } from './monitor/snapshots.js';
+export { diffStatementSnapshots, SnapshotStore } from './monitor/snapshots.js';
 export type { StatementStats } from './monitor/statements.js';
 export { statementColumns } from './monitor/statements.js';
 export type {
@@ -40,7 +40,6 @@ export type {
   PerformanceOptimizerOptions,
   SlowQueryThresholds,
 } from './options.js';
-export { DEFAULT_ADVISOR, resolveOptions } from './options.js';
 export type { PgBouncerPool, PgBouncerSnapshot, PgBouncerStat } from './pgbouncer/admin.js';
 export { readPgBouncerAdmin } from './pgbouncer/admin.js';
 export type { PoolAdvice, PoolAdviceOptions } from './pgbouncer/advice.js';

@@ -14,7 +14,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatementShape as parseStatement } from '../src/advisor/parse-statement.js';
 import { PlanSession } from '../src/advisor/plan-session.js';
-import { DatabasePerformanceOptimizer, diffSnapshots, type PerformanceReport, statementColumns } from '../src/index.js';
+import {
+  DatabasePerformanceOptimizer,
+  diffStatementSnapshots,
+  type PerformanceReport,
+  statementColumns,
+} from '../src/index.js';
 import { detectCapabilities } from '../src/monitor/capabilities.js';
 import { readStatements } from '../src/monitor/statements.js';
 import { loadParser } from '../src/sql/parser.js';
@@ -160,7 +165,7 @@ describe('pg_stat_statements on PostgreSQL 17', () => {
       const after = await readStatements(db, caps.pgStatStatements);
       const toMap = (list: typeof before) =>
         new Map(list.map((e) => [`${e.userid}:${e.queryid}:${e.toplevel ? 1 : 0}`, e]));
-      const deltas = diffSnapshots(
+      const deltas = diffStatementSnapshots(
         { takenAt: new Date(0), entries: toMap(before) },
         { takenAt: new Date(1), entries: toMap(after) },
       );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { observedSelectivity, type QualPredicate, qualstatsEvidence } from '../src/advisor/qualstats.js';
-import { DEFAULT_ADVISOR, resolveOptions } from '../src/index.js';
+import { DEFAULT_ADVISOR, resolveOptions } from '../src/options.js';
 
 const pred = (over: Partial<QualPredicate>): QualPredicate => ({
   queryid: '1',

@@ -13,13 +13,12 @@ export type { AuthRateLimitOptions } from './http/rate-limit.js';
 export { AUTH_RATE_LIMIT_DEFAULTS } from './http/rate-limit.js';
 export type { RunningServer, StartServerOptions } from './http/server.js';
 export { startServer } from './http/server.js';
-export { findStaleTables } from './maintenance/analyze-stale.js';
 export type { MaintenanceCycleResult, MaintenanceTaskResult, TaskResultOutcome } from './maintenance/cycle.js';
 export type { ExplainRequest, ExplainResult } from './operator/explain.js';
 export { renderForecastChart } from './page/chart.js';
 export type { PageAction, RenderPageOptions } from './page/render.js';
 
-export { renderLoginPage, renderStatusPage } from './page/render.js';
+export { renderStatusPage } from './page/render.js';
 export type { LiveThresholds } from './status/database-issues.js';
 export { DEAD_ROWS, LIVE_THRESHOLDS } from './status/database-issues.js';
 export { isOneOff, RECURRING_MIN_CALLS } from './status/performance-issues.js';

@@ -22,8 +22,8 @@ export interface ZstdPipe {
 /**
  * A `zstd` process fed directly by a tool's stdout (kernel pipe, no copy
  * through Node): the raw dump never enters this process, which keeps CPU and
- * memory for compression and encryption. reference/measured-here.md: the
- * zstd program is about 2x node's zstd stream.
+ * memory for compression and encryption. Measured on this project's CI
+ * machines, the zstd program compresses about twice as fast as node's zstd stream.
  */
 export function zstdPipe(program: string, level: number): ZstdPipe {
   const child = spawn(program, ['-vv', '-c', `-${level}`], { stdio: ['pipe', 'pipe', 'pipe'] });

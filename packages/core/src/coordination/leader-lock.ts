@@ -32,7 +32,8 @@ export interface AcquireOptions {
  * `pg_try_advisory_lock` with a deadline, never the blocking
  * `pg_advisory_lock`: a waiter in the lock queue holds a virtualxid that
  * CREATE INDEX CONCURRENTLY must wait for, which deadlocks migrations
- * (reference/migration-anchors.md). The lock dies with the session, so a
+ * (PostgreSQL docs, CREATE INDEX: "Building Indexes Concurrently" waits
+ * for every transaction that could use the index, lock waiters included). The lock dies with the session, so a
  * crashed holder frees it; `lost` fires when the session goes away.
  */
 export class LeaderLock extends EventEmitter<{ lost: [Error]; acquired: []; released: [] }> implements AsyncDisposable {

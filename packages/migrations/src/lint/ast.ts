@@ -193,7 +193,10 @@ export interface StatementLock {
   tables: string[];
 }
 
-/** The strongest table lock a statement takes, from the table in reference/migration-anchors.md §2b. */
+/**
+ * The strongest table lock a statement takes, per the PostgreSQL docs' "Explicit Locking" table
+ * (13.3.1) and each command's reference page (ALTER TABLE lists the lock of every subform).
+ */
 export function statementLock(type: string, node: Node, defaultSchema: string): StatementLock | undefined {
   const rel = (rv: Node | undefined) => relName(rv, defaultSchema);
   switch (type) {

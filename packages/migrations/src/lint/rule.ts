@@ -31,7 +31,11 @@ export interface LintRule {
   /** Stable id, used in findings and in `-- dbrs-lint-ignore <id>: <why>`. */
   id: string;
   severity: Severity;
-  /** Row of the consolidated table in reference/migration-anchors.md (L1…L25, C1…C14, H). */
+  /**
+   * Row id in the project's table of migration hazards that the peers' rules were consolidated into:
+   * L = a lock or rewrite hazard (L1…L25), C = a compatibility hazard (C1…C14), H = housekeeping.
+   * Groups rules that answer one hazard; `summary` and each finding's message and hint make a rule self-contained.
+   */
   anchor: string;
   summary: string;
   /** Off unless named in LintOptions.enabledRules (noisy for most projects, as in squawk). */

@@ -3,11 +3,11 @@ import type pg from 'pg';
 import type { NormalizedLintRuleOptions } from '../lint/rule-selection.js';
 import type { DatabaseMigrationManagerOptions } from '../manager-options.js';
 import type { MigrationMetrics } from '../metrics.js';
+import type { SchemaSnapshot } from '../rehearsal/schema-snapshot.js';
 import type { LockWaitSample } from '../runner/lock-watch.js';
 import type { MigrationStorage } from '../runner/storage.js';
 import type { MigrationState } from '../runner/validate.js';
 import type { MigrationSource } from '../sources/types.js';
-import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 
 /** The manager's options with every default filled in. */
 export type ResolvedManagerOptions = Required<

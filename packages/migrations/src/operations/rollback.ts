@@ -1,9 +1,9 @@
 import { DbrsError } from '@voicehive/db-core';
+import { describeDifferences, diffSchemaSnapshots, type SchemaDifference } from '../rehearsal/schema-snapshot.js';
 import type { MigrationOutcome } from '../runner/apply.js';
 import { BASELINE } from '../runner/storage.js';
 import { createUmzug, unwrapUmzugError } from '../runner/umzug-runner.js';
 import type { MigrationSource } from '../sources/types.js';
-import { describeDifferences, diffSnapshots, type SchemaDifference } from '../testing/schema-snapshot.js';
 import { applyOne } from './apply-one.js';
 import type { OperationContext } from './context.js';
 import { toDbrsError } from './pending.js';
@@ -72,7 +72,7 @@ async function checkSchema(ctx: OperationContext, result: RollbackResult): Promi
   const against = head === BASELINE ? null : head;
   result.schemaCheck.against = against;
   if (!expected) return;
-  const differences = diffSnapshots(expected, await ctx.snapshot(ctx.db));
+  const differences = diffSchemaSnapshots(expected, await ctx.snapshot(ctx.db));
   result.schemaCheck = { checked: true, against, matches: differences.length === 0, differences };
   if (differences.length) {
     throw new DbrsError(

@@ -1,11 +1,11 @@
 import { DbrsError } from '@voicehive/db-core';
+import type { MigrationTestReport } from '../rehearsal/test-migrations.js';
 import { type MigrationOutcome, planSqlStatements } from '../runner/apply.js';
 import type { LockWaitSample } from '../runner/lock-watch.js';
 import { BASELINE } from '../runner/storage.js';
 import { createUmzug, unwrapUmzugError } from '../runner/umzug-runner.js';
 import { assertRunnable, computeState } from '../runner/validate.js';
 import type { MigrationSource } from '../sources/types.js';
-import type { MigrationTestReport } from '../testing/test-migrations.js';
 import { applyOne } from './apply-one.js';
 import type { LoadedState, OperationContext, RunHooks } from './context.js';
 import { type LintReport, lintPending } from './lint.js';

@@ -1,4 +1,8 @@
-import { type MigrationTestReport, runMigrationTests, type TestMigrationsOptions } from '../testing/test-migrations.js';
+import {
+  type MigrationTestReport,
+  runMigrationTests,
+  type TestMigrationsOptions,
+} from '../rehearsal/test-migrations.js';
 import { applyOptions } from './apply-one.js';
 import type { LoadedState, OperationContext, RunHooks } from './context.js';
 import { selectPending } from './pending.js';

@@ -3,8 +3,8 @@ import { abortError, DbrsError, errorMessage, type Logger } from '@voicehive/db-
 import { sql as sqlTag } from 'kysely';
 import type pg from 'pg';
 import { loadParser, parseSqlSync, SqlSyntaxError } from '../lint/parse.js';
+import type { SchemaSnapshot } from '../rehearsal/schema-snapshot.js';
 import type { MigrationSource } from '../sources/types.js';
-import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
 import { kyselyOver } from './client-kysely.js';
 import {
   buildsIndexConcurrently,

@@ -3,8 +3,8 @@ import { errorMessage } from '@voicehive/db-core';
 import { sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import type { MigrationSqlInput } from '../lint/types.js';
+import { createScratchDatabase, type ScratchDatabase } from '../rehearsal/scratch-database.js';
 import type { MigrationSource } from '../sources/types.js';
-import { createScratchDatabase, type ScratchDatabase } from '../testing/scratch-database.js';
 import { kyselyOver } from './client-kysely.js';
 
 export interface CapturedMigration extends MigrationSqlInput {

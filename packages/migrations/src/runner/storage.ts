@@ -7,7 +7,7 @@ import {
   rowsOrNoneIfMissing,
 } from '@voicehive/db-core';
 import type pg from 'pg';
-import type { SchemaSnapshot } from '../testing/schema-snapshot.js';
+import type { SchemaSnapshot } from '../rehearsal/schema-snapshot.js';
 
 export interface AppliedMigration {
   name: string;

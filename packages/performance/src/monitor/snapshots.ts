@@ -56,11 +56,11 @@ export class SnapshotStore {
   /** Deltas between the last two snapshots (empty until there are two). */
   latestDeltas(): StatementDelta[] {
     const n = this.#snapshots.length;
-    return n < 2 ? [] : diffSnapshots(this.#snapshots[n - 2]!, this.#snapshots[n - 1]!);
+    return n < 2 ? [] : diffStatementSnapshots(this.#snapshots[n - 2]!, this.#snapshots[n - 1]!);
   }
 }
 
-export function diffSnapshots(before: StatementSnapshot, after: StatementSnapshot): StatementDelta[] {
+export function diffStatementSnapshots(before: StatementSnapshot, after: StatementSnapshot): StatementDelta[] {
   const out: StatementDelta[] = [];
   for (const [key, cur] of after.entries) {
     const prev = before.entries.get(key);

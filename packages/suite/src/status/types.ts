@@ -1,11 +1,13 @@
+/** Health of the whole suite or one part of it. */
+import type { HealthStatus } from '@voicehive/db-core';
 import { FEATURES } from '../components/feature-names.js';
 import type { LiveSession } from '../insights/activity.js';
 import type { ConnectionBreakdown } from '../insights/connections.js';
 import type { ServerSetting } from '../insights/settings.js';
 import type { TableMaintenance } from '../insights/tables.js';
 
-/** Health of the whole suite or one part of it. */
-export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+/** Core's health scale, the same three words at every level of the status. */
+export type { HealthStatus };
 
 /** The parts `getComprehensiveStatus()` always reports, present or not. */
 /** The database, then every feature (FEATURES, the one list). */

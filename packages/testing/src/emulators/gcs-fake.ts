@@ -80,7 +80,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 /**
  * An in-memory fake of the GCS JSON API, covering what @google-cloud/storage
- * 7.x calls (reference/emulators.md §3b): buckets, resumable uploads (single
+ * 7.x calls (found by tracing the SDK's requests): buckets, resumable uploads (single
  * request or chunked, with 308 + Range, status queries, nothing visible before
  * the last chunk), multipart and media uploads, downloads with Range and
  * x-goog-hash, metadata get/patch, listing with prefix/delimiter/paging,

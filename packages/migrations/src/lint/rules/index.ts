@@ -1,4 +1,4 @@
-// Every rule of the consolidated table (reference/migration-anchors.md §3), one file each.
+// Every lint rule, one file each; `anchor` groups the rules that answer one hazard.
 import type { LintRule } from '../rule.js';
 import r0 from './adding-exclusion-constraint.js';
 import r1 from './adding-field-with-volatile-default.js';

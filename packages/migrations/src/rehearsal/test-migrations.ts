@@ -7,7 +7,7 @@ import { LockTracer, type TracedStatement } from './lock-tracer.js';
 import { type ProbeImpact, ProbeLoad } from './probe-load.js';
 import {
   describeDifferences,
-  diffSnapshots,
+  diffSchemaSnapshots,
   type SchemaDifference,
   type SchemaSnapshot,
   takeSchemaSnapshot,
@@ -140,7 +140,7 @@ async function roundTrip(
   const afterUp = await s.snap();
   const down = await step(entry, () => applyMigration(client, m, 'down', apply));
   entry.downMs = down.durationMs;
-  entry.rollbackDifferences = diffSnapshots(before, await s.snap());
+  entry.rollbackDifferences = diffSchemaSnapshots(before, await s.snap());
   entry.rollbackMatches = entry.rollbackDifferences.length === 0;
   if (!entry.rollbackMatches)
     throw mismatch(`The down of ${m.name} does not restore the schema`, m.name, entry.rollbackDifferences);
@@ -157,7 +157,7 @@ async function roundTrip(
     if (probe) entry.impact = await probe.stop();
   }
   entry.reapplyMs = again.durationMs;
-  entry.reapplyDifferences = diffSnapshots(afterUp, await s.snap());
+  entry.reapplyDifferences = diffSchemaSnapshots(afterUp, await s.snap());
   entry.reapplyMatches = entry.reapplyDifferences.length === 0;
   if (!entry.reapplyMatches)
     throw mismatch(`Re-applying ${m.name} after its down gives a different schema`, m.name, entry.reapplyDifferences);

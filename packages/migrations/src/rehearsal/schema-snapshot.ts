@@ -96,7 +96,7 @@ export async function takeSchemaSnapshot(
 }
 
 /** What differs in `actual` compared with `expected`; empty when they match. */
-export function diffSnapshots(expected: SchemaSnapshot, actual: SchemaSnapshot): SchemaDifference[] {
+export function diffSchemaSnapshots(expected: SchemaSnapshot, actual: SchemaSnapshot): SchemaDifference[] {
   const out: SchemaDifference[] = [];
   for (const [k, v] of Object.entries(expected.objects)) {
     const a = actual.objects[k];
