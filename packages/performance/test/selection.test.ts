@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatementStats } from '../src/index.js';
+import { servedByAnother } from '../src/advisor/configuration.js';
 import { SnapshotStore, selectGreedy, statementColumns } from '../src/index.js';
 
 describe('selectGreedy', () => {
@@ -110,5 +111,29 @@ describe('SnapshotStore', () => {
     store.add([entry(2, 50)]);
     expect(store.latestDeltas()).toEqual([]);
     expect(store.size).toBe(3);
+  });
+});
+
+describe('servedByAnother (configuration-aware selection)', () => {
+  const ch = (columns: string[], include?: string[], tableKey = 'public.t') => ({
+    tableKey,
+    definitions: ['x'],
+    columns,
+    ...(include ? { include } : {}),
+  });
+
+  it('drops an index another chosen one serves: longer keys, or the same keys with more INCLUDE columns', () => {
+    const plain = ch(['hotel_id', 'started_at']);
+    const covering = ch(['hotel_id', 'started_at'], ['duration_seconds']);
+    const longer = ch(['hotel_id', 'started_at', 'status']);
+    expect(servedByAnother(plain, [plain, covering])).toBe(true);
+    expect(servedByAnother(covering, [plain, covering])).toBe(false);
+    expect(servedByAnother(plain, [plain, longer])).toBe(true);
+    expect(servedByAnother(longer, [plain, longer])).toBe(false);
+    // Other keys, another table, or an INCLUDE the other does not have: both stay.
+    expect(servedByAnother(ch(['started_at']), [ch(['started_at']), covering])).toBe(false);
+    expect(servedByAnother(plain, [plain, ch(['hotel_id', 'started_at'], ['x'], 'public.u')])).toBe(false);
+    const other = ch(['hotel_id', 'started_at'], ['amount']);
+    expect(servedByAnother(other, [other, covering])).toBe(false);
   });
 });

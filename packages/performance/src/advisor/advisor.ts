@@ -398,6 +398,7 @@ function costedChoice(input: {
       tableOid: g.table.oid,
       definitions: g.members.map(hypoDefinition),
       columns: single ? single.columns.map(columnLabel) : [],
+      ...(single?.include?.length ? { include: single.include } : {}),
       sizeBytes: created.reduce((s, h) => s + h.sizeBytes, 0),
       writePenalty: writeRows * opts.writeCostPerRow,
       statements: g.relevant,
