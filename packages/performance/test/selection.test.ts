@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StatementStats } from '../src/index.js';
 import { servedByAnother } from '../src/advisor/configuration.js';
+import type { StatementStats } from '../src/index.js';
 import { SnapshotStore, selectGreedy, statementColumns } from '../src/index.js';
 
 describe('selectGreedy', () => {
