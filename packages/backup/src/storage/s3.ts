@@ -143,6 +143,7 @@ export class S3Storage extends StorageBase implements BackupStorage {
     }
   }
 
+  // Long: the multipart upload's whole life (create, parts with retries, complete) and its abort on any failure; split up, the abort path would be spread over several functions.
   protected async putObject(
     key: string,
     source: UploadSource,

@@ -45,6 +45,7 @@ export interface PhysicalRestoreTestResult {
  * database's btree indexes, compare the backed-up database's row counts
  * with the manifest's, then stop the server and delete everything, always.
  */
+// Long: a sequence of checks (start, amcheck, row counts) sharing one private server whose stop and delete is one finally.
 export async function physicalRestoreTest(o: PhysicalRestoreTestOptions): Promise<PhysicalRestoreTestResult> {
   const major = Math.floor(o.manifest.server.versionNum / 10_000);
   const postgres = await locateServerBinary(major, o.serverBinary ?? {});

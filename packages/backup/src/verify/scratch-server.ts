@@ -36,6 +36,7 @@ const SOCKET_PORT = 5432;
  * backup_label to the end of the WAL in pg_wal, which the `-X stream`
  * backup contains: that reaches consistency, and nothing else is fetched.
  */
+// Long: start-up, readiness wait and the failure cleanup share the child process and its log tail.
 export async function startScratchServer(o: ScratchServerOptions): Promise<ScratchServer> {
   if (o.runDir.length > 90) {
     throw new DbrsError('INVALID_ARGUMENT', `The scratch directory path is too long for a unix socket: ${o.runDir}.`, {

@@ -70,6 +70,7 @@ function conf(value: string): string {
  * stops. A target recovery cannot reach (a gap, the end of the archive)
  * fails with PostgreSQL's own reason: never a silent stop reported as success.
  */
+// Long: its stages (pick base, extract, recovery settings, start, wait, read the point reached) share one directory and server, cleaned up in one finally.
 export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTimeResult> {
   const started = performance.now();
   // Fail before downloading anything when the server (the postgres OS user when we are root) could not enter it.

@@ -34,6 +34,7 @@ interface Check {
   message: (level: 'warning' | 'critical', threshold: number, v: number) => string;
 }
 
+// Long: a table of five threshold checks, one check() call each; the logic is in check().
 export function evaluateAlerts(
   inputs: AlertInputs,
   t: AlertThresholds,

@@ -197,6 +197,7 @@ export interface StatementLock {
  * The strongest table lock a statement takes, per the PostgreSQL docs' "Explicit Locking" table
  * (13.3.1) and each command's reference page (ALTER TABLE lists the lock of every subform).
  */
+// Long: a lookup table (statement kind → lock) written as a switch, one case per command.
 export function statementLock(type: string, node: Node, defaultSchema: string): StatementLock | undefined {
   const rel = (rv: Node | undefined) => relName(rv, defaultSchema);
   switch (type) {

@@ -10,6 +10,7 @@ import type { LintCatalog } from './types.js';
  * constraint), constraint kinds (dropping-foreign-key), and each index's key
  * columns with the NOT NULL columns (ADD PRIMARY KEY USING INDEX).
  */
+// Long: five catalog queries, each followed by the loop that maps it into the one catalog object.
 export async function loadLintCatalog(db: Database, options: { signal?: AbortSignal } = {}): Promise<LintCatalog> {
   await loadParser();
   const checks = await db.query<{ tbl: string; def: string }>(

@@ -56,6 +56,7 @@ export function createLintState(options: LintOptions): LintState {
  * building block of lintSql and lintMigrations (which shares one state across
  * the sequence). The parser must be loaded.
  */
+// Long: the per-statement loop and the end-of-text rules share the lint state.
 export function lintText(
   sql: string,
   transactional: boolean,

@@ -145,6 +145,7 @@ const hypoDefinition = (c: CandidateIndex): string =>
  * together. Falls back to a statistics heuristic without hypopg, and plans nothing (but still reports)
  * when EXPLAIN is not allowed.
  */
+// Long: the advisor's stages in order (workload, candidates, configuration, recommendations, drops), each a call; the function carries the shared result between them.
 export async function runAdvisor(statements: StatementStats[], ctx: AdvisorContext): Promise<AdvisorResult> {
   const started = performance.now();
   let mark = started;

@@ -42,6 +42,7 @@ export interface Collected {
  * indexes already serve; a range/equality candidate folds into its sort-ordered twin; OR across columns of
  * one table gives a bundle of single-column indexes.
  */
+// Long: one pass over the workload's column uses; the folding rules share the candidate map.
 export function collectCandidates(input: {
   workload: Workload;
   indexes: IndexInfo[];

@@ -73,6 +73,7 @@ interface Valued {
  * with the latest pick are re-planned for those statements. A round re-values its leading choices before
  * taking one (lazy greedy): estimates from earlier configurations can only be checked by planning again.
  */
+// Long: the lazy-greedy loop; its rounds share the plan cache and the running configuration.
 export async function selectUnderConfiguration(input: {
   session: PlanSession;
   statements: PlannedStatement[];

@@ -62,6 +62,7 @@ export interface DropAnalysisOptions {
  * What-if drops: hide each index from the planner, plan again every workload statement on its table, and
  * measure what the workload would lose. It needs a session that can hide indexes (`session.hideMethod`).
  */
+// Long: hide, re-plan and unhide per index, with the unhide in a finally around the re-planning.
 export async function analyseDrops(opts: DropAnalysisOptions): Promise<DropAnalysis> {
   const { session, statements } = opts;
   const method = session.hideMethod;

@@ -15,6 +15,7 @@ import type { Prepared } from './workload.js';
  * recommendation only when the planner uses it with all the others present, and its evidence is the cost of
  * the statements it serves before and after under that whole configuration, with its write cost.
  */
+// Long: validation under the whole configuration and each index's evidence share the configuration's plans.
 export async function buildRecommendations(input: {
   session: PlanSession;
   db: SqlRunner;

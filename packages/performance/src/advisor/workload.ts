@@ -43,6 +43,7 @@ export interface Workload {
  * Stage 1 of the advisor: the statements worth planning (by total time, over `minCalls`), parsed, with every
  * column use resolved to its table, plus the catalog facts candidates need (columns, pg_stats, collations).
  */
+// Long: statements, their parse and the catalog facts are read in one pass so the catalog is scanned once.
 export async function readWorkload(input: {
   db: SqlRunner;
   statements: StatementStats[];

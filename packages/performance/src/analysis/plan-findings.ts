@@ -90,6 +90,7 @@ function describeNonSargable(ns: NonSargable): { why: string; fix: string } {
  * pg_stat_statements counters. Each names the statement, the plan node, why
  * it is slow and what to change.
  */
+// Long: one short rule per plan-node pattern over the same node walk.
 export function findingsFor(
   input: FindingInput,
   tables: Map<string, TableInfo>,

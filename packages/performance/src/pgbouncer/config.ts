@@ -112,6 +112,7 @@ function wholeNumber(path: string, v: number, min: number): void {
 const quoteUser = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
 /** Renders and validates pgbouncer.ini and its userlist for a profile. Never includes a password in the ini. */
+// Long: the ini file written line by line, each validation beside the setting it checks.
 export function renderPgBouncerConfig(input: PgBouncerConfigInput): RenderedPgBouncerConfig {
   const profile: PgBouncerProfile = { ...PGBOUNCER_PROFILES[input.profile ?? 'oltp'], ...(input.overrides ?? {}) };
   if (!['session', 'transaction', 'statement'].includes(profile.poolMode)) {

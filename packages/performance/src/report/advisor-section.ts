@@ -76,6 +76,7 @@ export async function readAdvisorInputs(ctx: ReportContext): Promise<AdvisorInpu
  * Stage 4: pg_qualstats, the index advisor on the planning session, and what its what-if drops add to the
  * unused and duplicate indexes of the catalog stage (which it updates in place).
  */
+// Long: pg_qualstats, the advisor and the merge of its drops into the catalog stage share the planning session.
 export async function runAdvisorSection(
   ctx: ReportContext,
   input: {

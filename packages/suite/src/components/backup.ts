@@ -124,6 +124,7 @@ export function verificationOf(b: BackupInfo): BackupRow['verification'] {
   return v.ok ? 'passed' : 'failed';
 }
 
+// Long: the feature's factory: tasks, status and actions as short closures over one plan.
 export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup'> => {
   const plan = backupPlan(ctx);
   const manager = new DatabaseBackupManager(ctx.database, plan.manager);

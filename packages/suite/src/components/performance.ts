@@ -76,6 +76,7 @@ const formatAge = (ms: number): string =>
       ? `${Math.round(ms / 60_000)} min`
       : `${Math.round(ms / 3_600_000)} h`;
 
+// Long: the feature's factory: tasks, status and actions as short closures over one plan.
 export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'performance'> => {
   const plan = performancePlan(ctx);
   const optimizer = new DatabasePerformanceOptimizer(ctx.database, plan.optimizer);

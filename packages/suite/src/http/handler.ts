@@ -78,6 +78,7 @@ export type SuiteHandler = ((req: IncomingMessage, res: ServerResponse, next?: (
  * signed, HttpOnly, SameSite=Strict session cookie. Keys are never accepted in
  * the query string, since URLs end up in proxy and browser logs.
  */
+// Long: short closures over the handler's auth, rate limiter and single-flight state; the routing is in routes.ts.
 export function createSuiteHandler(target: SuiteHandlerTarget, options: SuiteHandlerOptions = {}): SuiteHandler {
   const auth = new ApiKeyAuth({ apiKey: options.apiKey, roles: options.roles, sessionTtlMs: options.sessionTtlMs });
   const routes = new Set<SuiteRoute>(options.routes ?? ['metrics', 'health', 'ready', 'status', 'page']);

@@ -52,6 +52,7 @@ export interface RunCycleOptions {
  * Audit writes follow core's policy: a failed one is logged and counted by
  * AuditLog and never turns a completed task into a failed one.
  */
+// Long: the cycle's steps (lock, due tasks, each with audit and metrics, release) share the lock and the result.
 export async function runCycle(options: RunCycleOptions): Promise<MaintenanceCycleResult> {
   const started = performance.now();
   const got = await options.lock.acquire({ timeoutMs: options.lockTimeoutMs ?? 0, signal: options.signal });

@@ -8,6 +8,7 @@ import type { AuditLog, Metrics } from '@voicehive/db-core';
  * package's, so these are the same series whichever process set them. What
  * is not known (no backup yet, no attempt audited) is left absent, never 0.
  */
+// Long: one gauge per fact, each set from the same reads.
 export async function exportBackupState(options: {
   manager: DatabaseBackupManager;
   metrics: Metrics;

@@ -68,6 +68,7 @@ const NAV: Array<[string, string]> = [
  * data is passed through `redact` and every value is escaped, so neither a
  * secret nor markup from query text reaches the browser.
  */
+// Long: the page's HTML template; each section is rendered by its own function.
 export function renderStatusPage(input: StatusPageData, options: RenderPageOptions = {}): string {
   const data = redact(input);
   // An issue's statement page, when this server has that kind of page.

@@ -58,6 +58,7 @@ async function rejection(work: Promise<unknown>): Promise<unknown> {
   );
 }
 
+// Long: the contract's cases, one `it` each.
 export function describeResourceOwnerContract<T>(target: ResourceOwnerTarget<T>): void {
   const noLeakedSessions = async () => {
     if (target.leftovers) expect(await target.leftovers(), 'left behind').toEqual([]);
@@ -70,6 +71,7 @@ export function describeResourceOwnerContract<T>(target: ResourceOwnerTarget<T>)
     expect(left, 'sessions left behind').toEqual([]);
   };
 
+  // Long: the contract's cases, one `it` each.
   describe(`resource owner contract: ${target.name}`, () => {
     if (target.initialize) {
       const initialize = target.initialize;

@@ -43,6 +43,7 @@ function exited(child: ChildProcess): Promise<void> {
  * Azurite's blob service as a child process on a free port, in memory.
  * `--skipApiVersionCheck` lets newer SDKs talk to it.
  */
+// Long: start-up, readiness wait and the failure cleanup share the child process.
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteEmulator> {
   const container = options.container ?? 'dbrs-test';
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {

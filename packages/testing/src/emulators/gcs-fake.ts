@@ -90,6 +90,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * Accepts both `apiEndpoint` paths (`/storage/v1/...`) and
  * STORAGE_EMULATOR_HOST paths (no prefix).
  */
+// Long: the fake is one closure over its in-memory buckets; its handlers are the inner functions.
 export async function startGcsFake(options: StartGcsFakeOptions = {}): Promise<GcsFake> {
   const projectId = options.projectId ?? 'dbrs-test-project';
   const bucketName = options.bucket ?? 'dbrs-test';
@@ -315,6 +316,7 @@ export async function startGcsFake(options: StartGcsFakeOptions = {}): Promise<G
     res.end(object.data);
   };
 
+  // Long: the JSON API's routes as a chain of URL patterns.
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const baseUrl = `http://${req.headers.host ?? '127.0.0.1'}`;
     const url = new URL(req.url ?? '/', baseUrl);

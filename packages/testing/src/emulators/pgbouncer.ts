@@ -63,6 +63,7 @@ export function findPgBouncer(): string | undefined {
  * DBRS_TEST_DEBUG) and no unix socket. As root it runs with `-u postgres`
  * because pgbouncer refuses root; its config is world-readable for that.
  */
+// Long: start-up, readiness wait and the failure cleanup share the child process.
 export async function startPgBouncer(options: StartPgBouncerOptions): Promise<PgBouncerHandle> {
   const binary = options.binary ?? findPgBouncer();
   if (!binary) {

@@ -24,6 +24,7 @@ export interface EmbeddedOptions {
  * it; `major: 16 | 17 | 18` takes that major's aliased copy, whose clusters
  * pg_dump 15 cannot dump.
  */
+// Long: start-up, readiness wait and the failure cleanup share the server process.
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<PostgresServer> {
   const major = options.major ?? 15;
   const EmbeddedPostgres = await loadEmbeddedPostgres(major);

@@ -51,6 +51,7 @@ function looksLikePortClash(log: string): boolean {
 }
 
 /** A throwaway cluster from this machine's server binaries, run as the `postgres` OS user when we are root. */
+// Long: initdb, start-up, readiness wait and the failure cleanup share the cluster directory and process.
 export async function startLocalCluster(options: LocalClusterOptions): Promise<PostgresServer> {
   const { binaries } = options;
   const pgCtl = join(binaries.binDir, 'pg_ctl');

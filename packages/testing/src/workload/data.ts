@@ -97,6 +97,7 @@ function callDuration(g: ReturnType<typeof generators>, id: string): string {
   return `(20 + ${g.int(35, id, 600)})`;
 }
 
+// Long: the hotel workload's generated rows, one block per table (data).
 function insertStatements(rows: Record<HotelTable, number>, seed: number): Array<[HotelTable, string]> {
   const g = generators(seed);
   const hotels = Array.from({ length: HOTEL_COUNT }, (_, index) => {

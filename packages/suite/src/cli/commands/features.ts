@@ -12,6 +12,7 @@ const walAdmin = () => import('./wal-admin.js');
 const dir = { dir: { type: 'string' } } as const;
 
 /** Adds the backup, wal, migrate, performance, capacity and pgbouncer commands. */
+// Long: a table of command specs (data, not logic).
 export function registerFeatureCommands(commands: Record<string, CommandSpec>): void {
   Object.assign(commands, {
     'backup create': {
