@@ -1,7 +1,7 @@
 import { quoteIdent } from '@voicehive/db-core';
-import type { AdvisorResult } from './advisor.js';
 import { columnLabel, createIndexSql } from './candidates.js';
 import type { GinCandidate } from './collect.js';
+import type { AdvisorResult } from './result.js';
 import { shortStatementText } from './short-text.js';
 import type { Prepared } from './workload.js';
 

@@ -1,10 +1,10 @@
 import { quoteIdent } from '@voicehive/db-core';
 import type { ColumnStats, IndexInfo, TableInfo } from '../catalog/catalog.js';
-import type { AdvisorResult } from './advisor.js';
 import { columnLabel, createIndexSql, extendsExisting } from './candidates.js';
 import type { CandidateEntry } from './collect.js';
 import { rankHeuristic } from './heuristic.js';
 import { observedSelectivity, type QualPredicate, qualstatsEvidence } from './qualstats.js';
+import type { AdvisorResult } from './result.js';
 import { shortStatementText } from './short-text.js';
 import type { Prepared } from './workload.js';
 

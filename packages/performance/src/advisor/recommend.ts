@@ -1,10 +1,10 @@
 import { quoteIdent } from '@voicehive/db-core';
 import type { SqlRunner, TableInfo } from '../catalog/catalog.js';
-import type { AdvisorResult, IndexRecommendation } from './advisor.js';
 import { type CandidateIndex, columnLabel, createIndexSql } from './candidates.js';
 import { loadPartitionLayouts, type PartitionLayout, partitionedIndexSql } from './partitioned.js';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { type QualPredicate, qualstatsEvidence } from './qualstats.js';
+import type { AdvisorResult, IndexRecommendation } from './result.js';
 import { describeAssumed, shownValue } from './sampled-values.js';
 import { shortStatementText } from './short-text.js';
 import { explainMany, toWhatIf } from './what-if-batch.js';

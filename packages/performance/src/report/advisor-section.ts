@@ -6,9 +6,9 @@ import { readSampledConstants, type SampledConstant } from '../advisor/sampled-v
 import { loadIndexDefinitions } from '../catalog/catalog.js';
 import { workloadDuplicate } from '../health/indexes.js';
 import type { StatementStats } from '../monitor/statements.js';
-import type { AdvisorSummary } from '../optimizer.js';
 import type { CatalogSection } from './catalog.js';
 import { type ReportContext, withSignal } from './context.js';
+import type { AdvisorSummary } from './types.js';
 import { advisorWarnings, dropAnalysisSkipped, hypopgMissing, QUALSTATS_NOT_CREATED } from './warnings.js';
 
 /** The planning session for the advisor and the plan findings; undefined (with a warning) when it cannot open. */

@@ -1,8 +1,8 @@
 import type { SlowQueryDetector } from '../monitor/slow-queries.js';
 import { mergeByQueryId, readStatements, type StatementStats } from '../monitor/statements.js';
-import type { QuerySummary, SlowQuery } from '../optimizer.js';
 import { normalizeSql } from '../sql/parser.js';
 import { type ReportContext, withSignal } from './context.js';
+import type { QuerySummary, SlowQuery } from './types.js';
 import { PSS_HOW_TO, READ_ALL_STATS_HOW_TO } from './warnings.js';
 
 export interface StatementsSection {

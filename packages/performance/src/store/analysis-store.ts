@@ -1,6 +1,6 @@
 import { type QueryOptions, quoteIdent } from '@voicehive/db-core';
 import type { SqlRunner } from '../catalog/catalog.js';
-import type { PerformanceReport } from '../optimizer.js';
+import type { PerformanceReport } from '../report/types.js';
 
 export interface StoredAnalysis {
   report: PerformanceReport;

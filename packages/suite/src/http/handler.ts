@@ -9,11 +9,9 @@ import { AuthRateLimiter, type AuthRateLimitOptions, describeWait } from './rate
 import { errorMessage, html, json } from './respond.js';
 import { type HandlerScope, type RequestContext, ROUTES, retryAfterSeconds } from './routes.js';
 import { singleFlight } from './single-flight.js';
-import type { SuiteHandlerTarget } from './target.js';
+import type { SuiteHandlerTarget, SuiteRoute } from './target.js';
 
-export type { SuiteHandlerTarget } from './target.js';
-
-export type SuiteRoute = 'metrics' | 'health' | 'ready' | 'status' | 'page';
+export type { SuiteHandlerTarget, SuiteRoute } from './target.js';
 
 export interface SuiteHandlerOptions {
   /**

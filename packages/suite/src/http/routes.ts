@@ -4,12 +4,11 @@ import { renderLoginPage } from '../page/render.js';
 import type { ComprehensiveStatus } from '../status/types.js';
 import { type ApiKeyAuth, type Role, SESSION_COOKIE } from './auth.js';
 import { readForm } from './body.js';
-import type { SuiteRoute } from './handler.js';
 import { actionRoute, explainRoute, type OperatorRequest } from './operator-routes.js';
 import { type AuthRateLimiter, describeWait } from './rate-limit.js';
 import { errorMessage, html, json, methodNotAllowed, redirect, send } from './respond.js';
 import { queryPageRoute, sessionPageRoute } from './statement-pages.js';
-import type { SuiteHandlerTarget } from './target.js';
+import type { SuiteHandlerTarget, SuiteRoute } from './target.js';
 
 /** What every route may use, fixed when the handler is created. */
 export interface HandlerScope {

@@ -27,3 +27,6 @@ export interface SuiteHandlerTarget {
   /** Where the handler's own counters go when `options.metrics` is not given; the suite has one. */
   metrics?: Metrics;
 }
+
+/** The handler's route groups, each switched on or off by `routes`. */
+export type SuiteRoute = 'metrics' | 'health' | 'ready' | 'status' | 'page';
