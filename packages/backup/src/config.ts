@@ -1,7 +1,7 @@
 import { DbrsError } from '@voicehive/db-core';
 import { assertCompression, findZstdProgram } from './pipeline/compression.js';
 import { assertPolicy } from './retention/plan.js';
-import { type BackupConfig, BackupType, type CompressionType, StorageType } from './types.js';
+import { BackupType, type CompressionType, type DatabaseBackupManagerOptions, StorageType } from './types.js';
 
 export interface ResolvedSettings {
   backupType: BackupType;
@@ -15,8 +15,8 @@ export interface ResolvedSettings {
   actor: string;
 }
 
-/** Validates a BackupConfig and fills in the documented defaults. Errors name the key, never a secret. */
-export function resolveSettings(config: BackupConfig): ResolvedSettings {
+/** Validates a DatabaseBackupManagerOptions and fills in the documented defaults. Errors name the key, never a secret. */
+export function resolveSettings(config: DatabaseBackupManagerOptions): ResolvedSettings {
   if (config === null || typeof config !== 'object') {
     throw new DbrsError('CONFIG_INVALID', 'The backup config must be an object.');
   }

@@ -29,11 +29,11 @@ export type { S3StorageOptions } from './storage/s3.js';
 export { S3Storage } from './storage/s3.js';
 export type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './storage/types.js';
 export type {
-  BackupConfig,
   BackupPhase,
   BackupResult,
   CompressionType,
   CreateBackupOptions,
+  DatabaseBackupManagerOptions,
   GfsPolicy,
   NamedPassphrase,
   PgTool,

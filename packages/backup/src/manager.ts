@@ -34,7 +34,7 @@ import {
 import { keyRingFromConfig } from './pipeline/encryption/from-config.js';
 import { createStorage } from './storage/create-storage.js';
 import type { BackupStorage } from './storage/types.js';
-import type { BackupConfig, BackupResult, CreateBackupOptions } from './types.js';
+import type { BackupResult, CreateBackupOptions, DatabaseBackupManagerOptions } from './types.js';
 import { type FetchResult, type PushResult, WalArchive } from './wal/archive.js';
 import type { RestorePoint } from './wal/restore-points.js';
 import type { RecoveryWindow } from './wal/window.js';
@@ -53,7 +53,7 @@ export type { VerifyOptions, VerifyResult } from './operations/verify.js';
  * hands each call to its stage in `operations/` with the ready resources.
  */
 export class DatabaseBackupManager implements AsyncDisposable {
-  readonly #config: BackupConfig;
+  readonly #config: DatabaseBackupManagerOptions;
   readonly #settings: ResolvedSettings;
   readonly #db: Database;
   readonly #ownsDb: boolean;
@@ -69,7 +69,7 @@ export class DatabaseBackupManager implements AsyncDisposable {
     dispose: () => this.#release(),
   });
 
-  constructor(db: DatabaseInput | URL, config: BackupConfig = {}) {
+  constructor(db: DatabaseInput | URL, config: DatabaseBackupManagerOptions = {}) {
     this.#config = config;
     this.#settings = resolveSettings(config);
     const resolved = resolveDatabase(db instanceof URL ? db.toString() : db, { logger: config.logger });

@@ -27,7 +27,7 @@ export { BackupType, StorageType } from './kinds.js';
  * The manager's configuration. The storage keys are the flat ones of the
  * original system (`localPath`, `s3Bucket`, … documented on StorageConfig).
  */
-export interface BackupConfig extends Omit<StorageConfig, 'storageType'> {
+export interface DatabaseBackupManagerOptions extends Omit<StorageConfig, 'storageType'> {
   /** Default type for `createBackup`. Default `'logical'`. */
   backupType?: BackupType;
   /** Which storage adapter `createStorage` builds when `storage` is not given. Default `'local'`. */

@@ -279,7 +279,7 @@ describe('optional SDKs', () => {
 });
 
 describe('createStorage', () => {
-  it('builds each adapter from the flat BackupConfig keys', () => {
+  it('builds each adapter from the flat DatabaseBackupManagerOptions keys', () => {
     expect(createStorage({ storageType: 'local', localPath: '/tmp/x' }).location).toBe('/tmp/x');
     const s3 = createStorage({ storageType: 'S3', s3Bucket: 'bk', s3Prefix: '/pg/', s3Region: 'eu-west-1' });
     expect([s3.kind, s3.location]).toEqual(['s3', 's3://bk/pg/']);

@@ -23,7 +23,7 @@ export type CapacityForecastSettings = Pick<
   historyDays?: number;
 };
 
-export interface CapacityManagerConfig extends Partial<AlertThresholds> {
+export interface DatabaseCapacityManagerOptions extends Partial<AlertThresholds> {
   /** Schema of the history table, created on the first write. Default `'dbrs'` (the suite's state schema). */
   schema?: string;
   /**
@@ -108,7 +108,7 @@ function positive(
 }
 
 /** Fills defaults and rejects impossible settings up front, naming the key. */
-export function resolveCapacityConfig(c: CapacityManagerConfig = {}): ResolvedCapacityConfig {
+export function resolveCapacityConfig(c: DatabaseCapacityManagerOptions = {}): ResolvedCapacityConfig {
   const schema = c.schema ?? DEFAULT_STATE_SCHEMA;
   const previousSchema = c.previousSchema ?? (c.schema === undefined ? PREVIOUS_STATE_SCHEMA : undefined);
   const table = c.table ?? 'voicehive_capacity_samples';

@@ -9,7 +9,7 @@ export { indexSeries, SERIES, snapshotToSamples, tableSeries } from './collect/f
 export { readIndexSizes } from './collect/sizes.js';
 export { isLocalHost } from './collect/storage.js';
 export type { CapacitySnapshot, HostReading, IndexSize, RelationSize, StorageReading } from './collect/types.js';
-export type { CapacityForecastSettings, CapacityManagerConfig, ResolvedCapacityConfig } from './config.js';
+export type { CapacityForecastSettings, DatabaseCapacityManagerOptions, ResolvedCapacityConfig } from './config.js';
 export { resolveCapacityConfig } from './config.js';
 export type { BacktestHorizon, BacktestResult } from './forecast/backtest.js';
 export { backtest } from './forecast/backtest.js';

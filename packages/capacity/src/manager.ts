@@ -17,7 +17,7 @@ import type { CapacityAlert } from './alerts/types.js';
 import { CapacityCollector } from './collect/collector.js';
 import { SERIES, snapshotToSamples } from './collect/flatten.js';
 import type { CapacitySnapshot } from './collect/types.js';
-import { type CapacityManagerConfig, type ResolvedCapacityConfig, resolveCapacityConfig } from './config.js';
+import { type DatabaseCapacityManagerOptions, type ResolvedCapacityConfig, resolveCapacityConfig } from './config.js';
 import { forecastSeries, sanitize } from './forecast/forecast.js';
 import { CapacityMetrics } from './metrics.js';
 import { PostgresSampleStore } from './store/postgres-store.js';
@@ -89,7 +89,7 @@ export class DatabaseCapacityManager implements AsyncDisposable {
     dispose: () => this.#release(),
   });
 
-  constructor(db: DatabaseInput | URL, config: CapacityManagerConfig = {}) {
+  constructor(db: DatabaseInput | URL, config: DatabaseCapacityManagerOptions = {}) {
     this.config = resolveCapacityConfig(config);
     this.#logger = (config.logger ?? silentLogger()).child({ component: 'capacity' });
     const resolved = resolveDatabase(db instanceof URL ? db.toString() : db, { logger: this.#logger });

@@ -36,8 +36,8 @@ export { DatabasePerformanceOptimizer } from './optimizer.js';
 export type {
   AdvisorOptions,
   AnalysisOptions,
+  DatabasePerformanceOptimizerOptions,
   HealthThresholds,
-  PerformanceOptimizerOptions,
   SlowQueryThresholds,
 } from './options.js';
 export type { PgBouncerPool, PgBouncerSnapshot, PgBouncerStat } from './pgbouncer/admin.js';

@@ -19,7 +19,7 @@ import { type Capabilities, detectCapabilities } from './monitor/capabilities.js
 import { SlowQueryDetector, type SlowQueryEvent, type SlowQueryEvents } from './monitor/slow-queries.js';
 import { persistDeltas, SnapshotStore, type StatementDelta } from './monitor/snapshots.js';
 import { mergeByQueryId, readStatements } from './monitor/statements.js';
-import { type PerformanceOptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type DatabasePerformanceOptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { readPgBouncerAdmin } from './pgbouncer/admin.js';
 import { advisePoolSizes } from './pgbouncer/advice.js';
 import {
@@ -75,7 +75,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
     },
   });
 
-  constructor(db: OptimizerInput, options: PerformanceOptimizerOptions = {}) {
+  constructor(db: OptimizerInput, options: DatabasePerformanceOptimizerOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'performance' });

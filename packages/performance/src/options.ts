@@ -122,7 +122,7 @@ export interface HealthThresholds {
   seqScanMinTupRead?: number;
 }
 
-export interface PerformanceOptimizerOptions {
+export interface DatabasePerformanceOptimizerOptions {
   logger?: Logger;
   /** Where metrics go; default: a private registry. */
   metrics?: Metrics;
@@ -207,7 +207,7 @@ function positive(path: string, value: number, integer = false): number {
   return value;
 }
 
-export function resolveOptions(o: PerformanceOptimizerOptions = {}): ResolvedOptions {
+export function resolveOptions(o: DatabasePerformanceOptimizerOptions = {}): ResolvedOptions {
   const advisor = { ...DEFAULT_ADVISOR, ...stripUndefined(o.advisor) };
   for (const k of ['maxIndexes', 'minTableRows', 'minCalls', 'maxColumns', 'maxStatements'] as const)
     positive(`advisor.${k}`, advisor[k], true);

@@ -6,7 +6,7 @@ import type { BackupMetrics } from '../metrics.js';
 import type { KeyRing } from '../pipeline/encryption/keyring.js';
 import type { BackupStorage } from '../storage/types.js';
 import { locateTool } from '../tools/pg-tools.js';
-import type { BackupConfig } from '../types.js';
+import type { DatabaseBackupManagerOptions } from '../types.js';
 import type { WalArchive } from '../wal/archive.js';
 
 /** What exists once the manager is initialised: every operation gets all three, never a half. */
@@ -24,7 +24,7 @@ export type AuditOutcome = 'success' | 'failure';
 export interface OperationContext extends Ready {
   /** The manager's connection (the server being backed up / restored to). */
   db: Database;
-  config: BackupConfig;
+  config: DatabaseBackupManagerOptions;
   settings: ResolvedSettings;
   logger: Logger;
   metrics: BackupMetrics | undefined;
@@ -33,7 +33,7 @@ export interface OperationContext extends Ready {
 }
 
 /** Finds each tool once per operation, preferring the server's major version. */
-export function toolLocator(config: BackupConfig, serverMajor: number): (tool: PgTool) => string {
+export function toolLocator(config: DatabaseBackupManagerOptions, serverMajor: number): (tool: PgTool) => string {
   const cache = new Map<PgTool, string>();
   return (tool) => {
     let p = cache.get(tool);

@@ -6,7 +6,7 @@ import { S3Storage, type S3StorageOptions } from './s3.js';
 import type { BackupStorage } from './types.js';
 
 /**
- * The storage part of BackupConfig: flat keys, as in the original system, so
+ * The storage part of DatabaseBackupManagerOptions: flat keys, as in the original system, so
  * they map one to one onto environment variables (BACKUP_S3_BUCKET, ...).
  */
 export interface StorageConfig {
@@ -61,7 +61,7 @@ function required(value: string | undefined, key: string, env: string, type: str
   });
 }
 
-/** Builds the storage adapter a BackupConfig describes. Nothing is contacted until the first call. */
+/** Builds the storage adapter a DatabaseBackupManagerOptions describes. Nothing is contacted until the first call. */
 export function createStorage(config: StorageConfig, overrides: CreateStorageOverrides = {}): BackupStorage {
   const type = String(config?.storageType ?? 'local').toLowerCase();
   switch (type) {

@@ -1,7 +1,7 @@
 import { resolveSettings } from '../config.js';
 import { keyRingFromConfig } from '../pipeline/encryption/from-config.js';
 import { createStorage } from '../storage/create-storage.js';
-import type { BackupConfig } from '../types.js';
+import type { DatabaseBackupManagerOptions } from '../types.js';
 import { WalArchive } from './archive.js';
 import { WalKeyCache, type WalKeyCacheOptions } from './key-cache.js';
 
@@ -16,7 +16,7 @@ export interface OpenedWalArchive extends AsyncDisposable {
  * and `dbrs wal fetch` need, started once per WAL file by PostgreSQL.
  */
 export async function openWalArchive(
-  config: BackupConfig & {
+  config: DatabaseBackupManagerOptions & {
     walPrefix?: string;
     /** Keeps the passphrase's key id and KEK between processes (see WalKeyCache for why that is safe). */
     keyCache?: WalKeyCacheOptions;

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { errorMessage } from '@voicehive/db-core';
 import { registerFeatureCommands } from './commands/features.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from './commands/index.js';
 import { type CliIO, makeContext } from './context.js';
@@ -69,7 +68,8 @@ export async function main(
         strict: true,
       });
     } catch (err) {
-      throw new UsageError(`${found.name}: ${errorMessage(err).split('\n')[0]}`);
+      // parseArgs throws a TypeError; core (and its pg/kysely/zod graph) is not loaded for help and usage errors.
+      throw new UsageError(`${found.name}: ${(err as Error).message.split('\n')[0]}`);
     }
     if (parsed.values['help']) {
       const opts = Object.keys(found.spec.options ?? {}).map((o) => `--${o}`);

@@ -1,4 +1,4 @@
-import { type BackupConfig, type BackupInfo, DatabaseBackupManager } from '@voicehive/db-backup';
+import { type BackupInfo, DatabaseBackupManager, type DatabaseBackupManagerOptions } from '@voicehive/db-backup';
 import { exportBackupState } from '../metrics/backup-state.js';
 import type { BackupRow, StatusIssue } from '../status/types.js';
 import type {
@@ -16,7 +16,7 @@ const VERIFY_LEVEL = 3;
 
 /** What the suite runs with, from the `backup` section. */
 export interface BackupPlan {
-  manager: BackupConfig;
+  manager: DatabaseBackupManagerOptions;
   /** pg_dump / pg_restore jobs for scheduled backups and restore tests. */
   jobs: number;
   /** Cron: when a new backup is due. */
@@ -63,7 +63,7 @@ export function backupPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metr
     ...unconsumed
   } = ctx.config.backup;
   unconsumed satisfies Record<string, never>;
-  const manager: BackupConfig = {
+  const manager: DatabaseBackupManagerOptions = {
     backupType,
     storageType,
     localPath,

@@ -1,7 +1,7 @@
 import {
   type CapacityForecast,
-  type CapacityManagerConfig,
   DatabaseCapacityManager,
+  type DatabaseCapacityManagerOptions,
   DEFAULT_ALERT_THRESHOLDS,
   SERIES,
 } from '@voicehive/db-capacity';
@@ -20,7 +20,7 @@ const DAY = 86_400_000;
  * one is a compile error.
  */
 export function capacityPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics'>): {
-  manager: CapacityManagerConfig;
+  manager: DatabaseCapacityManagerOptions;
   sampleIntervalMs: number;
 } {
   const {

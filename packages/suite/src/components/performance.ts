@@ -1,8 +1,8 @@
 import { quoteIdent } from '@voicehive/db-core';
 import {
   DatabasePerformanceOptimizer,
+  type DatabasePerformanceOptimizerOptions,
   normalizeSql,
-  type PerformanceOptimizerOptions,
   type PerformanceReport,
 } from '@voicehive/db-performance';
 import { performanceSections } from '../insights/performance-sections.js';
@@ -31,7 +31,7 @@ export function statementHistory(config: FeatureContext['config']): { schema: st
  * compile error.
  */
 export function performancePlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metrics'>): {
-  optimizer: PerformanceOptimizerOptions;
+  optimizer: DatabasePerformanceOptimizerOptions;
   snapshotIntervalMs: number;
 } {
   const {

@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { type BackupConfig, nextSegmentNames, openWalArchive, parseWalName, WalSpool } from '@voicehive/db-backup';
+import {
+  type DatabaseBackupManagerOptions,
+  nextSegmentNames,
+  openWalArchive,
+  parseWalName,
+  WalSpool,
+} from '@voicehive/db-backup';
 import { createLogger, isDbrsError, silentLogger } from '@voicehive/db-core';
 import { backupPlan } from '../../components/backup.js';
 import { userCacheDir } from '../cache-dir.js';
@@ -33,7 +39,7 @@ async function openArchive(ctx: CommandContext, keyCacheMode: 'read-write' | 're
     metrics: _m,
     audit: _a,
     ...backup
-  }: BackupConfig = backupPlan({
+  }: DatabaseBackupManagerOptions = backupPlan({
     config,
     logger,
     metrics: undefined as never,
