@@ -115,6 +115,12 @@ export interface CreateBackupOptions {
   globals?: boolean;
   /** Called with each spawned tool's pid (fault injection, diagnostics). */
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
+  /**
+   * An incremental physical backup (pg_basebackup --incremental, PostgreSQL
+   * 17+ with summarize_wal = on). Refused up front below 17 (UNSUPPORTED)
+   * and for a logical backup (INVALID_ARGUMENT). Default false.
+   */
+  incremental?: boolean;
 }
 
 export interface BackupResult {

@@ -13,6 +13,7 @@ import {
 import { newBackupId } from '../catalog/backup-id.js';
 import { type BackupManifest, MANIFEST_FORMAT } from '../catalog/manifest.js';
 import type { DumpContext, DumpOutcome } from '../dump/context.js';
+import { assertIncrementalPossible, incrementalNotBuilt } from '../dump/incremental-gate.js';
 import { logicalDump } from '../dump/logical.js';
 import { physicalBackup } from '../dump/physical.js';
 import { BackupType, type PgTool } from '../kinds.js';
@@ -93,6 +94,15 @@ function startRun(ctx: OperationContext, database: string | undefined, options: 
       hint: "Use 'logical' or 'physical'.",
     });
   }
+  if (options.incremental && type !== BackupType.PHYSICAL) {
+    throw new DbrsError(
+      'INVALID_ARGUMENT',
+      'An incremental backup is a physical backup; a logical dump cannot be one.',
+      {
+        hint: "Pass type 'physical' with incremental, or drop incremental for a logical dump.",
+      },
+    );
+  }
   throwIfAborted(options.signal, 'backup');
   const started = performance.now();
   const startedAt = new Date();
@@ -121,6 +131,8 @@ async function openSource(run: Run): Promise<Source> {
   }
   try {
     const server = await getServerVersion(target);
+    // Before the tool check: below 17 the answer is "take a full backup", not "install pg_basebackup 17".
+    if (options.incremental) await assertIncrementalPossible(target, server);
     const mainTool: PgTool = run.type === BackupType.LOGICAL ? 'pg_dump' : 'pg_basebackup';
     const toolPath = toolLocator(ctx.config, server.major);
     const mainVersion = await toolVersion(toolPath(mainTool), mainTool);
@@ -132,6 +144,7 @@ async function openSource(run: Run): Promise<Source> {
         server.major,
         server.text,
       );
+    if (options.incremental) throw incrementalNotBuilt();
     return { target, server, mainTool, mainVersion, toolPath };
   } catch (err) {
     if (target !== ctx.db) await target.close().catch(() => {});

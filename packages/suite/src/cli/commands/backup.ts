@@ -95,6 +95,7 @@ export async function backupCreate(ctx: CommandContext): Promise<number> {
       signal: ctx.signal,
       onProgress: p.onProgress,
       ...(type ? { type } : {}),
+      ...(ctx.values['incremental'] === true ? { incremental: true } : {}),
     });
     p.done();
     const out = {

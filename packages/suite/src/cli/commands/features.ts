@@ -16,8 +16,8 @@ const dir = { dir: { type: 'string' } } as const;
 export function registerFeatureCommands(commands: Record<string, CommandSpec>): void {
   Object.assign(commands, {
     'backup create': {
-      summary: 'Create a backup now (progress on stderr).',
-      options: { database: { type: 'string' }, type: { type: 'string' } },
+      summary: 'Create a backup now (progress on stderr); --incremental: physical, PostgreSQL 17+.',
+      options: { database: { type: 'string' }, type: { type: 'string' }, incremental: { type: 'boolean' } },
       run: lazy(backup, 'backupCreate'),
     },
     'backup list': {
