@@ -1,10 +1,10 @@
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AuditLog, createDatabase } from '@voicehive/db-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseBackupManager } from '../src/index.js';
+import { BackupType, DatabaseBackupManager } from '../src/index.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { type Fixture, hotelFixture } from './helpers/setup.js';
 
@@ -54,6 +54,27 @@ describe('cleanupOldBackups (real deletion)', () => {
     expect(deletes.map((d) => d.target)).toEqual(
       expect.arrayContaining([`${fx.dbName}/${ids[0]}`, `${fx.dbName}/20200101T000000000Z-aaaaaa`]),
     );
+    await rm(dir, { recursive: true });
+  });
+
+  it('keeps the parent of a retained incremental backup (the chain read from the manifests)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vhbk-chain-'));
+    const storage = new LocalStorage({ path: dir });
+    await using mgr = new DatabaseBackupManager(fx.db, { storage, keepLast: 1, backupType: BackupType.PHYSICAL });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await mgr.createBackup()).backupId);
+    // Incrementals are not built yet (README): the newest manifest is marked as one taken against ids[1],
+    // the field an incremental backup records, so that cleanup reads the chain from storage.
+    const file = join(dir, encodeURIComponent(fx.dbName), ids[2]!, 'manifest.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...manifest, incremental: { parentBackupId: ids[1] } }));
+
+    const dry = await mgr.cleanupOldBackups({ dryRun: true });
+    expect(dry.deleted).toEqual([ids[0]]);
+    expect(dry.kept.sort()).toEqual([ids[1], ids[2]].sort());
+    const real = await mgr.cleanupOldBackups();
+    expect(real.deleted).toEqual([ids[0]]);
+    expect((await mgr.listBackups()).map((b) => b.backupId).sort()).toEqual([ids[1], ids[2]].sort());
     await rm(dir, { recursive: true });
   });
 });

@@ -109,4 +109,47 @@ describe('planRetention', () => {
       ['old', 'fresh'],
     );
   });
+
+  describe('incremental chains', () => {
+    /** b000 ← b001 ← b002 (incrementals, newest first) on the full b003; b004 an older full. */
+    const chain = (): RetentionCandidate[] =>
+      daily(5).map((b, i) => (i < 3 ? { ...b, parentBackupId: `b00${i + 1}` } : b));
+
+    it('a kept incremental keeps every backup below it, each saying why; the rest go', () => {
+      const plan = planRetention(chain(), [], { keepLast: 1 }, now);
+      expect(ids(plan.keep)).toEqual(['b000', 'b001', 'b002', 'b003']);
+      expect(ids(plan.delete)).toEqual(['b004']);
+      const why = Object.fromEntries(plan.keep.map((d) => [d.backupId, d.keptBecause]));
+      expect(why['b001']).toEqual(['parent of incremental b000']);
+      expect(why['b002']).toEqual(['parent of incremental b001']);
+      expect(why['b003']).toEqual(['parent of incremental b002']);
+    });
+
+    it('a deleted incremental keeps nothing; a chain kept by two rules is named once per child', () => {
+      // keepLast 2 keeps b000 and b001: b001 keeps b002 → b003 once; b004 goes.
+      const plan = planRetention(chain(), [], { keepLast: 2 }, now);
+      expect(ids(plan.delete)).toEqual(['b004']);
+      expect(plan.keep.find((d) => d.backupId === 'b001')!.keptBecause).toEqual([
+        'keepLast (#2)',
+        'parent of incremental b000',
+      ]);
+      expect(plan.keep.find((d) => d.backupId === 'b002')!.keptBecause).toEqual(['parent of incremental b001']);
+      // Only the full b004 and its incremental on top of it, newest is a full: the old chain goes whole.
+      const fullNewest = daily(3).map((b, i) => (i === 1 ? { ...b, parentBackupId: 'b002' } : b));
+      const p2 = planRetention(fullNewest, [], { keepLast: 1 }, now);
+      expect(ids(p2.keep)).toEqual(['b000']);
+      expect(ids(p2.delete)).toEqual(['b001', 'b002']);
+    });
+
+    it('a parent missing from the catalog or a cycle does not stop the plan', () => {
+      const orphan = daily(2).map((b, i) => (i === 0 ? { ...b, parentBackupId: 'gone' } : b));
+      const p1 = planRetention(orphan, [], { keepLast: 1 }, now);
+      expect(ids(p1.keep)).toEqual(['b000']);
+      expect(ids(p1.delete)).toEqual(['b001']);
+      const cycle = daily(3).map((b, i) => (i < 2 ? { ...b, parentBackupId: `b00${1 - i}` } : b));
+      const p2 = planRetention(cycle, [], { keepLast: 1 }, now);
+      expect(ids(p2.keep)).toEqual(['b000', 'b001']);
+      expect(ids(p2.delete)).toEqual(['b002']);
+    });
+  });
 });

@@ -53,6 +53,12 @@ export interface BackupManifest {
     globals?: boolean;
   };
   wal?: { startLsn?: string; endLsn?: string; currentLsn?: string; timeline?: number };
+  /**
+   * Set on an incremental physical backup: the backup whose backup_manifest
+   * it was taken against. Retention keeps the chain. (Incremental backups
+   * themselves are not built yet; see the README.)
+   */
+  incremental?: { parentBackupId: string };
   compression: CompressionType;
   encryption: { algorithm: 'aes-256-gcm-chunked'; keyIds: string[] } | null;
   sizes: { rawBytes: number; storedBytes: number };

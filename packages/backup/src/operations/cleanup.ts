@@ -62,6 +62,7 @@ export async function cleanupOldBackups(ctx: OperationContext, options: CleanupO
       startedAt: new Date(m.startedAt),
       storedBytes: m.sizes.storedBytes,
       verified: m.verification?.ok === true,
+      ...(m.incremental ? { parentBackupId: m.incremental.parentBackupId } : {}),
     })),
     scan.incomplete,
     {

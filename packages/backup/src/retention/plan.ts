@@ -17,6 +17,8 @@ export interface RetentionCandidate {
   storedBytes: number;
   /** Passed its latest verification. */
   verified: boolean;
+  /** For an incremental backup: the backup it was taken against (restoring it needs that one, and its parent). */
+  parentBackupId?: string;
 }
 
 export interface IncompleteCandidate {
@@ -56,8 +58,9 @@ function isoWeek(d: Date): string {
  * Decides, per database, which backups retention keeps. A backup stays when
  * any rule keeps it: among the newest `keepLast`; younger than
  * `retentionDays`; the newest of one of the last N days/weeks/months (GFS);
- * the newest backup; the newest verified backup. With no rule configured
- * nothing is deleted. Pure: the same catalog and clock give the same plan.
+ * the newest backup; the newest verified backup; the parent (and its
+ * parents) of a kept incremental backup. With no rule configured nothing is
+ * deleted. Pure: the same catalog and clock give the same plan.
  */
 export function planRetention(
   backups: readonly RetentionCandidate[],
@@ -110,6 +113,7 @@ export function planRetention(
         add(b.backupId, `${tier} ${bucket}`);
       }
     }
+    keepChains(sorted, reasons);
     for (const b of sorted) {
       const why = reasons.get(b.backupId)!;
       const decision = { backupId: b.backupId, database: b.database, storedBytes: b.storedBytes, keptBecause: why };
@@ -137,4 +141,27 @@ export function assertPolicy(policy: RetentionPolicy): void {
   check('gfs.weekly', policy.gfs?.weekly, 0);
   check('gfs.monthly', policy.gfs?.monthly, 0);
   check('incompleteGraceMs', policy.incompleteGraceMs, 0);
+}
+
+/**
+ * An incremental backup restores only together with every backup below it
+ * (pg_combinebackup takes the whole chain), so each backup a rule keeps
+ * keeps its parent, and that one its own: retention never breaks a chain.
+ * A parent missing from the catalog cannot be kept (that incremental is
+ * already unrestorable); the visited set stops at a malformed cycle.
+ */
+function keepChains(sorted: readonly RetentionCandidate[], reasons: Map<string, string[]>): void {
+  const parentOf = new Map(sorted.map((b) => [b.backupId, b.parentBackupId]));
+  const keptByRule = sorted.filter((b) => reasons.get(b.backupId)!.length > 0);
+  for (const b of keptByRule) {
+    const seen = new Set([b.backupId]);
+    for (let child = b.backupId, parent = parentOf.get(child); parent && !seen.has(parent); ) {
+      seen.add(parent);
+      const why = reasons.get(parent);
+      if (!why) break;
+      if (!why.includes(`parent of incremental ${child}`)) why.push(`parent of incremental ${child}`);
+      child = parent;
+      parent = parentOf.get(child);
+    }
+  }
 }
