@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDatabase, type Database } from '@voicehive/db-core';
 import { requireComponent, useTestDatabase } from '@voicehive/db-testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type RunningServer } from '../src/index.js';
+import { CHROMIUM, withBrowserPage } from './support/browser.js';
 import { sql } from './support/suite-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = requireComponent('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
 const ARTIFACTS = resolve(import.meta.dirname, '../../../.ci/artifacts/operator-actions');
 const OPERATOR = 'operator-key-0123456789abcdef';
@@ -19,8 +20,6 @@ interface HeldClient {
   query(text: string): Promise<unknown>;
   release(destroy?: boolean | Error): void;
 }
-
-type Page = import('playwright-core').Page;
 
 /**
  * Cancel, terminate and reset-statistics from the page, in headless Chromium
@@ -90,26 +89,8 @@ describe.skipIf(!hasChromium)('operator actions in Chromium without JavaScript (
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function browse<T>(fn: (page: Page) => Promise<T>): Promise<T> {
-    const previousTmp = process.env['TMPDIR'];
-    process.env['TMPDIR'] = scratch;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    try {
-      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1400, height: 1000 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(120_000);
-      return await fn(page);
-    } finally {
-      await browser.close();
-      if (previousTmp === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = previousTmp;
-    }
-  }
+  const browse = <T>(fn: (page: Page) => Promise<T>): Promise<T> =>
+    withBrowserPage(scratch, { javaScriptEnabled: false, viewport: { width: 1400, height: 1000 } }, fn);
 
   const signIn = async (page: Page, key: string) => {
     await page.goto(`${server.url}/`);

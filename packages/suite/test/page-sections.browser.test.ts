@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDatabase, type Database } from '@voicehive/db-core';
 import { requireComponent, useTestDatabase } from '@voicehive/db-testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type RunningServer } from '../src/index.js';
+import { CHROMIUM, withBrowserPage } from './support/browser.js';
 import { sql } from './support/suite-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = requireComponent('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
 const ARTIFACTS = resolve(import.meta.dirname, '../../../.ci/artifacts/page-sections');
 const OPERATOR = 'operator-key-0123456789abcdef';
@@ -83,27 +84,10 @@ describe.skipIf(!hasChromium)('page sections in headless Chromium (real PostgreS
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function browse<T>(fn: (page: import('playwright-core').Page) => Promise<T>): Promise<T> {
-    const previousTmp = process.env['TMPDIR'];
-    process.env['TMPDIR'] = scratch;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      page.setDefaultTimeout(120_000);
-      return await fn(page);
-    } finally {
-      await browser.close();
-      if (previousTmp === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = previousTmp;
-    }
-  }
+  const browse = <T>(fn: (page: Page) => Promise<T>): Promise<T> =>
+    withBrowserPage(scratch, { javaScriptEnabled: true, viewport: { width: 1400, height: 1000 } }, fn);
 
-  const signIn = async (page: import('playwright-core').Page, key: string) => {
+  const signIn = async (page: Page, key: string) => {
     await page.goto(`${server.url}/`);
     await page.fill('input[name="key"]', key);
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '@voicehive/db-core';
 import pg from 'pg';
+import { LOCK_ORDER, type LockMode } from '../lint/ast.js';
 import type { StatementTracer } from '../runner/apply.js';
 
 export interface TracedLock {
@@ -25,17 +26,6 @@ export interface TracedStatement {
   error?: string;
 }
 
-const MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
-
 const LOCKS_SQL = `SELECT coalesce(n.nspname || '.' || c.relname, 'oid:' || l.relation::text) AS rel, l.mode
      FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted
@@ -50,7 +40,7 @@ function strongest(rows: Array<{ rel: string; mode: string }>): Map<string, stri
   const m = new Map<string, string>();
   for (const r of rows) {
     const cur = m.get(r.rel);
-    if (!cur || MODES.indexOf(r.mode) > MODES.indexOf(cur)) m.set(r.rel, r.mode);
+    if (!cur || LOCK_ORDER.indexOf(r.mode as LockMode) > LOCK_ORDER.indexOf(cur as LockMode)) m.set(r.rel, r.mode);
   }
   return m;
 }

@@ -1,0 +1,33 @@
+import type { Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * One headless Chromium page for a test: launched with the machine's
+ * Chromium, Playwright's profile directories kept in `scratch` (it writes
+ * them to TMPDIR), and everything closed afterwards whatever `fn` does.
+ */
+export async function withBrowserPage<T>(
+  scratch: string,
+  options: { javaScriptEnabled: boolean; viewport: { width: number; height: number } },
+  fn: (page: Page) => Promise<T>,
+): Promise<T> {
+  const previousTmp = process.env['TMPDIR'];
+  process.env['TMPDIR'] = scratch;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  try {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    return await fn(page);
+  } finally {
+    await browser.close();
+    if (previousTmp === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = previousTmp;
+  }
+}
