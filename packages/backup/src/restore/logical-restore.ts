@@ -112,7 +112,11 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
       throw fed.reason;
     }
     if (exited.status === 'rejected') throw restoreFailed(exited.reason);
-    if (fed.status === 'rejected' && (fed.reason as { code?: string })?.code !== 'EPIPE') {
+    // pg_restore succeeded. It may stop reading before the end (a --table subset needs nothing after its last
+    // entry): the feed then fails with EPIPE or, when the child's stdin closes between two writes of the
+    // counting stage, with a premature close. Either is only that echo; anything else is a real failure.
+    const code = fed.status === 'rejected' ? (fed.reason as { code?: string })?.code : undefined;
+    if (fed.status === 'rejected' && code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
       await tool.stop();
       throw fed.reason;
     }
