@@ -55,7 +55,10 @@ async function killWhen(
   const tools = new Map<number, string>();
   const ok = await eventually(async () => {
     for (const p of descendants(child.pid)) if (names.includes(p.comm)) tools.set(p.pid, p.comm);
-    return child.exitCode === null && (await ready());
+    // The tools must be running too: the restore's own session is active on the target before pg_restore
+    // starts (its emptiness check), and a kill then would test nothing (seen once in CI).
+    const started = names.every((n) => [...tools.values()].includes(n));
+    return child.exitCode === null && started && (await ready());
   }, 180_000);
   expect(ok, 'the CLI reached the point to kill it at').toBe(true);
   const exited = new Promise((r) => child.once('close', r));
