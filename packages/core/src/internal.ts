@@ -5,6 +5,7 @@
  * and a class here would be a second, non-`instanceof`-compatible copy.
  */
 
+export { errorMessage } from './util/error-message.js';
 export { findExecutable, isExecutable } from './util/find-executable.js';
 export { formatBytes } from './util/format-bytes.js';
 export { stripUndefined } from './util/strip-undefined.js';

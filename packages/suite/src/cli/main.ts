@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@voicehive/db-core/internal';
 import { registerFeatureCommands } from './commands/features.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS } from './commands/index.js';
 import { type CliIO, makeContext } from './context.js';
@@ -68,8 +69,8 @@ export async function main(
         strict: true,
       });
     } catch (err) {
-      // parseArgs throws a TypeError; core (and its pg/kysely/zod graph) is not loaded for help and usage errors.
-      throw new UsageError(`${found.name}: ${(err as Error).message.split('\n')[0]}`);
+      // From core's small internal entry: help and usage errors do not load core's pg/kysely/zod graph.
+      throw new UsageError(`${found.name}: ${errorMessage(err).split('\n')[0]}`);
     }
     if (parsed.values['help']) {
       const opts = Object.keys(found.spec.options ?? {}).map((o) => `--${o}`);
