@@ -1,6 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { type Database, DbrsError, errorMessage } from '@voicehive/db-core';
+import type { BackupManifest } from '../catalog/manifest.js';
 import { objectOpener } from '../restore/fetch.js';
+import { refuseIncremental } from '../restore/incremental-refusal.js';
 import { chooseBaseBackup } from '../wal/choose-base.js';
 import { parseLsn } from '../wal/names.js';
 import { type PointInTimeResult, restoreToPoint } from '../wal/point-in-time.js';
@@ -26,7 +28,7 @@ export interface PointInTimeRestoreOptions {
   signal?: AbortSignal;
 }
 
-/** Stages: validate → window → pick the base backup → lay out + recovery settings (→ replay). */
+/** Stages: validate → window → pick the base backup (an incremental is refused) → lay out + recovery settings (→ replay). */
 export async function restoreToPointInTime(
   ctx: OperationContext,
   backupId: string,
@@ -49,13 +51,17 @@ export async function restoreToPointInTime(
       ? parseLsn((await findRestorePoint(ctx.storage, ctx.wal.prefix, target.name, options.signal)).lsn)
       : undefined;
   const window = await getRecoveryWindow(ctx, { signal: options.signal });
-  const manifest = chooseBaseBackup({
-    backups: await physicalManifests(ctx, options.signal),
-    requested: backupId,
-    target,
-    ...(targetLsn !== undefined ? { targetLsn } : {}),
-    window,
-  });
+  const backups = await physicalManifests(ctx, options.signal);
+  const choice = { requested: backupId, target, ...(targetLsn !== undefined ? { targetLsn } : {}), window };
+  const manifest = chooseBaseBackup({ backups, ...choice });
+  if (manifest.incremental) {
+    await refuseIncremental({
+      manifest,
+      find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
+      action: 'recover to a point from',
+      alternative: fullAlternative(backups, { ...choice, requested: 'latest' }),
+    });
+  }
   const start = options.start ?? false;
   const auditTarget = `${manifest.database}/${manifest.backupId}`;
   try {
@@ -100,5 +106,21 @@ export async function restoreToPointInTime(
       message: errorMessage(err),
     });
     throw err;
+  }
+}
+
+/**
+ * The newest full physical backup that also serves the target (replaying
+ * more WAL from it reaches the same point), for the refusal's hint; none
+ * when no full backup ends before the target.
+ */
+function fullAlternative(
+  backups: BackupManifest[],
+  choice: Omit<Parameters<typeof chooseBaseBackup>[0], 'backups'>,
+): string | undefined {
+  try {
+    return chooseBaseBackup({ backups: backups.filter((b) => !b.incremental), ...choice }).backupId;
+  } catch {
+    return undefined;
   }
 }

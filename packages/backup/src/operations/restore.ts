@@ -13,6 +13,7 @@ import type { BackupManifest } from '../catalog/manifest.js';
 import { BackupType, type PgTool, type ProgressEvent, type ProgressStep } from '../kinds.js';
 import { type ObjectOpener, objectOpener } from '../restore/fetch.js';
 import { restoreGlobals } from '../restore/globals.js';
+import { refuseIncremental } from '../restore/incremental-refusal.js';
 import { logicalRestore, type RestoreProgress } from '../restore/logical-restore.js';
 import { type ProvedBackup, proveBackup } from '../restore/prove.js';
 import { assertRestorable, createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
@@ -114,7 +115,7 @@ function restoreProgress(report: Restore['report']) {
   };
 }
 
-/** Stages: check the request → find the manifest → restore into a directory (physical) or a database (logical). */
+/** Stages: check the request → find the manifest (an incremental is refused) → restore into a directory (physical) or a database (logical). */
 export async function restoreBackup(
   ctx: OperationContext,
   backupId: string,
@@ -143,6 +144,11 @@ export async function restoreBackup(
     );
   }
   const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
+  await refuseIncremental({
+    manifest,
+    find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
+    action: 'restore',
+  });
   // 'download': the backup read and proved whole before the target is touched; then 'restore'.
   const download = progressReporter(ctx.logger, 'download', options.onProgress);
   let downloaded = 0;

@@ -4,6 +4,7 @@ import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest, VerificationRecord } from '../catalog/manifest.js';
 import { BackupType, type ProgressEvent, type ProgressStep } from '../kinds.js';
 import { objectOpener } from '../restore/fetch.js';
+import { refuseIncremental } from '../restore/incremental-refusal.js';
 import type { RestoreProgress } from '../restore/logical-restore.js';
 import { verifyChecksums } from '../verify/checksum.js';
 import { physicalRestoreTest } from '../verify/physical-restore-test.js';
@@ -12,7 +13,11 @@ import { restoreTest } from '../verify/restore-test.js';
 import { type OperationContext, type ProgressDetail, progressReporter, toolLocator } from './context.js';
 
 export interface VerifyOptions {
-  /** 1 checksums, 2 readable by the tools, 3 restore test. Default 2 (3 with restoreTest). */
+  /**
+   * 1 checksums, 2 readable by the tools, 3 restore test. Default 2 (3 with
+   * restoreTest). An incremental physical backup is checked at level 1 only:
+   * 2 and 3 throw UNSUPPORTED (its chain would need pg_combinebackup).
+   */
   level?: 1 | 2 | 3;
   /** Same as level 3. */
   restoreTest?: boolean;
@@ -72,6 +77,14 @@ export async function verifyBackup(
     throw new DbrsError('INVALID_ARGUMENT', `Verification level ${String(level)} is not 1, 2 or 3.`);
   }
   const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
+  // Levels 2 and 3 lay the backup out; an incremental one cannot be (no verdict on it is recorded).
+  if (level > 1) {
+    await refuseIncremental({
+      manifest,
+      find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
+      action: `verify at level ${level}`,
+    });
+  }
   const started = performance.now();
   const result: VerifyResult = { backupId, database: manifest.database, level, ok: false, durationMs: 0 };
   try {
