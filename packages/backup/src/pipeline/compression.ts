@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { DbrsError } from '@voicehive/db-core';
 import { findExecutable } from '@voicehive/db-core/internal';
 import type { CompressionType } from '../kinds.js';
+import { reaper } from '../tools/reap.js';
 
 export interface CompressionOptions {
   /** zstd default 3, gzip default 1. */
@@ -80,6 +81,7 @@ export function programStream(program: string, args: string[]): Duplex {
     });
   });
   exited.catch(() => {});
+  const stop = reaper(child);
   const stdout = child.stdout!;
   const stdin = child.stdin!;
   stdin.on('error', () => {});
@@ -98,9 +100,7 @@ export function programStream(program: string, args: string[]): Duplex {
     },
     destroy(err, cb) {
       // Reaped before the stream reports destroyed, so a failed pipeline leaves no compressor behind.
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return cb(err);
-      child.kill('SIGKILL');
-      child.once('close', () => cb(err));
+      stop().then(() => cb(err));
     },
   });
   stdout.on('data', (d: Buffer) => {

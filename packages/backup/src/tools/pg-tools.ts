@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
 import { findExecutable, isExecutable } from '@voicehive/db-core/internal';
 import type { PgTool } from '../kinds.js';
+import { reaper } from './reap.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -145,7 +146,7 @@ export function spawnTool(tool: PgTool, path: string, args: string[], options: S
   const signal = options.signal;
   const onAbort = () => child.kill('SIGTERM');
   signal?.addEventListener('abort', onAbort, { once: true });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const stop = reaper(child);
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (err) =>
       reject(
@@ -169,15 +170,5 @@ export function spawnTool(tool: PgTool, path: string, args: string[], options: S
   });
   exited.catch(() => {});
   if (signal?.aborted) onAbort();
-  const spawned = child.pid !== undefined;
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    async stop() {
-      if (!spawned) return;
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await closed;
-    },
-  };
+  return { child, exited, stderr: () => stderr, stop };
 }

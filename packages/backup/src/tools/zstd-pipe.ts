@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { DbrsError } from '@voicehive/db-core';
 import type { RunningTool } from './pg-tools.js';
+import { reaper } from './reap.js';
 
 export interface ZstdPipe {
   /** Compressed output; ends only after both the producer and zstd exited 0. */
@@ -46,7 +47,7 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
     );
   });
   exited.catch(() => {});
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const stop = reaper(child);
   const kill = () => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
@@ -86,9 +87,6 @@ export function zstdPipe(program: string, level: number): ZstdPipe {
       });
       child.stdin.destroy();
     },
-    async stop() {
-      kill();
-      if (child.pid !== undefined) await closed;
-    },
+    stop,
   };
 }

@@ -1,0 +1,94 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requireComponent } from '@voicehive/db-testing';
+import { describe, expect, it } from 'vitest';
+import { programStream } from '../src/pipeline/compression.js';
+import { gatedOutput } from '../src/tools/exit-gate.js';
+import { spawnTool } from '../src/tools/pg-tools.js';
+import { reaper } from '../src/tools/reap.js';
+import { zstdPipe } from '../src/tools/zstd-pipe.js';
+
+const hasZstd = (() => {
+  try {
+    execFileSync('zstd', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** A producer of incompressible bytes that backpressure keeps running: only a kill ends it (exec: the kill reaches the writer). */
+const NOISE = ['-c', 'exec head -c 1000000000 /dev/urandom'];
+
+/** Waits (bounded) until nobody-reads-it backpressure holds `stream` full, so its source is paused with output unread. */
+async function untilFull(stream: Readable): Promise<void> {
+  for (let i = 0; i < 1000 && stream.readableLength < stream.readableHighWaterMark; i++) await sleep(10);
+  expect(stream.readableLength).toBeGreaterThanOrEqual(stream.readableHighWaterMark);
+}
+
+/** A hang detector, not a timing threshold: stop() either reaps or never returns. */
+async function settles(p: Promise<void>): Promise<string> {
+  return Promise.race([p.then(() => 'reaped'), sleep(30_000).then(() => 'still waiting after 30 s')]);
+}
+
+const gone = (pid: number | undefined) => {
+  try {
+    process.kill(pid!, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+// Found by CI: pg_dump killed, the consumer gave up, and stop() waited for a 'close' that a paused pipe with
+// unread output never sends. The backup never returned and kept its lock.
+describe('stop() reaps a child whose output nobody reads any more', () => {
+  // The order CI met: the child exits while its reader is paused by backpressure (Node resumes an exited child's
+  // pipes, but the pipe's next write pauses it again), and only then the reader is destroyed.
+  it('reaper: the child exited first, then its reader gave up', async () => {
+    const child = spawn('/bin/sh', ['-c', 'exec head -c 120000 /dev/urandom'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stop = reaper(child);
+    const reader = new PassThrough();
+    child.stdout!.pipe(reader);
+    await once(child, 'exit');
+    reader.destroy();
+    expect(await settles(stop())).toBe('reaped');
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('spawnTool: the consumer of its stdout gave up', async () => {
+    const tool = spawnTool('pg_dump', '/bin/sh', NOISE, { env: {} });
+    const out = gatedOutput(tool);
+    await untilFull(out);
+    out.destroy();
+    expect(await settles(tool.stop())).toBe('reaped');
+    expect(gone(tool.child.pid)).toBe(true);
+    await expect(tool.exited).rejects.toMatchObject({ code: 'TOOL_FAILED' });
+  });
+
+  describe.skipIf(!requireComponent('zstd', hasZstd, 'apt-get install zstd'))('with zstd', () => {
+    // The reverse order (reader destroyed, then zstd killed) also ends: kept so both orders stay covered.
+    it('zstdPipe: the producer was killed while zstd output sat unread', async () => {
+      const pipe = zstdPipe('zstd', 1);
+      const producer = spawnTool('pg_dump', '/bin/sh', NOISE, { env: {}, stdout: pipe.stdin });
+      pipe.attach(producer);
+      await untilFull(pipe.output);
+      await producer.stop();
+      expect(await settles(pipe.stop())).toBe('reaped');
+      expect(pipe.output.destroyed).toBe(true);
+    });
+
+    it('programStream: destroyed while the compressor had output unread', async () => {
+      const zstd = programStream('zstd', ['-1', '-c']);
+      const feeder = spawnTool('pg_dump', '/bin/sh', NOISE, { env: {} });
+      feeder.child.stdout!.pipe(zstd);
+      await untilFull(zstd);
+      const destroyed = new Promise<void>((resolve) => zstd.once('close', () => resolve()));
+      zstd.destroy();
+      expect(await settles(destroyed)).toBe('reaped');
+      await feeder.stop();
+    });
+  });
+});
