@@ -158,16 +158,19 @@ function copySchema(db: Database, from: string, to: string, options: ScratchOpti
           : new DbrsError('TOOL_FAILED', `pg_dump exited with ${code}: ${dumpErr.trim().slice(0, 500)}`),
       ),
     );
-    restore.on('close', (code) =>
+    restore.on('close', (code) => {
+      if (code === 0) return finish();
       finish(
-        code === 0
-          ? undefined
-          : new DbrsError(
-              'TOOL_FAILED',
-              `psql restore into the scratch database exited with ${code}: ${restoreErr.trim().slice(0, 500)}`,
-            ),
-      ),
-    );
+        new DbrsError(
+          'TOOL_FAILED',
+          `psql restore into the scratch database exited with ${code}: ${restoreErr.trim().slice(0, 500)}`,
+        ),
+      );
+      // psql stopped at the first error (ON_ERROR_STOP): nobody reads pg_dump's output any more, so pg_dump would
+      // block on a full pipe for ever, and its paused stdout would keep it from ever reporting closed.
+      dump.stdout.destroy();
+      dump.kill('SIGKILL');
+    });
   });
 }
 
