@@ -1,7 +1,7 @@
-import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
+import { DbrsError, errorMessage } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
+import { feedTool } from '../tools/feed.js';
 import { spawnTool } from '../tools/pg-tools.js';
 import type { ObjectOpener } from './fetch.js';
 
@@ -45,16 +45,12 @@ export async function restoreGlobals(o: {
     ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=0', `--dbname=${o.targetDatabase}`],
     { env: o.env, stdin: 'pipe', stdout: 'ignore', stderrLimit: 1 << 20 },
   );
-  const fed = pipeline(await o.opener.open(obj, o.signal), tool.child.stdin!, { signal: o.signal });
-  const [feed, exit] = await Promise.allSettled([fed, tool.exited]);
-  if (o.signal?.aborted || feed.status === 'rejected') await tool.stop();
-  if (o.signal?.aborted) throw abortError(o.signal, 'restore');
-  if (feed.status === 'rejected') throw feed.reason;
-  if (exit.status === 'rejected') {
-    throw new DbrsError('RESTORE_FAILED', `Replaying the globals failed: ${errorMessage(exit.reason)}`, {
-      cause: exit.reason,
-    });
-  }
+  await feedTool(tool, await o.opener.open(obj, o.signal), {
+    signal: o.signal,
+    operation: 'restore',
+    toolFailed: (err) =>
+      new DbrsError('RESTORE_FAILED', `Replaying the globals failed: ${errorMessage(err)}`, { cause: err }),
+  });
   const errors = psqlErrors(tool.stderr());
   const alreadyExisted = errors.filter((e) => /already exists/.test(e));
   const other = errors.filter((e) => !/already exists/.test(e));

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { abortError, DbrsError, errorMessage, isDbrsError } from '@voicehive/db-core';
+import { abortError, DbrsError, errorMessage } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { ByteCounter } from '../pipeline/counting.js';
+import { feedTool } from '../tools/feed.js';
 import { spawnTool } from '../tools/pg-tools.js';
 import type { ObjectOpener } from './fetch.js';
 import { type RestoreStepEvent, restoreStepTracker } from './restore-steps.js';
@@ -99,27 +99,13 @@ export async function logicalRestore(o: LogicalRestoreOptions): Promise<void> {
       ...hooks.spawn,
     });
     if (tool.child.pid) o.onSpawn?.({ tool: 'pg_restore', pid: tool.child.pid });
-    const feed = pipeline(await o.opener.open(obj, o.signal), counter, tool.child.stdin!, { signal: o.signal });
-    const [fed, exited] = await Promise.allSettled([feed, tool.exited]);
-    if (o.signal?.aborted) {
-      await tool.stop();
-      throw abortError(o.signal, 'restore');
-    }
-    // A damaged object (a DbrsError from the read path) is the cause when pg_restore then fails on a short stream;
-    // otherwise pg_restore's own failure is, and the feed's broken pipe only its echo.
-    if (fed.status === 'rejected' && isDbrsError(fed.reason)) {
-      await tool.stop();
-      throw fed.reason;
-    }
-    if (exited.status === 'rejected') throw restoreFailed(exited.reason);
-    // pg_restore succeeded. It may stop reading before the end (a --table subset needs nothing after its last
-    // entry): the feed then fails with EPIPE or, when the child's stdin closes between two writes of the
-    // counting stage, with a premature close. Either is only that echo; anything else is a real failure.
-    const code = fed.status === 'rejected' ? (fed.reason as { code?: string })?.code : undefined;
-    if (fed.status === 'rejected' && code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-      await tool.stop();
-      throw fed.reason;
-    }
+    const source = await o.opener.open(obj, o.signal);
+    await feedTool(tool, source, {
+      stages: [counter],
+      signal: o.signal,
+      operation: 'restore',
+      toolFailed: restoreFailed,
+    });
     return;
   }
   const dir = await mkdtemp(join(o.tempDir, 'vhbk-restore-'));
