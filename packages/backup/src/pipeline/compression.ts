@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Duplex, PassThrough, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { DbrsError } from '@voicehive/db-core';
 import { findExecutable } from '@voicehive/db-core/internal';
 import type { CompressionType } from '../kinds.js';
-import { reaper } from '../tools/reap.js';
+import { spawnTool } from '../tools/pg-tools.js';
 
 export interface CompressionOptions {
   /** zstd default 3, gzip default 1. */
@@ -56,35 +55,14 @@ export function createDecompressor(kind: CompressionType): Transform | PassThrou
 }
 
 /**
- * Wraps a filter program (stdin → stdout) as a Duplex. The readable side
+ * Wraps the zstd program (stdin → stdout) as a Duplex. The readable side
  * ends only after the program exited 0, so a crashed compressor can never
  * look like a complete, shorter stream.
  */
 export function programStream(program: string, args: string[]): Duplex {
-  const child: ChildProcess = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (err) =>
-      reject(new DbrsError('TOOL_MISSING', `Cannot run ${program}: ${err.message}.`, { cause: err })),
-    );
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else
-        reject(
-          new DbrsError('TOOL_FAILED', `${program} exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`.trim(), {
-            details: { program, code, signal },
-          }),
-        );
-    });
-  });
-  exited.catch(() => {});
-  const stop = reaper(child);
-  const stdout = child.stdout!;
-  const stdin = child.stdin!;
-  stdin.on('error', () => {});
+  const zstd = spawnTool('zstd', program, args, { env: process.env, stdin: 'pipe', stdout: 'pipe', stderrLimit: 4096 });
+  const stdout = zstd.child.stdout!;
+  const stdin = zstd.child.stdin!;
   const duplex = new Duplex({
     readableHighWaterMark: 1 << 18,
     writableHighWaterMark: 1 << 18,
@@ -100,18 +78,18 @@ export function programStream(program: string, args: string[]): Duplex {
     },
     destroy(err, cb) {
       // Reaped before the stream reports destroyed, so a failed pipeline leaves no compressor behind.
-      stop().then(() => cb(err));
+      zstd.stop().then(() => cb(err));
     },
   });
   stdout.on('data', (d: Buffer) => {
     if (!duplex.push(d)) stdout.pause();
   });
   stdout.on('end', () => {
-    exited.then(
+    zstd.exited.then(
       () => duplex.push(null),
       (err) => duplex.destroy(err),
     );
   });
-  exited.catch((err) => duplex.destroy(err));
+  zstd.exited.catch((err) => duplex.destroy(err));
   return duplex;
 }

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { DbrsError } from '@voicehive/db-core';
-import type { RunningTool } from './pg-tools.js';
-import { reaper } from './reap.js';
+import { type RunningTool, spawnTool } from './pg-tools.js';
 
 export interface ZstdPipe {
   /** Compressed output; ends only after both the producer and zstd exited 0. */
@@ -10,7 +8,7 @@ export interface ZstdPipe {
   /** Exact uncompressed byte count, from zstd's -vv summary (valid once output ended). */
   rawBytes(): number;
   /** Pass as the producer's stdout: the producer writes into zstd through an OS pipe. */
-  stdin: NonNullable<ReturnType<typeof spawn>['stdin']>;
+  stdin: Writable;
   /** Call once the producer is spawned: drops this process's copy of zstd's stdin so zstd sees EOF. */
   attach(producer: Pick<RunningTool, 'child' | 'exited' | 'stderr'>): void;
   /**
@@ -27,65 +25,54 @@ export interface ZstdPipe {
  * machines, the zstd program compresses about twice as fast as node's zstd stream.
  */
 export function zstdPipe(program: string, level: number): ZstdPipe {
-  const child = spawn(program, ['-vv', '-c', `-${level}`], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let tail = '';
-  child.stderr.on('data', (d: Buffer) => {
-    tail = (tail + d.toString('latin1')).slice(-4096);
+  let summary = '';
+  const zstd = spawnTool('zstd', program, ['-vv', '-c', `-${level}`], {
+    env: process.env,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    // -vv ends with "(N B => M B, …)", the exact uncompressed size; kept out of the error text.
+    onStderrLine: (line) => {
+      if (!/ B =>/.test(line)) return false;
+      summary = line;
+      return true;
+    },
   });
-  const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (err) =>
-      reject(new DbrsError('TOOL_MISSING', `Cannot run ${program}: ${err.message}.`, { cause: err })),
-    );
-    child.on('close', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new DbrsError('TOOL_FAILED', `zstd exited with ${signal ?? `code ${code}`}.`, {
-              details: { code, signal },
-            }),
-          ),
-    );
-  });
-  exited.catch(() => {});
-  const stop = reaper(child);
-  const kill = () => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
+  const child = zstd.child;
+  const stop = () => zstd.stop();
   const output = new PassThrough({ highWaterMark: 1 << 18 });
   // The producer's failure is also delivered through its `exited`, which the caller awaits; a consumer that
   // already gave up (an aborted upload) no longer listens, and the destroy below must not crash the process.
   output.on('error', () => {});
   // The consumer gave up (storage failed, abort): nobody will read zstd's stdout again.
   output.on('close', () => {
-    if (!output.readableEnded) kill();
+    if (!output.readableEnded) void stop();
   });
   let producerExited: Promise<void> = Promise.resolve();
-  child.stdout.on('error', (err) => output.destroy(err));
-  child.stdout.pipe(output, { end: false });
-  child.stdout.on('end', () => {
+  child.stdout!.on('error', (err) => output.destroy(err));
+  child.stdout!.pipe(output, { end: false });
+  child.stdout!.on('end', () => {
     // A killed producer closes the pipe like a finished one: only both exit codes make the stream complete.
-    Promise.all([producerExited, exited]).then(
+    Promise.all([producerExited, zstd.exited]).then(
       () => output.end(),
       (err) => output.destroy(err),
     );
   });
   return {
     output,
-    stdin: child.stdin,
+    stdin: child.stdin!,
     rawBytes() {
       // zstd pads small sizes inside the parentheses: "(     6 B =>     19 B".
-      const all = [...tail.matchAll(/\(\s*(\d+) B =>/g)];
-      const last = all.at(-1);
+      const last = [...summary.matchAll(/\(\s*(\d+) B =>/g)].at(-1);
       if (!last) throw new DbrsError('TOOL_FAILED', 'zstd did not report the uncompressed size.');
       return Number(last[1]);
     },
     attach(producer) {
       producerExited = producer.exited;
       producer.exited.catch((err) => {
-        kill();
+        void stop();
         output.destroy(err);
       });
-      child.stdin.destroy();
+      child.stdin!.destroy();
     },
     stop,
   };
