@@ -9,7 +9,7 @@ import { type ConfigCandidate, selectUnderConfiguration } from './configuration.
 import { analyseDrops } from './drop-analysis.js';
 import { ginRecommendations } from './gin-recommendations.js';
 import { heuristicRecommendations } from './heuristic-recommendations.js';
-import { indexNamesInPlan, type PlanSession } from './plan-session.js';
+import { indexNamesInPlan, type PlanNode, type PlanSession, relationNamesInPlan } from './plan-session.js';
 import type { QualPredicate } from './qualstats.js';
 import { buildRecommendations } from './recommend.js';
 import { lookupTable } from './resolve.js';
@@ -181,6 +181,8 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
         paramCount: p.shape.paramCount,
         ...(p.values ? { values: p.values } : {}),
         tables: new Set(p.usages.map((u) => u.table.oid)),
+        // A view's tables or a partition appear in the plan only: indexes anywhere may change this plan.
+        otherRelations: readsOtherRelations(result.plans.get(id)!, p),
       };
     }),
     candidates: choices.map((c) => c.choice),
@@ -230,6 +232,12 @@ export async function runAdvisor(statements: StatementStats[], ctx: AdvisorConte
     'index advice computed',
   );
   return result;
+}
+
+/** The baseline plan scans a relation the statement does not name (by name: plans carry no schema). */
+function readsOtherRelations(plan: PlanNode, p: Prepared): boolean {
+  const named = new Set(p.usages.map((u) => u.table.name));
+  return [...relationNamesInPlan(plan)].some((n) => !named.has(n));
 }
 
 /** Stage 3: the baseline plan and cost of every statement (also what the plan analysis reads). */
@@ -357,7 +365,6 @@ async function costAlone(input: {
     })),
     ...collected.bundles.map((b) => ({ key: b.key, table: b.table, members: b.members })),
   ];
-  const tablesOf = (id: string) => new Set(byId.get(id)!.usages.map((u) => u.table.oid));
   // Per table, once: filtering all of a 10,000-table catalog's indexes for each candidate was quadratic.
   const indexesOn = new Map<number, IndexInfo[]>();
   for (const i of ctx.indexes) (indexesOn.get(i.tableOid) ?? indexesOn.set(i.tableOid, []).get(i.tableOid)!).push(i);
@@ -372,8 +379,6 @@ async function costAlone(input: {
     work.map((g) => ({
       definitions: g.members.map(hypoDefinition),
       statements: g.relevant.map((id) => toWhatIf(byId.get(id)!)),
-      indexTables: new Set([g.table.oid]),
-      statementTables: g.relevant.map(tablesOf),
     })),
     ctx.signal,
   );

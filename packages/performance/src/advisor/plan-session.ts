@@ -64,6 +64,21 @@ export function indexNamesInPlan(plan: PlanNode): Set<string> {
   return out;
 }
 
+/** Session setting listing the oids of held indexes created earlier in the message being run (see runBatch). */
+const KEEP_SETTING = 'dbrs.keep_hypothetical';
+const KEEP_RESET = `SELECT set_config('${KEEP_SETTING}', '', false)`;
+
+/** Every relation a plan scans, by name (EXPLAIN without VERBOSE names no schema). */
+export function relationNamesInPlan(plan: PlanNode): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: PlanNode): void => {
+    if (n['Relation Name']) out.add(n['Relation Name']);
+    for (const c of n.Plans ?? []) visit(c);
+  };
+  visit(plan);
+  return out;
+}
+
 /**
  * One dedicated connection for planning: hypothetical indexes live in the
  * backend's private memory, and `plan_cache_mode` must not leak into the
@@ -78,6 +93,8 @@ export class PlanSession implements AsyncDisposable {
   readonly #options: PlanSessionOptions;
   /** Hypothetical indexes created through `createHypothetical` and not dropped: what a failed batch must keep. */
   readonly #held = new Set<number>();
+  /** Definitions passed to `holdLater` and not yet sent: created at the start of the next round trip. */
+  #pending: string[] = [];
   /** SQL round trips made on this session (reported by benchmarks). */
   roundTrips = 0;
   /** How this session can hide existing indexes for what-if drops; null when it cannot. */
@@ -126,9 +143,49 @@ export class PlanSession implements AsyncDisposable {
     return this.#options.hypopgSchema !== undefined;
   }
 
+  /** Every call that plans goes through here: indexes queued by `holdLater` exist before it is sent. */
   async #run(text: string, values?: unknown[]): Promise<pg.QueryResult | pg.QueryResult[]> {
+    await this.#materialize();
+    return this.#send(text, values);
+  }
+
+  async #send(text: string, values?: unknown[]): Promise<pg.QueryResult | pg.QueryResult[]> {
     this.roundTrips++;
     return (await this.#client.query(tagSql(text), values)) as unknown as pg.QueryResult | pg.QueryResult[];
+  }
+
+  /**
+   * Queues a hypothetical index the session will hold (as `createHypothetical` does) without a round trip of its
+   * own: the selection picks indexes one by one, and most picks are followed by no planning at all until
+   * several later picks, so their creations ride at the head of the next message (`runBatch`), or are sent
+   * together before the next single call.
+   */
+  holdLater(definition: string): void {
+    this.#pending.push(definition);
+  }
+
+  /** Creates the indexes `holdLater` queued, in one round trip, before a single call. A refused definition throws. */
+  async #materialize(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const defs = this.#pending;
+    this.#pending = [];
+    let res: pg.QueryResult | pg.QueryResult[];
+    try {
+      res = await this.#send(defs.map((d) => `${DBRS_TAG} ${this.createSql(d)}`).join('; '));
+    } catch (err) {
+      await this.recover();
+      throw err;
+    }
+    for (const r of Array.isArray(res) ? res : [res]) this.#held.add(Number(r.rows[0]!['oid']));
+  }
+
+  /** Drops every hypothetical index this session holds in one round trip; queued ones are never created. */
+  async dropHeld(): Promise<void> {
+    this.#pending = [];
+    if (this.#held.size === 0) return;
+    const oids = [...this.#held].map((o) => Math.trunc(o));
+    await this.#send(`SELECT count(${this.#fn('hypopg_drop_index')}(o)) FROM unnest($1::oid[]) o`, [oids]);
+    this.#held.clear();
   }
 
   /**
@@ -208,8 +265,28 @@ export class PlanSession implements AsyncDisposable {
    * message runs as one implicit transaction: the first error ends it, and `recover` must run before the next.
    */
   async runBatch(parts: string[]): Promise<pg.QueryResult[]> {
-    const res = await this.#run(parts.map((p) => (p.startsWith(DBRS_TAG) ? p : `${DBRS_TAG} ${p}`)).join('; '));
-    return Array.isArray(res) ? res : [res];
+    // Indexes queued by `holdLater` are created at the head of the message; `dropUnheldSql` keeps them through
+    // the session setting that lists their oids (their oids are not known when the message is written), which
+    // is cleared at its tail, or rolled back with the message when it fails (they are then dropped by `recover`
+    // and queued still).
+    const pending = this.#pending;
+    const head = pending.length > 0 ? [KEEP_RESET, ...pending.map((d) => this.#createKeptSql(d))] : [];
+    const tail = pending.length > 0 ? [KEEP_RESET] : [];
+    const res = await this.#send(
+      [...head, ...parts, ...tail].map((p) => (p.startsWith(DBRS_TAG) ? p : `${DBRS_TAG} ${p}`)).join('; '),
+    );
+    const all = Array.isArray(res) ? res : [res];
+    if (pending.length > 0) {
+      for (const r of all.slice(1, head.length)) this.#held.add(Number(r.rows[0]!['oid']));
+      this.#pending = [];
+    }
+    return all.slice(head.length, all.length - tail.length);
+  }
+
+  #createKeptSql(definition: string): string {
+    return `SELECT h.indexrelid::int8 AS oid,
+        set_config('${KEEP_SETTING}', concat_ws(',', nullif(current_setting('${KEEP_SETTING}', true), ''), h.indexrelid::text), false)
+      FROM ${this.#fn('hypopg_create_index')}(${quoteLiteral(definition)}) h`;
   }
 
   /**
@@ -218,7 +295,7 @@ export class PlanSession implements AsyncDisposable {
    * created (hypopg's live outside transactions) are dropped, keeping the ones this session holds.
    */
   async recover(): Promise<void> {
-    await this.#run(
+    await this.#send(
       [
         'DEALLOCATE ALL',
         `${DBRS_TAG} RESET enable_partition_pruning`,
@@ -238,7 +315,8 @@ export class PlanSession implements AsyncDisposable {
   dropUnheldSql(): string {
     const keep = [...this.#held].map((o) => Math.trunc(o)).join(',');
     return `SELECT count(${this.#fn('hypopg_drop_index')}(h.indexrelid)) AS dropped FROM ${this.#fn('hypopg')}() h
-      WHERE h.indexrelid <> ALL ('{${keep}}'::oid[])`;
+      WHERE h.indexrelid <> ALL ('{${keep}}'::oid[])
+        AND h.indexrelid <> ALL (coalesce(string_to_array(current_setting('${KEEP_SETTING}', true), ','), '{}')::oid[])`;
   }
 
   #fn(name: string): string {
@@ -262,7 +340,8 @@ export class PlanSession implements AsyncDisposable {
   }
 
   async resetHypothetical(): Promise<void> {
-    await this.#run(`SELECT ${this.#fn('hypopg_reset')}()`);
+    this.#pending = [];
+    await this.#send(`SELECT ${this.#fn('hypopg_reset')}()`);
     this.#held.clear();
   }
 

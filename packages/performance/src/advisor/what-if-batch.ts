@@ -1,5 +1,5 @@
 import { errorMessage, throwIfAborted } from '@voicehive/db-core';
-import { type ExplainOutcome, indexNamesInPlan, type PlanSession, readPlan } from './plan-session.js';
+import { type ExplainOutcome, type PlanSession, readPlan } from './plan-session.js';
 import type { Prepared } from './workload.js';
 
 /**
@@ -60,10 +60,6 @@ export async function explainMany(
 export interface WhatIfGroup {
   definitions: string[];
   statements: WhatIfStatement[];
-  /** Tables (oids) of the indexes: a group's statements must not touch another group's tables in one message. */
-  indexTables: Set<number>;
-  /** Tables each statement touches, same order as `statements`. */
-  statementTables: Set<number>[];
 }
 
 export type WhatIfResult =
@@ -78,9 +74,9 @@ export type WhatIfResult =
 
 /**
  * Plans each group's statements with that group's hypothetical indexes added, then drops them again. Groups
- * whose statements do not touch each other's tables share a message (an index on one table cannot change the
- * plan of a statement that does not read it); a plan that names another group's index all the same (a table
- * reached through a view or function) is redone with its group alone.
+ * follow one another inside a message (create, EXPLAINs, drop; the next group's create…), so each plan sees
+ * its own group's indexes and the held ones only, whatever tables the groups share: choices on one table, which
+ * the selection re-plans together after a pick on that table, need no message each.
  */
 export async function whatIf(
   session: PlanSession,
@@ -88,90 +84,65 @@ export async function whatIf(
   signal?: AbortSignal,
 ): Promise<WhatIfResult[]> {
   const results: (WhatIfResult | undefined)[] = groups.map(() => undefined);
-  let pending = groups.map((_, i) => i);
-  while (pending.length > 0) {
+  let at = 0;
+  while (at < groups.length) {
     throwIfAborted(signal, 'index advice');
-    const wave = nextWave(groups, pending);
-    const redo = await runWave(session, groups, wave, results, signal);
-    for (const i of redo) results[i] = await whatIfOne(session, groups[i]!, signal);
-    const done = new Set(wave);
-    pending = pending.filter((i) => !done.has(i));
+    // Up to the message budget; a group larger than the budget goes alone.
+    const message = [at];
+    let explains = groups[at]!.statements.length;
+    while (at + message.length < groups.length) {
+      const next = groups[at + message.length]!.statements.length;
+      if (explains + next > MAX_EXPLAINS_PER_MESSAGE) break;
+      message.push(at + message.length);
+      explains += next;
+    }
+    at += message.length;
+    const failed = !(await runMessage(session, groups, message, results, signal));
+    if (failed) for (const i of message) results[i] = await whatIfOne(session, groups[i]!, signal);
   }
   return results as WhatIfResult[];
 }
 
-/** Groups that can share one message: disjoint tables, up to the message budget. */
-function nextWave(groups: WhatIfGroup[], pending: number[]): number[] {
-  const wave: number[] = [];
-  const indexed = new Set<number>();
-  const read = new Set<number>();
-  let explains = 0;
-  for (const i of pending) {
-    const g = groups[i]!;
-    const touches = new Set(g.statementTables.flatMap((t) => [...t]));
-    const clash =
-      [...g.indexTables].some((t) => read.has(t) || indexed.has(t)) || [...touches].some((t) => indexed.has(t));
-    if (wave.length > 0 && (clash || explains + g.statements.length > MAX_EXPLAINS_PER_MESSAGE)) continue;
-    wave.push(i);
-    explains += g.statements.length;
-    for (const t of g.indexTables) indexed.add(t);
-    for (const t of touches) read.add(t);
-  }
-  return wave;
-}
-
-/** One message for the wave; returns the groups to redo alone (message failed, or a plan crossed groups). */
-async function runWave(
+/** One message for these groups, one after another; false when it failed (each group is then redone alone). */
+async function runMessage(
   session: PlanSession,
   groups: WhatIfGroup[],
-  wave: number[],
+  message: number[],
   results: (WhatIfResult | undefined)[],
   signal: AbortSignal | undefined,
-): Promise<Set<number>> {
+): Promise<boolean> {
+  const drop = session.dropUnheldSql();
   const parts: string[] = [];
-  const layout = wave.map((i) => {
+  const layout = message.map((i) => {
     const g = groups[i]!;
     const createAt = parts.length;
     for (const d of g.definitions) parts.push(session.createSql(d));
-    return { i, createAt };
-  });
-  const explainAt = wave.map((i) =>
-    groups[i]!.statements.map((s) => {
+    const planAt = g.statements.map((s) => {
       const sql = session.explainSql(s.text, s.paramCount, s.values ? { values: s.values } : {});
-      const at = parts.length + sql.planAt;
+      const planned = parts.length + sql.planAt;
       parts.push(...sql.parts);
-      return at;
-    }),
-  );
-  parts.push(session.dropUnheldSql());
+      return planned;
+    });
+    parts.push(drop);
+    return { i, createAt, planAt };
+  });
   let res: Awaited<ReturnType<PlanSession['runBatch']>>;
   try {
     res = await session.runBatch(parts);
   } catch {
     throwIfAborted(signal, 'index advice');
     await session.recover();
-    return new Set(wave);
+    return false;
   }
-  const created = layout.map(({ i, createAt }) =>
-    groups[i]!.definitions.map((_, k) => {
+  for (const { i, createAt, planAt } of layout) {
+    const created = groups[i]!.definitions.map((_, k) => {
       const row = res[createAt + k]!.rows[0]!;
       return { oid: Number(row['oid']), name: String(row['name']), sizeBytes: Number(row['size']) };
-    }),
-  );
-  const owner = new Map<string, number>();
-  created.forEach((list, w) => {
-    for (const h of list) owner.set(h.name, wave[w]!);
-  });
-  const redo = new Set<number>();
-  wave.forEach((i, w) => {
-    const outcomes = explainAt[w]!.map((at): ExplainOutcome => ({ ok: true, ...readPlan(res[at]!) }));
-    const crossed = outcomes.some(
-      (o) => o.ok && [...indexNamesInPlan(o.plan)].some((n) => owner.has(n) && owner.get(n) !== i),
-    );
-    if (crossed) redo.add(i);
-    else results[i] = { refused: false, created: created[w]!, outcomes };
-  });
-  return redo;
+    });
+    const outcomes = planAt.map((at): ExplainOutcome => ({ ok: true, ...readPlan(res[at]!) }));
+    results[i] = { refused: false, created, outcomes };
+  }
+  return true;
 }
 
 /** One group with the single calls: each definition, each EXPLAIN and each failure on its own. */
