@@ -120,7 +120,12 @@ export interface SpawnToolOptions {
  * bounded, exit turned into a promise, abort wired to SIGTERM, and a stop()
  * that every error path can await so no child outlives its operation.
  */
-export function spawnTool(tool: PgTool | 'zstd', path: string, args: string[], options: SpawnToolOptions): RunningTool {
+export function spawnTool(
+  tool: PgTool | 'zstd' | 'tar',
+  path: string,
+  args: string[],
+  options: SpawnToolOptions,
+): RunningTool {
   const child = spawn(path, args, {
     env: options.env,
     cwd: options.cwd,

@@ -6,6 +6,7 @@ import { DbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
+import { feedTool } from '../tools/feed.js';
 import { spawnTool } from '../tools/pg-tools.js';
 
 export interface ReadableCheckOptions {
@@ -157,19 +158,14 @@ export async function extractPhysical(
           ? data
           : join(data, 'pg_tblspc', obj.path.replace(/\.tar$/, ''));
     await mkdir(into, { recursive: true, mode: 0o700 });
-    const { spawn } = await import('node:child_process');
-    const tar = spawn('tar', ['-x', '-f', '-', '-C', into], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    tar.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
+    const tar = spawnTool('tar', 'tar', ['-x', '-f', '-', '-C', into], {
+      env: process.env,
+      stdin: 'pipe',
+      stdout: 'ignore',
+      signal: o.signal,
+      operation: 'verification',
     });
-    const exited = new Promise<void>((resolve, reject) =>
-      tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${err.trim()}`)))),
-    );
-    // When the download fails (wrong key, storage down) tar then exits non-zero too: the download's error is
-    // the cause, and tar's must not surface later as an unhandled rejection.
-    exited.catch(() => {});
-    await pipeline(await o.opener.open(obj, o.signal), tar.stdin, { signal: o.signal });
-    await exited;
+    // A failed download (wrong key, storage down) is the cause; tar then failing on the short stream is its echo.
+    await feedTool(tar, await o.opener.open(obj, o.signal), { signal: o.signal, operation: 'verification' });
   }
 }
