@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_LAUNCH, runCli, spawnCli } from './support/run-cli.js';
-import { scratchDir, sql } from './support/suite-helpers.js';
+import { droppingS3, scratchDir, sql } from './support/suite-helpers.js';
 
 describe(`dbrs CLI as a child process (from ${CLI_LAUNCH.mode}: ${CLI_LAUNCH.reason})`, () => {
   const db = useTestDatabase({ beforeAll, afterAll }, { workload: { scale: 0.02, seed: 3 } });
@@ -107,12 +107,18 @@ describe(`dbrs CLI as a child process (from ${CLI_LAUNCH.mode}: ${CLI_LAUNCH.rea
     const lint = await cli(['migrate', 'lint', '--json']);
     // CREATE INDEX without CONCURRENTLY on an existing table is flagged (the table is new here, so maybe not): only check the shape.
     expect(lint.json()).toHaveProperty('findings');
-    const up = await cli(['migrate', 'up', '--json']);
+    // The backup feature is on, its storage is down and archive_mode is off: no restore point could ever be
+    // reached, so the one cheap read decides and the backup feature is never started (its storage never dialled).
+    const storage = await droppingS3();
+    const up = await runCli(['migrate', 'up', '--json'], { env: { ...env(), ...storage.env }, cwd: work.path });
+    await storage.close();
     expect(up.code, up.stderr + up.stdout).toBe(0);
     expect(up.json().applied).toHaveLength(2);
+    expect(up.json().restorePoint).toEqual({ created: false, reason: 'WAL archiving is off (archive_mode)' });
+    expect(storage.requests()).toBe(0);
     expect(await sql(db.url, `SELECT to_regclass('loyalty') IS NOT NULL AS present`)).toEqual([{ present: true }]);
     const down = await cli(['migrate', 'down', '--step', '1', '--json']);
-    expect(down.code, down.stderr).toBe(0);
+    expect(down.code, down.stderr + down.stdout).toBe(0);
     expect(down.json().reverted).toHaveLength(1);
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DatabaseBackupManager, LocalStorage } from '@voicehive/db-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
+import { droppingS3 } from './support/suite-helpers.js';
 import { startWalCluster, type WalCluster } from './support/wal-cluster.js';
 
 let c: WalCluster;
@@ -95,6 +96,29 @@ describe('dbrs migrate up makes a restore point first when WAL is archived (real
     expect(up.code, up.stderr).toBe(0);
     expect(up.json().applied).toEqual([expect.stringMatching(/^002_tiers/)]);
     expect(up.json().restorePoint).toEqual({ created: false, reason: 'the backup feature is off' });
+    expect((await mgr.listRestorePoints()).map((p) => p.name)).toHaveLength(1);
+  });
+
+  it('with archiving on but the backup storage down, the reason is that the backup feature failed to start', async () => {
+    await writeFile(
+      join(env.MIGRATIONS_DIR!, '003_badges.sql'),
+      '-- migrate:up\nCREATE TABLE badges (id int);\n-- migrate:down\nDROP TABLE badges;\n',
+    );
+    const storage = await droppingS3();
+    try {
+      const up = await runCli(['migrate', 'up', '--json'], { env: { ...env, ...storage.env }, timeoutMs: 180_000 });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.json().applied).toEqual([expect.stringMatching(/^003_badges/)]);
+      // Started (its storage was dialled) because a point would have been made; the deploy went on without one.
+      expect(storage.requests()).toBeGreaterThan(0);
+      expect(up.json().restorePoint).toEqual({
+        created: false,
+        reason: expect.stringMatching(/^the backup feature failed to start: S3 list of s3:\/\/backups\/ failed/),
+      });
+      expect(up.stdout + up.stderr).not.toContain(storage.secret);
+    } finally {
+      await storage.close();
+    }
     expect((await mgr.listRestorePoints()).map((p) => p.name)).toHaveLength(1);
   });
 });

@@ -1,6 +1,8 @@
 import type { DatabaseBackupManager } from '@voicehive/db-backup';
 import type { Database } from '@voicehive/db-core';
-import { errorMessage } from '@voicehive/db-core';
+import { errorMessage, redactString } from '@voicehive/db-core';
+import type { FeatureContext } from './feature.js';
+import { FEATURE_FACTORIES } from './index.js';
 
 /** What `migrate up` did about a restore point before applying anything. */
 export type MigrationRestorePoint =
@@ -8,36 +10,82 @@ export type MigrationRestorePoint =
   | { created: false; reason: string };
 
 /**
+ * The backup feature as configured, for a restore point: built (so a bad
+ * `backup` section is CONFIG_INVALID up front, as when the suite opens it)
+ * but not started. Starting it opens the storage, loads the keys and probes
+ * the storage, which only a restore point that will be made should pay for.
+ */
+export interface BackupsForRestorePoint {
+  start(signal?: AbortSignal): Promise<DatabaseBackupManager>;
+  close(): Promise<void>;
+}
+
+/** Why there are no backups to make a restore point with, or the idle feature. */
+export async function backupsForRestorePoint(ctx: FeatureContext): Promise<BackupsForRestorePoint | string> {
+  if (!ctx.config.backup.enabled) return 'the backup feature is off';
+  const built = await FEATURE_FACTORIES.backup(ctx);
+  if ('unavailable' in built) return `the backup feature is not available: ${built.unavailable}`;
+  const { component } = built;
+  return {
+    async start(signal) {
+      await component.initialize(signal);
+      return component.instance;
+    },
+    close: () => component.close(),
+  };
+}
+
+/** A name PostgreSQL accepts (63 bytes) that says when the point was made and which run it precedes. */
+function restorePointName(now: Date, firstPending: string): string {
+  const at = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `before-migrate-${at}-${firstPending.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 63);
+}
+
+/**
  * Before `migrate up` applies pending migrations: a named restore point
  * (pg_create_restore_point, recorded in the WAL archive) when this suite
  * archives WAL — the backup feature is on and archive_mode is on — so
  * undoing the run is one `dbrs backup restore … --target-name <name>`.
  * Without archiving a restore point could never be reached, so none is made.
- * A failure to make one is reported, not thrown: the deploy goes on, and the
- * output says that this run has no restore point.
+ * The cheap questions come first (anything pending, backup configured,
+ * archive_mode); the backup feature is started only when a point will be
+ * made. A failure is reported, not thrown: the deploy goes on, and the
+ * output says that this run has no restore point and why.
  */
 export async function restorePointBeforeMigrations(options: {
   database: Database;
-  backups: DatabaseBackupManager | undefined;
+  /** The idle backup feature, or why there is none (`backupsForRestorePoint`). */
+  backups: BackupsForRestorePoint | string;
   pending: readonly string[];
   now?: Date;
   signal?: AbortSignal;
 }): Promise<MigrationRestorePoint> {
+  const { backups, signal } = options;
   if (options.pending.length === 0) return { created: false, reason: 'no pending migration' };
-  if (!options.backups) return { created: false, reason: 'the backup feature is off' };
+  if (typeof backups === 'string') return { created: false, reason: backups };
+  let mode: string | undefined;
   try {
-    const mode = await options.database.query<{ mode: string }>("SELECT current_setting('archive_mode') AS mode", [], {
-      signal: options.signal,
+    const r = await options.database.query<{ mode: string }>("SELECT current_setting('archive_mode') AS mode", [], {
+      signal,
     });
-    if (mode.rows[0]?.mode === 'off') return { created: false, reason: 'WAL archiving is off (archive_mode)' };
-    const at = (options.now ?? new Date())
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
-    // The first pending migration's name says which run it precedes; 63 bytes is PostgreSQL's limit.
-    const first = options.pending[0]!.replace(/[^A-Za-z0-9_.-]/g, '-');
-    const name = `before-migrate-${at}-${first}`.slice(0, 63);
-    const point = await options.backups.createRestorePoint(name, { signal: options.signal });
+    mode = r.rows[0]?.mode;
+  } catch (err) {
+    return { created: false, reason: `reading archive_mode failed: ${errorMessage(err)}` };
+  }
+  if (mode === 'off') return { created: false, reason: 'WAL archiving is off (archive_mode)' };
+  let manager: DatabaseBackupManager;
+  try {
+    manager = await backups.start(signal);
+  } catch (err) {
+    // Redacted as the suite redacts a feature's start failure: storage errors may carry a URL.
+    return { created: false, reason: `the backup feature failed to start: ${redactString(errorMessage(err))}` };
+  }
+  try {
+    const name = restorePointName(options.now ?? new Date(), options.pending[0]!);
+    const point = await manager.createRestorePoint(name, { signal });
     return {
       created: true,
       name: point.name,

@@ -6,18 +6,21 @@ import {
   formatTestReportHuman,
   type ScratchData,
 } from '@voicehive/db-migrations';
-import { restorePointBeforeMigrations } from '../../components/restore-point-before-migrate.js';
+import {
+  backupsForRestorePoint,
+  type MigrationRestorePoint,
+  restorePointBeforeMigrations,
+} from '../../components/restore-point-before-migrate.js';
+import { loadCliConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatTable } from '../table.js';
 import { ONLY, openFeature } from './require-feature.js';
 
-async function open(ctx: CommandContext, options: { backupAsConfigured?: boolean } = {}) {
+async function open(ctx: CommandContext) {
   const dir = ctx.str('dir');
-  // `migrate up` leaves the backup feature as configured: with WAL archiving it makes a restore point first.
-  const { backupEnabled: _off, ...onlyMigrations } = ONLY.migrations;
   const { suite, feature } = await openFeature<DatabaseMigrationManager>(ctx, 'migrations', {
-    ...(options.backupAsConfigured ? onlyMigrations : ONLY.migrations),
+    ...ONLY.migrations,
     migrationsEnabled: true,
     ...(dir ? { migrationsDir: dir } : {}),
   });
@@ -97,15 +100,36 @@ export async function migrateTest(ctx: CommandContext): Promise<number> {
   return report.success ? EXIT.OK : EXIT.FAILURE;
 }
 
-export async function migrateUp(ctx: CommandContext): Promise<number> {
-  const { suite, migrations } = await open(ctx, { backupAsConfigured: true });
-  await using _ = suite;
-  const restorePoint = await restorePointBeforeMigrations({
-    database: suite.database,
-    backups: suite.features.backup.state === 'active' ? suite.backup : undefined,
-    pending: (await migrations.status({ signal: ctx.signal })).pending,
-    signal: ctx.signal,
+/** Whether the configuration (file, environment) switches the backup feature on, before any command override. */
+function backupConfigured(ctx: CommandContext): boolean {
+  const { config } = loadCliConfig({
+    configFile: ctx.str('config'),
+    url: ctx.str('url'),
+    env: ctx.io.env,
+    cwd: ctx.io.cwd,
   });
+  return config.backup.enabled;
+}
+
+export async function migrateUp(ctx: CommandContext): Promise<number> {
+  const { suite, migrations } = await open(ctx);
+  await using _ = suite;
+  // With WAL archiving a restore point comes first. The suite above runs only migrations; the backup feature as
+  // configured (ONLY.migrations switched it off in the suite's copy of the config) is started only for the point.
+  const { database, metrics, logger, audit } = suite;
+  const config = { ...suite.config, backup: { ...suite.config.backup, enabled: backupConfigured(ctx) } };
+  const backups = await backupsForRestorePoint({ database, config, metrics, logger, audit, signal: ctx.signal });
+  let restorePoint: MigrationRestorePoint;
+  try {
+    restorePoint = await restorePointBeforeMigrations({
+      database,
+      backups,
+      pending: (await migrations.status({ signal: ctx.signal })).pending,
+      signal: ctx.signal,
+    });
+  } finally {
+    if (typeof backups !== 'string') await backups.close();
+  }
   if (restorePoint.created) ctx.io.stderr.write(`restore point ${restorePoint.name} (undo: ${restorePoint.undo})\n`);
   const r = await migrations.runMigration({
     targetRevision: ctx.str('to') ?? 'head',
