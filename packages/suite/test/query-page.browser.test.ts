@@ -5,9 +5,9 @@ import { createDatabase, type Database } from '@voicehive/db-core';
 import { requireComponent, useTestDatabase } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseReliabilitySuite, type DatabaseReliabilitySuite, type RunningServer } from '../src/index.js';
+import { CHROMIUM, withBrowserPage } from './support/browser.js';
 import { sql } from './support/suite-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = requireComponent('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
 const ARTIFACTS = resolve(import.meta.dirname, '../../../.ci/artifacts/query-page');
 const VIEWER = 'viewer-key-0123456789abcdef';
@@ -71,43 +71,31 @@ describe.skipIf(!hasChromium)('query page in headless Chromium (real PostgreSQL,
   });
 
   it('a viewer follows the link from the queries table to the full statement and its history charts', async () => {
-    const previousTmp = process.env['TMPDIR'];
-    process.env['TMPDIR'] = scratch;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    try {
-      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(120_000);
-      await page.goto(`${server.url}/`);
-      await page.fill('input[name="key"]', VIEWER);
-      await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
-      await Promise.all([
-        page.waitForURL(`${server.url}/queries/${queryid}`),
-        page.click(`#queries a[href="/queries/${queryid}"] >> nth=0`),
-      ]);
-      const full = (await page.textContent('[data-testid="full-sql"]')) ?? '';
-      expect(full.length).toBeGreaterThan(160);
-      expect(full).toContain(MARKER);
-      expect(await page.textContent('#query')).toContain('17 calls');
-      expect(await page.textContent('#history')).toContain('3 snapshots with calls, 16 calls in them.');
-      for (const chart of ['mean-time', 'calls']) {
-        const svg = page.locator(`svg[data-chart="${chart}"]`);
-        expect(await svg.getAttribute('data-points')).toBe('3');
-        expect((await svg.boundingBox())?.width ?? 0).toBeGreaterThan(200);
-      }
-      const shot = join(ARTIFACTS, 'query-page.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      expect(statSync(shot).size).toBeGreaterThan(10_000);
-      await context.close();
-    } finally {
-      await browser.close();
-      if (previousTmp === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = previousTmp;
-    }
+    await withBrowserPage(
+      scratch,
+      { javaScriptEnabled: false, viewport: { width: 1200, height: 900 } },
+      async (page) => {
+        await page.goto(`${server.url}/`);
+        await page.fill('input[name="key"]', VIEWER);
+        await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
+        await Promise.all([
+          page.waitForURL(`${server.url}/queries/${queryid}`),
+          page.click(`#queries a[href="/queries/${queryid}"] >> nth=0`),
+        ]);
+        const full = (await page.textContent('[data-testid="full-sql"]')) ?? '';
+        expect(full.length).toBeGreaterThan(160);
+        expect(full).toContain(MARKER);
+        expect(await page.textContent('#query')).toContain('17 calls');
+        expect(await page.textContent('#history')).toContain('3 snapshots with calls, 16 calls in them.');
+        for (const chart of ['mean-time', 'calls']) {
+          const svg = page.locator(`svg[data-chart="${chart}"]`);
+          expect(await svg.getAttribute('data-points')).toBe('3');
+          expect((await svg.boundingBox())?.width ?? 0).toBeGreaterThan(200);
+        }
+        const shot = join(ARTIFACTS, 'query-page.png');
+        await page.screenshot({ path: shot, fullPage: true });
+        expect(statSync(shot).size).toBeGreaterThan(10_000);
+      },
+    );
   }, 240_000);
 });

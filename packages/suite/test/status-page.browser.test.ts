@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { requireComponent } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
+import { CHROMIUM, withBrowserPage } from './support/browser.js';
 import { assertNoSecrets, fakeTarget, OPERATOR_KEY } from './support/fake-target.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = requireComponent('chromium', existsSync(CHROMIUM), 'apt-get install chromium');
 const ARTIFACTS = resolve(import.meta.dirname, '../../../.ci/artifacts');
 
@@ -24,26 +24,9 @@ describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
   });
 
   it('signs in through the form, renders every section and the forecast chart, and saves a screenshot', async () => {
-    const previousTmp = process.env['TMPDIR'];
-    // Playwright leaves profile directories in TMPDIR; keep them in our scratch dir.
-    process.env['TMPDIR'] = scratch;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The flags this test has always launched with beyond the helper's common ones (no QUIC, updates or sync).
+    const extraArgs = ['--disable-quic', '--disable-component-update', '--disable-sync'];
+    await withBrowserPage(scratch, { viewport: { width: 1280, height: 900 }, extraArgs }, async (page) => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/`);
@@ -76,11 +59,7 @@ describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
       await page.screenshot({ path: file, fullPage: true });
       expect(statSync(file).size).toBeGreaterThan(10_000);
       expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-      if (previousTmp === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = previousTmp;
-    }
+    });
   });
 
   it('tells a locked-out browser how long to wait, in the sign-in form', async () => {
@@ -90,45 +69,35 @@ describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
       apiKey: OPERATOR_KEY,
       authRateLimit: { maxFailures: 2, lockoutMs: 5 * 60_000, now: () => now },
     });
-    const previousTmp = process.env['TMPDIR'];
-    process.env['TMPDIR'] = scratch;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
     try {
-      const page = await browser.newPage();
-      await page.goto(`${locked.url}/`);
-      // Wait for the form's own response, so the text read next is from the new page, not the old one.
-      const submit = async (key: string) => {
-        await page.fill('input[name="key"]', key);
-        const [response] = await Promise.all([
-          page.waitForResponse((r) => r.url() === `${locked.url}/login`),
-          page.click('button[type="submit"]'),
-        ]);
-        await page.waitForLoadState('load');
-        return response.status();
-      };
-      expect(await submit('wrong-guess-0123456789')).toBe(401);
-      expect(await submit('wrong-guess-9876543210')).toBe(429);
-      expect(await page.textContent('[role="alert"]')).toBe(
-        'Too many failed sign-in attempts. Try again in 5 minutes.',
-      );
-      // Even the right key is refused until the lockout passes.
-      expect(await submit(OPERATOR_KEY)).toBe(429);
-      expect(await page.textContent('[role="alert"]')).toContain('Try again in 5 minutes.');
-      expect(await page.locator('[data-testid="overall-health"]').count()).toBe(0);
-      now += 5 * 60_000;
-      await page.fill('input[name="key"]', OPERATOR_KEY);
-      await Promise.all([page.waitForURL(`${locked.url}/`), page.click('button[type="submit"]')]);
-      expect(await page.textContent('[data-testid="overall-health"]')).toBe('degraded');
+      await withBrowserPage(scratch, {}, async (page) => {
+        await page.goto(`${locked.url}/`);
+        // Wait for the form's own response, so the text read next is from the new page, not the old one.
+        const submit = async (key: string) => {
+          await page.fill('input[name="key"]', key);
+          const [response] = await Promise.all([
+            page.waitForResponse((r) => r.url() === `${locked.url}/login`),
+            page.click('button[type="submit"]'),
+          ]);
+          await page.waitForLoadState('load');
+          return response.status();
+        };
+        expect(await submit('wrong-guess-0123456789')).toBe(401);
+        expect(await submit('wrong-guess-9876543210')).toBe(429);
+        expect(await page.textContent('[role="alert"]')).toBe(
+          'Too many failed sign-in attempts. Try again in 5 minutes.',
+        );
+        // Even the right key is refused until the lockout passes.
+        expect(await submit(OPERATOR_KEY)).toBe(429);
+        expect(await page.textContent('[role="alert"]')).toContain('Try again in 5 minutes.');
+        expect(await page.locator('[data-testid="overall-health"]').count()).toBe(0);
+        now += 5 * 60_000;
+        await page.fill('input[name="key"]', OPERATOR_KEY);
+        await Promise.all([page.waitForURL(`${locked.url}/`), page.click('button[type="submit"]')]);
+        expect(await page.textContent('[data-testid="overall-health"]')).toBe('degraded');
+      });
     } finally {
-      await browser.close();
       await locked.close();
-      if (previousTmp === undefined) delete process.env['TMPDIR'];
-      else process.env['TMPDIR'] = previousTmp;
     }
   });
 });

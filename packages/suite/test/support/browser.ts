@@ -6,22 +6,31 @@ export const CHROMIUM = '/usr/bin/chromium';
  * One headless Chromium page for a test: launched with the machine's
  * Chromium, Playwright's profile directories kept in `scratch` (it writes
  * them to TMPDIR), and everything closed afterwards whatever `fn` does.
+ * `extraArgs` are Chromium flags on top of the common ones.
  */
 export async function withBrowserPage<T>(
   scratch: string,
-  options: { javaScriptEnabled: boolean; viewport: { width: number; height: number } },
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number }; extraArgs?: string[] },
   fn: (page: Page) => Promise<T>,
 ): Promise<T> {
+  const { extraArgs = [], ...contextOptions } = options;
   const previousTmp = process.env['TMPDIR'];
   process.env['TMPDIR'] = scratch;
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      ...extraArgs,
+    ],
   });
   try {
-    const context = await browser.newContext(options);
+    const context = await browser.newContext(contextOptions);
     const page = await context.newPage();
     page.setDefaultTimeout(120_000);
     return await fn(page);
