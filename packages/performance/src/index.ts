@@ -56,5 +56,5 @@ export type {
 export { PGBOUNCER_PROFILES, parseIniSection, renderPgBouncerConfig } from './pgbouncer/config.js';
 export type { PgBouncerManagerOptions } from './pgbouncer/manager.js';
 export { PgBouncerManager } from './pgbouncer/manager.js';
-export { normalizeSql } from './sql/parser.js';
+export { loadParser as loadSqlParser, normalizeSql } from './sql/parser.js';
 export type { StoredAnalysis } from './store/analysis-store.js';

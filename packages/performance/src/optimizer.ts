@@ -108,7 +108,7 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
 
   async #initialize(signal: AbortSignal | undefined): Promise<Capabilities> {
     const options = signal ? { signal } : {};
-    await loadParser();
+    // The SQL parser is not loaded here: status reads the stored analysis and parses nothing (see loadParser).
     let caps = await detectCapabilities(this.#db, options);
     if (this.#options.createExtensions) {
       let changed = false;
@@ -151,6 +151,8 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
   async takeSnapshot(options: { signal?: AbortSignal } = {}): Promise<SnapshotResult> {
     const caps = await this.#life.ready(options.signal);
     if (!this.#pssUsable(caps)) throw new DbrsError('EXTENSION_MISSING', PSS_HOW_TO);
+    // The deltas' text and the metrics' labels are normalised (literals replaced) by the parser.
+    await loadParser();
     const entries = await readStatements(this.#db, caps.pgStatStatements, {
       ...options,
       includeSuiteStatements: this.#options.includeSuiteStatements,

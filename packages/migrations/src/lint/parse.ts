@@ -1,5 +1,5 @@
 import { errorMessage } from '@voicehive/db-core';
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
 
 // biome-ignore lint/suspicious/noExplicitAny: libpg-query's AST is a deep JSON union; rules narrow it by hand.
 export type Node = Record<string, any>;
@@ -39,11 +39,29 @@ export class SqlSyntaxError extends Error {
 }
 
 let loaded: Promise<void> | undefined;
+let parser: Pick<typeof LibPgQuery, 'parseSync' | 'scanSync'> | undefined;
 
-/** The parser is WASM: it must be instantiated once before the synchronous calls work. */
+/**
+ * The parser is WASM: it must be instantiated once before the synchronous calls work. The module itself is
+ * imported here, not at the top: importing this package (as `dbrs status` does, for migration status) must not
+ * load libpg-query and its type tables, only linting and applying migrations need them.
+ */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= import('libpg-query')
+    .then(async (m) => {
+      await m.loadModule();
+      parser = m;
+    })
+    .catch((err) => {
+      loaded = undefined;
+      throw err;
+    });
   return loaded;
+}
+
+function loadedParser(): NonNullable<typeof parser> {
+  if (!parser) throw new Error('The SQL parser is not loaded: await loadParser() first');
+  return parser;
 }
 
 /** libpg-query reports UTF-8 byte offsets; JS strings index UTF-16 units. */
@@ -95,7 +113,7 @@ export function parseSqlSync(sql: string): ParsedSql {
   // biome-ignore lint/suspicious/noExplicitAny: see Node
   let result: any;
   try {
-    result = parseSync(sql);
+    result = loadedParser().parseSync(sql);
   } catch (err) {
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
     // Errors without position (the parser's own failures on odd input) are reported at the start.
@@ -149,7 +167,7 @@ function statementStart(
   }
   const toChar = byteToCharMapper(region);
   let start: number | undefined;
-  for (const t of scanSync(region).tokens) {
+  for (const t of loadedParser().scanSync(region).tokens) {
     const at = from + toChar(t.start);
     if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') {
       comments.push({ text: t.text, start: at, line: lineOf(at) });

@@ -113,7 +113,7 @@ export async function rollback(
       );
       assertRevertible(targets, bySource);
       await withMigrationClient(ctx, async (client) => {
-        const umzug = createUmzug(
+        const umzug = await createUmzug(
           sources,
           async () => (await ctx.storage.applied(ctx.db)).map((a) => a.name),
           async (migration, direction) => {

@@ -102,7 +102,7 @@ async function applyUnderLock(
     if (fresh.applied.length === 0) await ctx.storage.saveSnapshot(ctx.db, BASELINE, await ctx.snapshot(ctx.db));
     const hooks: RunHooks = { signal, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
     await withMigrationClient(ctx, async (client) => {
-      const umzug = createUmzug(
+      const umzug = await createUmzug(
         sources,
         async () => (await ctx.storage.applied(ctx.db)).map((a) => a.name),
         async (migration, direction) => {

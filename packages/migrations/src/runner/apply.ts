@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { abortError, DbrsError, errorMessage, type Logger } from '@voicehive/db-core';
-import { sql as sqlTag } from 'kysely';
 import type pg from 'pg';
 import { loadParser, parseSqlSync, SqlSyntaxError } from '../lint/parse.js';
 import type { SchemaSnapshot } from '../rehearsal/schema-snapshot.js';
@@ -292,8 +291,7 @@ async function executeStatements(
   const mod = await m.load!();
   const fn = direction === 'up' ? mod.up : mod.down;
   if (!fn) return;
-  const db = kyselyOver(async (sql, params) => runOne(sql, params, undefined));
-  await fn({ db, sql: sqlTag });
+  await fn(await kyselyOver(async (sql, params) => runOne(sql, params, undefined)));
 }
 
 /** One statement to run and record: where (`run`) and what. */

@@ -1,6 +1,5 @@
 import type { Database } from '@voicehive/db-core';
 import { errorMessage } from '@voicehive/db-core';
-import { sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import type { MigrationSqlInput } from '../lint/types.js';
 import { createScratchDatabase, type ScratchDatabase } from '../rehearsal/scratch-database.js';
@@ -113,7 +112,7 @@ async function recordAll(
       }
       const recorded: string[] = [];
       const execute = m.transactional && client !== undefined;
-      const kdb = kyselyOver(async (text, params) => {
+      const kysely = await kyselyOver(async (text, params) => {
         recorded.push(text);
         if (!execute) return { rows: [] };
         return client!.query(text, params as unknown[]);
@@ -122,7 +121,7 @@ async function recordAll(
       if (execute) await client!.query('SAVEPOINT dbrs_capture');
       try {
         const mod = await m.load!();
-        await mod.up({ db: kdb, sql: sqlTag });
+        await mod.up(kysely);
         if (execute) await client!.query('RELEASE SAVEPOINT dbrs_capture');
       } catch (err) {
         captureError = errorMessage(err);

@@ -1,14 +1,4 @@
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, Kysely, QueryResult, sql } from 'kysely';
 
 /** Runs one SQL text; the runner supplies a function that executes, traces or only records. */
 export type StatementExecutor = (
@@ -53,14 +43,19 @@ class SingleConnectionDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-/** A Kysely whose every compiled query goes through `exec` (one connection, recorded or traced). */
+/**
+ * A Kysely whose every compiled query goes through `exec` (one connection, recorded or traced), and kysely's
+ * `sql` tag, both given to a TypeScript migration. Kysely (about 250 modules) is imported here, when a
+ * TypeScript migration runs, not when the package is: `dbrs status` reads migration state and never needs it.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema.
-export function kyselyOver(exec: StatementExecutor): Kysely<any> {
+export async function kyselyOver(exec: StatementExecutor): Promise<{ db: Kysely<any>; sql: typeof sql }> {
+  const k = await import('kysely');
   const dialect: Dialect = {
-    createAdapter: () => new PostgresAdapter(),
+    createAdapter: () => new k.PostgresAdapter(),
     createDriver: () => new SingleConnectionDriver(exec),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
+    createIntrospector: (db) => new k.PostgresIntrospector(db),
+    createQueryCompiler: () => new k.PostgresQueryCompiler(),
   };
-  return new Kysely({ dialect });
+  return { db: new k.Kysely({ dialect }), sql: k.sql };
 }

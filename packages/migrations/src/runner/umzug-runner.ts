@@ -1,4 +1,4 @@
-import { Umzug } from 'umzug';
+import type { Umzug } from 'umzug';
 import type { MigrationSource } from '../sources/types.js';
 import type { Direction, MigrationOutcome } from './apply.js';
 
@@ -8,12 +8,17 @@ import type { Direction, MigrationOutcome } from './apply.js';
  * is written by `apply` inside the migration's own transaction, because
  * umzug's separate log call would record a migration whose transaction then
  * failed (umzug#708) or forget one that committed.
+ *
+ * Umzug is imported here, when migrations are applied or rolled back, not with the package: its index loads its
+ * CLI (@rushstack/ts-command-line, fs-extra, argparse: about 100 modules), which `dbrs status` and every
+ * read-only command would otherwise load for nothing.
  */
-export function createUmzug(
+export async function createUmzug(
   sources: MigrationSource[],
   appliedNames: () => Promise<string[]>,
   apply: (m: MigrationSource, direction: Direction) => Promise<MigrationOutcome>,
-): Umzug<object> {
+): Promise<Umzug<object>> {
+  const { Umzug } = await import('umzug');
   return new Umzug<object>({
     migrations: sources.map((m) => ({
       name: m.name,

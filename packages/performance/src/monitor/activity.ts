@@ -1,6 +1,6 @@
 import type { QueryOptions } from '@voicehive/db-core';
 import type { SqlRunner } from '../catalog/catalog.js';
-import { normalizeSql } from '../sql/parser.js';
+import { loadParser, normalizeSql } from '../sql/parser.js';
 
 export interface SessionInfo {
   pid: number;
@@ -29,6 +29,8 @@ export async function readActivity(
   thresholds: { longRunningMs: number; idleInTransactionMs: number },
   options: QueryOptions = {},
 ): Promise<ActivityReport> {
+  // Sessions' text is shown normalised (no literal values); the parser loads on first use.
+  await loadParser();
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT pid, usename, application_name, state, wait_event_type || ':' || wait_event AS wait_event,
             (EXTRACT(EPOCH FROM now() - query_start) * 1000)::float8 AS query_ms,

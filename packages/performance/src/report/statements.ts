@@ -1,6 +1,6 @@
 import type { SlowQueryDetector } from '../monitor/slow-queries.js';
 import { mergeByQueryId, readStatements, type StatementStats } from '../monitor/statements.js';
-import { normalizeSql } from '../sql/parser.js';
+import { loadParser, normalizeSql } from '../sql/parser.js';
 import { type ReportContext, withSignal } from './context.js';
 import type { QuerySummary, SlowQuery } from './types.js';
 import { PSS_HOW_TO, READ_ALL_STATS_HOW_TO } from './warnings.js';
@@ -22,6 +22,8 @@ export async function readStatementsSection(
   usable: boolean,
 ): Promise<StatementsSection> {
   const { caps, opts } = ctx;
+  // Every statement's text is shown normalised (no literal values); the parser loads on first use.
+  await loadParser();
   let statements: StatementStats[] = [];
   if (usable) {
     statements = mergeByQueryId(

@@ -2,6 +2,7 @@ import { quoteIdent } from '@voicehive/db-core';
 import {
   DatabasePerformanceOptimizer,
   type DatabasePerformanceOptimizerOptions,
+  loadSqlParser,
   normalizeSql,
   type PerformanceReport,
 } from '@voicehive/db-performance';
@@ -191,7 +192,9 @@ export const performanceFeature = (ctx: FeatureContext): FeatureFactoryResult<'p
     },
     async queryDetail(queryHash, signal) {
       const d = await readQueryDetail(ctx.database, { queryHash, historyTable: history, signal });
-      // The text as the rest of the page shows it: constants pg_stat_statements left in are replaced too.
+      // The text as the rest of the page shows it: constants pg_stat_statements left in are replaced too (the
+      // parser is loaded on first use, not when the optimizer initialises).
+      if (d?.query) await loadSqlParser();
       return d && { ...d, query: d.query === null ? null : normalizeSql(d.query) };
     },
     async pageSections(signal) {
