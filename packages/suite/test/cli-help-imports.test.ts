@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_LAUNCH, runCli } from './support/run-cli.js';
 import { scratchDir } from './support/suite-helpers.js';
 
-const HOOK = resolve(import.meta.dirname, 'support/module-log-hook.mjs');
+// The same recorder as the status module-graph test.
+const RECORDER = resolve(import.meta.dirname, 'support/record-module-loads.mjs');
 // Core's main entry and what it pulls in: the database client, the query builder, config validation, logging.
 const HEAVY = /\/node_modules\/\.pnpm\/(pg|kysely|zod|pino)@|\/packages\/core\/(src|dist)\/index\.(ts|js)$/;
 
@@ -16,8 +17,8 @@ describe(`dbrs help and usage errors load only the CLI's own modules (CLI from $
   async function loaded(args: string[]) {
     dir = scratchDir('dbrs-imports-');
     const log = join(dir.path, 'modules.txt');
-    const res = await runCli(args, { env: { NODE_OPTIONS: `--import ${HOOK}`, DBRS_TEST_MODULE_LOG: log } });
-    return { res, modules: readFileSync(log, 'utf8').split('\n') };
+    const res = await runCli(args, { env: { NODE_OPTIONS: `--import=${RECORDER}`, DBRS_MODULE_LOG: log } });
+    return { res, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }
 
   it('--help', async () => {
