@@ -1,6 +1,6 @@
 // One measured Node operation of bench/backup/run.ts, in a process of its own.
 //
-//   node bench/backup/child.mjs <backup|restore|verify|imports> '<json payload>'
+//   node bench/backup/child.mjs <backup|restore|pitr|verify|imports> '<json payload>'
 //
 // Plain JavaScript on purpose: a .ts entry makes Node load its type-stripping
 // loader, which adds ~18 MB of RSS that a built application never pays and
@@ -61,6 +61,24 @@ if (mode === 'imports') {
     out = { backupId: res.backupId, sizeBytes: res.sizeBytes, storedBytes: res.storedBytes };
   } else if (mode === 'restore') {
     await mgr.restoreBackup(payload.backupId, { targetDatabase: payload.target, jobs: payload.jobs });
+  } else if (mode === 'pitr') {
+    // Restore to an LSN and replay until paused there; count the marker rows the target must hold.
+    let rowsAtTarget = -1;
+    const r = await mgr.restoreBackup(payload.backupId, {
+      targetDirectory: payload.targetDirectory,
+      recoveryTarget: { lsn: payload.lsn },
+      start: true,
+      promote: false,
+      atTarget: async (connect) => {
+        const db = connect(payload.database);
+        try {
+          rowsAtTarget = Number((await db.query(payload.countSql)).rows[0].n);
+        } finally {
+          await db.close();
+        }
+      },
+    });
+    out = { pointInTime: r.pointInTime, rowsAtTarget };
   } else if (mode === 'verify') {
     out = { ...(await mgr.verifyBackup(payload.backupId, { level: payload.level })) };
   } else {

@@ -15,34 +15,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..', '..');
-const backupDist = join(ROOT, 'packages/backup/dist/index.js');
-const coreDist = join(ROOT, 'packages/core/dist/index.js');
-const testingDist = join(ROOT, 'packages/testing/dist/index.js');
-
-type Json = Record<string, unknown>;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
-
-// ---------------------------------------------------------------- child
-// Every measured Node operation runs in child.mjs (plain JS: see its header).
-const childScript = join(HERE, 'child.mjs');
-
-function runChild(mode: string, payload: Json): Json {
-  const r = spawnSync(process.execPath, [childScript, mode, JSON.stringify({ backupDist, ...payload })], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-}
+import { join, resolve } from 'node:path';
+import { arg, backupDist, coreDist, dirBytes, HERE, type Json, mb, runChild, s, testingDist, timed } from './common.ts';
+import { DEFAULT_VARIANT, writeResultsMd } from './results-md.ts';
 
 /** VmHWM of a Node process that runs a file doing nothing but report it: the cost of the entry's loader. */
 function bareNodeHwmMb(dir: string, ext: 'mjs' | 'ts'): number {
@@ -57,26 +32,66 @@ function bareNodeHwmMb(dir: string, ext: 'mjs' | 'ts'): number {
   return Number(r.stdout) / 1024;
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const t = performance.now();
-  execFileSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  return performance.now() - t;
-}
-
-function dirBytes(p: string): number {
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(p).reduce((n, f) => n + dirBytes(join(p, f)), 0);
-}
-
-const mb = (b: number) => Math.round((b / 1e6) * 10) / 10;
-const s = (ms: number) => Math.round(ms / 10) / 100;
-
 // ---------------------------------------------------------------- main
 const PARTS = ['memory', 'small', 'logical', 'restore', 'physical'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_VARIANT = 'createBackup default (zstd program -3 fed by pg_dump + AES-256-GCM)';
 const CORE_DEPS = ['pg', 'kysely', 'pino', 'zod', 'yaml', 'prom-client', 'croner'];
+
+type PhysicalServer = { url: string; port: number; dataDir?: string; socketDir?: string };
+
+/**
+ * createBackup physical against pgBackRest's full backup of the same cluster, interleaved by round
+ * (the order alternates), the fastest of each kept with every run's time.
+ */
+function measurePhysical(o: { server: PhysicalServer; work: string; rounds: number; measuredAt: string }): Json {
+  const { server, work } = o;
+  const physical: Json = { measuredAt: o.measuredAt };
+  const repo = join(work, 'pgbackrest-repo');
+  mkdirSync(repo, { recursive: true });
+  chmodSync(repo, 0o777);
+  const conf = join(work, 'pgbackrest.conf');
+  writeFileSync(
+    conf,
+    `[global]\nrepo1-path=${repo}\ncompress-type=zst\nprocess-max=2\nstart-fast=y\nlog-level-console=warn\nlog-path=${repo}\nlock-path=${repo}\n\n[bench]\npg1-path=${server.dataDir}\npg1-port=${server.port}\npg1-socket-path=${server.socketDir}\n`,
+  );
+  chmodSync(conf, 0o644);
+  const pgbr = (args: string[]) =>
+    timed('runuser', ['-u', 'postgres', '--', 'pgbackrest', `--config=${conf}`, '--stanza=bench', ...args]);
+  pgbr(['stanza-create']);
+  const OURS = 'createBackup PHYSICAL (pg_basebackup client-zstd + AES-256-GCM)';
+  const PGBR = 'pgbackrest full (zst, process-max=2)';
+  const keep = (name: string, m: { ms: number; bytes: number; rawBytes?: number; maxRssMb?: number }) => {
+    const prev = physical[name] as (typeof m & { all: number[] }) | undefined;
+    const all = [...(prev?.all ?? []), Math.round(m.ms)];
+    physical[name] = !prev || m.ms < prev.ms ? { ...m, all } : { ...prev, all };
+  };
+  for (let round = 0; round < o.rounds; round++) {
+    for (const which of round % 2 ? [PGBR, OURS] : [OURS, PGBR]) {
+      if (which === OURS) {
+        const store = join(work, 'store-physical');
+        const r = runChild('backup', {
+          url: server.url,
+          store,
+          config: { backupType: 'physical', encryptionKey: 'bench passphrase 1' },
+        });
+        keep(OURS, {
+          ms: r['ms'] as number,
+          bytes: r['storedBytes'] as number,
+          rawBytes: r['sizeBytes'] as number,
+          maxRssMb: r['maxRssMb'] as number,
+        });
+        rmSync(store, { recursive: true, force: true });
+      } else {
+        const ms = pgbr(['--type=full', '--no-archive-check', 'backup']);
+        // The size of this round's backup alone: the newest full backup's directory (labels sort by time).
+        const labels = readdirSync(join(repo, 'backup', 'bench')).filter((n) => /F$/.test(n));
+        keep(PGBR, { ms, bytes: dirBytes(join(repo, 'backup', 'bench', labels.sort().at(-1)!)) });
+      }
+      console.error(`physical ${which}: ${JSON.stringify(physical[which])}`);
+    }
+  }
+  return physical;
+}
 
 async function main(): Promise<void> {
   const scale = Number(arg('scale', '250'));
@@ -161,7 +176,7 @@ async function main(): Promise<void> {
     }
 
     // --- the big database
-    if ((wants('logical') || wants('restore')) && server) {
+    if ((wants('logical') || wants('restore') || wants('physical')) && server) {
       const big = await createTestDatabase(server);
       const t0 = performance.now();
       const load = await loadHotelWorkload(big.url, { scale, seed: 1 });
@@ -179,10 +194,17 @@ async function main(): Promise<void> {
       // Warm the cache once so the first measured command does not pay for cold reads alone.
       timed('pg_dump', ['-Fc', '-Z0', '-f', join(work, 'warm.dump')], benv);
       rmSync(join(work, 'warm.dump'));
+      // Physical first, while the cluster holds only the big database (as pgBackRest sees it too).
+      if (wants('physical') && server.dataDir && server.socketDir) {
+        results['physical'] = measurePhysical({ server, work, rounds, measuredAt });
+        results['clusterBytes'] = dirBytes(server.dataDir);
+      }
       const rawFc = join(work, 'raw.dump');
       let defaultId = '';
       let defaultStore = '';
-      if (wants('logical')) {
+      if (!wants('logical') && !wants('restore')) {
+        // physical only
+      } else if (wants('logical')) {
         const logical: Json = { measuredAt };
         const rawZ0 = join(work, 'raw-z0.dump');
         const key = { encryptionKey: 'bench passphrase 1' };
@@ -297,177 +319,13 @@ async function main(): Promise<void> {
       rmSync(rawFc, { force: true });
       await big.drop();
     }
-
-    // --- physical
-    if (wants('physical') && server?.dataDir && server.socketDir) {
-      const physical: Json = { measuredAt };
-      const store = join(work, 'store-physical');
-      const r = runChild('backup', {
-        url: server.url,
-        store,
-        config: { backupType: 'physical', encryptionKey: 'bench passphrase 1' },
-      });
-      physical['createBackup PHYSICAL (pg_basebackup client-zstd + AES-256-GCM)'] = {
-        ms: r['ms'],
-        bytes: r['storedBytes'],
-        rawBytes: r['sizeBytes'],
-        maxRssMb: r['maxRssMb'],
-      };
-      rmSync(store, { recursive: true, force: true });
-      const repo = join(work, 'pgbackrest-repo');
-      mkdirSync(repo, { recursive: true });
-      chmodSync(repo, 0o777);
-      const conf = join(work, 'pgbackrest.conf');
-      writeFileSync(
-        conf,
-        `[global]\nrepo1-path=${repo}\ncompress-type=zst\nprocess-max=2\nstart-fast=y\nlog-level-console=warn\nlog-path=${repo}\nlock-path=${repo}\n\n[bench]\npg1-path=${server.dataDir}\npg1-port=${server.port}\npg1-socket-path=${server.socketDir}\n`,
-      );
-      chmodSync(conf, 0o644);
-      const asPg = (args: string[]) =>
-        timed('runuser', ['-u', 'postgres', '--', 'pgbackrest', `--config=${conf}`, '--stanza=bench', ...args]);
-      asPg(['stanza-create']);
-      const ms = asPg(['--type=full', '--no-archive-check', 'backup']);
-      physical['pgbackrest full (zst, process-max=2)'] = { ms, bytes: dirBytes(join(repo, 'backup')) };
-      results['physical'] = physical;
-      results['clusterBytes'] = dirBytes(server.dataDir);
-      console.error(`physical: ${JSON.stringify(physical)}`);
-    }
   } finally {
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
   }
   results['loadAverageAtEnd'] = loadavg();
   writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(HERE, 'RESULTS.md'), markdown(results));
-}
-
-type Row = { ms: number; bytes: number; maxRssMb?: number; allMaxRssMb?: number[]; all?: number[]; memory?: Json };
-
-/** Entries of a part, without its `measuredAt` stamp. */
-function rows<T>(part: unknown): Array<[string, T]> {
-  return Object.entries((part ?? {}) as Record<string, T>).filter(([k]) => k !== 'measuredAt');
-}
-
-/** When a part was measured; parts recorded before `measuredAt` existed ran with the .ts child (loader +~18 MB). */
-function when(part: unknown, r: Json): string {
-  const at = (part as Json | undefined)?.['measuredAt'] as string | undefined;
-  return at
-    ? `measured ${at}`
-    : `recorded by an earlier run (before ${r['date']}), child ran as .ts: its peak RSS includes ~18 MB of Node's type-stripping loader`;
-}
-
-function markdown(r: Json): string {
-  const logical = r['logical'] as Json;
-  const logicalRows = rows<Row>(logical);
-  const fc = logical['pg_dump -Fc (default gzip 6)'] as Row;
-  const load = (xs: unknown) => (xs as number[]).map((x) => x.toFixed(1)).join(' / ');
-  const rss = (v: number | undefined) => (v ? String(Math.round(v)) : '–');
-  const lines = [
-    '# Backup benchmark results',
-    '',
-    `Run ${r['date']} on ${(r['machine'] as Json)['cpus']} cores (${(r['machine'] as Json)['cpuModel']}), Node ${(r['machine'] as Json)['node']}, ${r['postgres']}.`,
-    ...(r['rerunParts']
-      ? [
-          `This run remeasured only: ${(r['rerunParts'] as string[]).join(', ')} (\`--only\`); the other sections keep their recorded results and say when.`,
-        ]
-      : []),
-    `Hotel workload scale ${(r['load'] as Json)['scale']}: database ${mb(r['databaseSizeBytes'] as number)} MB. Reproduce with \`node bench/backup/run.ts\` (see the header of run.ts).`,
-    `Each logical/restore line is the fastest of ${r['rounds']} interleaved runs (all runs in results.json); load average at start ${load(r['loadAverageAtStart'])}, at end ${load(r['loadAverageAtEnd'])} (the machine is shared; other load inflates every line).`,
-    '',
-    '## Logical backup',
-    '',
-    `${when(logical, r)}.`,
-    '',
-    '| command | time (s) | size (MB) | × pg_dump -Fc time | peak RSS (MB) | peak RSS of every run (MB) |',
-    '|---|---|---|---|---|---|',
-    ...logicalRows.map(
-      ([k, v]) =>
-        `| ${k} | ${s(v.ms)} | ${mb(v.bytes)} | ${(v.ms / fc.ms).toFixed(2)} | ${rss(v.maxRssMb)} | ${v.allMaxRssMb?.join(', ') ?? '–'} |`,
-    ),
-  ];
-  const def = logical[DEFAULT_VARIANT] as Row | undefined;
-  const base = logical[`${DEFAULT_VARIANT}, baseline build`] as Row | undefined;
-  if (def && base) {
-    const avg = (xs: number[] | undefined) => (xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    lines.push(
-      '',
-      `Before/after in this run (baseline build = the package before this change, \`--baseline-dist\`): time ${s(base.ms)} → ${s(def.ms)} s (fastest), ${s(avg(base.all))} → ${s(avg(def.all))} s (mean of ${def.all?.length} runs); peak RSS ${rss(base.maxRssMb)} → ${rss(def.maxRssMb)} MB (mean ${rss(avg(base.allMaxRssMb))} → ${rss(avg(def.allMaxRssMb))}).`,
-    );
-  }
-  const memory = r['memory'] as Json | undefined;
-  if (memory && def?.memory) {
-    const steps = memory['imports'] as Array<{ step: string; rssMb: number }>;
-    const m = def.memory as Record<string, Json>;
-    const pk = m['atPeakSample']!;
-    const name = (step: string) =>
-      step.endsWith('core/dist/index.js')
-        ? '@voicehive/db-core itself'
-        : step.endsWith('backup/dist/index.js')
-          ? '@voicehive/db-backup itself'
-          : step;
-    lines.push(
-      '',
-      '## Where the memory goes',
-      '',
-      `Default createBackup (${DEFAULT_VARIANT}) at scale ${(r['load'] as Json)['scale']}. Imports: one process importing core's dependencies in turn (${when(memory, r)}); the order changes how much each seems to cost (shared code is paid by the first), the total does not. The backup lines come from the fastest default run above (\`memory\` in results.json).`,
-      '',
-      '| stage | RSS (MB) | adds (MB) |',
-      '|---|---|---|',
-      `| bare node, .mjs entry | ${rss(memory['bareNodeMjsHwmMb'] as number)} | |`,
-      `| bare node, .ts entry (type-stripping loader; the child was a .ts file until this run) | ${rss(memory['bareNodeTsHwmMb'] as number)} | ${rss((memory['bareNodeTsHwmMb'] as number) - (memory['bareNodeMjsHwmMb'] as number))} |`,
-      ...steps
-        .slice(1)
-        .map(
-          (st, i) =>
-            `| + import ${name(st.step)} | ${st.rssMb.toFixed(1)} | ${(st.rssMb - steps[i]!.rssMb).toFixed(1)} |`,
-        ),
-      `| createBackup child after importing the package | ${rss(m['afterImport']!['rssMb'] as number)} | |`,
-      `| createBackup peak (maxRSS) | ${rss(def.maxRssMb)} | ${rss((def.maxRssMb ?? 0) - (m['afterImport']!['rssMb'] as number))} |`,
-      `| … at the sampled peak: V8 heap committed / used | ${(pk['heapTotalMb'] as number).toFixed(1)} / ${(pk['heapUsedMb'] as number).toFixed(1)} | |`,
-      `| … at the sampled peak: external / of which ArrayBuffers (dead Buffers awaiting GC) | ${(pk['externalMb'] as number).toFixed(1)} / ${(pk['arrayBuffersMb'] as number).toFixed(1)} | |`,
-    );
-  }
-  lines.push(
-    '',
-    '## Restore',
-    '',
-    `${when(r['restore'], r)}.`,
-    '',
-    '| command | time (s) | × raw pg_restore | peak RSS (MB) |',
-    '|---|---|---|---|',
-  );
-  const restoreRows = rows<Row>(r['restore']);
-  const raw = (r['restore'] as Json)['pg_restore (raw, from the -Fc file)'] as Row;
-  for (const [k, v] of restoreRows)
-    lines.push(`| ${k} | ${s(v.ms)} | ${(v.ms / raw.ms).toFixed(2)} | ${rss(v.maxRssMb)} |`);
-  const small = r['small'] as Json;
-  lines.push(
-    '',
-    '## Peak RSS of createBackup at two sizes',
-    '',
-    `Small: ${when(small, r)}. Large: the default line above.`,
-    '',
-    `| database | peak RSS (MB) |`,
-    '|---|---|',
-    `| ${mb(small['dbBytes'] as number)} MB (scale ${small['scale']}) | ${rss((small['createBackup'] as Json)['maxRssMb'] as number)} |`,
-    `| ${mb(r['databaseSizeBytes'] as number)} MB (scale ${(r['load'] as Json)['scale']}) | ${rss(def?.maxRssMb)} |`,
-  );
-  const physical = r['physical'] as Json | undefined;
-  if (physical) {
-    const pb = physical['pgbackrest full (zst, process-max=2)'] as Row;
-    lines.push(
-      '',
-      '## Physical backup',
-      '',
-      `${when(physical, r)}. Cluster on disk: ${mb(r['clusterBytes'] as number)} MB.`,
-      '',
-      '| command | time (s) | size (MB) | × pgBackRest time |',
-      '|---|---|---|---|',
-    );
-    for (const [k, v] of rows<Row>(physical))
-      lines.push(`| ${k} | ${s(v.ms)} | ${mb(v.bytes)} | ${(v.ms / pb.ms).toFixed(2)} |`);
-  }
-  return `${lines.join('\n')}\n`;
+  writeResultsMd();
 }
 
 await main();

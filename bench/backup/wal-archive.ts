@@ -1,12 +1,13 @@
 // WAL archive throughput: `dbrs wal push` (the archive_command the README sets up: zstd + AES-256-GCM into
 // local storage) against a raw `cp` archive_command, on the same real 16 MB segments, sequentially (as
 // PostgreSQL's archiver calls it), interleaved in one run. Reproduce: `pnpm build && node bench/backup/wal-archive.ts`
-// (as root: PostgreSQL runs as the postgres OS user). Writes wal-results.json and prints the markdown section.
+// (as root: PostgreSQL runs as the postgres OS user). Writes wal-results.json and renders RESULTS.md (results-md.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeResultsMd } from './results-md.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = resolve(HERE, '../../packages/suite/dist/cli.js');
@@ -110,31 +111,7 @@ try {
     noKeyCacheVsCp: best('dbrs wal push --key-cache off') / best('cp'),
   };
   writeFileSync(join(HERE, 'wal-results.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const f = (x: number) => x.toFixed(2);
-  const label: Record<(typeof tools)[number], string> = {
-    cp: '`cp %p …` (raw baseline, no compression, no encryption)',
-    'dbrs wal push': '`dbrs wal push %p` (zstd + AES-256-GCM, local storage; key and code cache)',
-    'dbrs wal push --key-cache off': '`dbrs wal push %p --key-cache off` (both key derivations in every push)',
-  };
-  process.stdout.write(
-    [
-      `## WAL archive throughput (archive_command)`,
-      '',
-      `Run ${result.at} on ${result.cores} cores, Node ${result.node}; ${segments.length} real 16 MB segments of table data, pushed one at a time (as the archiver does), ${ROUNDS} interleaved rounds; load average ${loadStart.map(f).join(' / ')} at start, ${result.loadEnd.map(f).join(' / ')} at end. Reproduce: \`node bench/backup/wal-archive.ts\`.`,
-      '',
-      '| archive_command | best segments/s | every round (segments/s) | best CPU s per segment |',
-      '|---|---|---|---|',
-      ...tools.map(
-        (t) =>
-          `| ${label[t]} | ${f(best(t))} | ${of(t)
-            .map((r) => f(r.segmentsPerSecond))
-            .join(', ')} | ${cpuPerSegment(t).toFixed(3)} |`,
-      ),
-      '',
-      `dbrs wal push / cp: ${f(result.dbrsVsCp)}× (without the key cache: ${f(result.noKeyCacheVsCp)}×).`,
-      '',
-    ].join('\n'),
-  );
+  writeResultsMd();
 } finally {
   spawnSync('runuser', ['-u', 'postgres', '--', join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);
   rmSync(root, { recursive: true, force: true });
