@@ -54,4 +54,5 @@ export type { RecoveryTarget } from './wal/recovery-target.js';
 export type { RestorePoint } from './wal/restore-points.js';
 export type { WalSpoolOptions } from './wal/spool.js';
 export { WalSpool } from './wal/spool.js';
+export type { WalVerifyRecord } from './wal/verify-record.js';
 export type { BackupContinuity, RecoveryWindow } from './wal/window.js';

@@ -27,6 +27,7 @@ import {
   createRestorePoint,
   fetchWal,
   getRecoveryWindow,
+  lastWalVerify,
   listRestorePoints,
   verifyWal,
   type WalVerifyResult,
@@ -37,6 +38,7 @@ import type { BackupStorage } from './storage/types.js';
 import type { BackupResult, CreateBackupOptions, DatabaseBackupManagerOptions } from './types.js';
 import { type FetchResult, type PushResult, WalArchive } from './wal/archive.js';
 import type { RestorePoint } from './wal/restore-points.js';
+import type { WalVerifyRecord } from './wal/verify-record.js';
 import type { RecoveryWindow } from './wal/window.js';
 
 export type { CleanupOptions, CleanupResult } from './operations/cleanup.js';
@@ -143,6 +145,15 @@ export class DatabaseBackupManager implements AsyncDisposable {
   /** Continuity of the archived WAL from each retained physical base backup to the newest segment. */
   async verifyWal(options: { signal?: AbortSignal } = {}): Promise<WalVerifyResult> {
     return verifyWal(await this.#context(options.signal), options);
+  }
+
+  /**
+   * The last verifyWal() outcome stored against this storage, by whichever
+   * process ran it (a sidecar's maintenance cycle, `dbrs wal verify`);
+   * undefined when none ran yet.
+   */
+  async lastWalVerify(options: { signal?: AbortSignal } = {}): Promise<WalVerifyRecord | undefined> {
+    return lastWalVerify(await this.#context(options.signal), options);
   }
 
   /**

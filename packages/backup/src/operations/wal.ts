@@ -6,6 +6,7 @@ import {
   listRestorePoints as listPoints,
   type RestorePoint,
 } from '../wal/restore-points.js';
+import { readVerifyRecord, type WalVerifyRecord, writeVerifyRecord } from '../wal/verify-record.js';
 import { walMetrics } from '../wal/wal-metrics.js';
 import { type RecoveryWindow, recoveryWindow } from '../wal/window.js';
 import type { OperationContext } from './context.js';
@@ -79,6 +80,8 @@ export interface WalVerifyResult {
   /** Physical backups whose own end segment is not archived (continuity cannot start). */
   unreachable: string[];
   window: RecoveryWindow;
+  /** When the check finished (ISO 8601); the same outcome is stored for lastWalVerify(). */
+  at: string;
 }
 
 /**
@@ -86,6 +89,7 @@ export interface WalVerifyResult {
  * end to the newest archived segment, every segment must be in the archive
  * (following timeline switches). Missing ones are gaps: recovery cannot
  * pass them, so every moment after the first gap is lost for that backup.
+ * The outcome is stored next to the archive (lastWalVerify reads it).
  */
 export async function verifyWal(ctx: OperationContext, options: { signal?: AbortSignal }): Promise<WalVerifyResult> {
   const window = await getRecoveryWindow(ctx, options);
@@ -95,5 +99,24 @@ export async function verifyWal(ctx: OperationContext, options: { signal?: Abort
     { event: 'wal_verified', ok, gaps: window.gaps, unreachable },
     ok ? 'WAL archive is continuous' : 'WAL archive has gaps',
   );
-  return { ok, backups: window.backups, gaps: window.gaps, unreachable, window };
+  const record: WalVerifyRecord = {
+    at: new Date().toISOString(),
+    ok,
+    gaps: window.gaps,
+    unreachable,
+    backups: window.backups.length,
+  };
+  // Kept next to the archive for other processes (dbrs status); the check itself stands without it.
+  await writeVerifyRecord(ctx.storage, ctx.wal.prefix, record, options.signal).catch((err) =>
+    ctx.logger.warn({ event: 'wal_verify_record_failed', err }, 'could not store the WAL verification result'),
+  );
+  return { ok, backups: window.backups, gaps: window.gaps, unreachable, window, at: record.at };
+}
+
+/** The last verifyWal() outcome any process stored against this storage; undefined when none ran yet. */
+export function lastWalVerify(
+  ctx: OperationContext,
+  options: { signal?: AbortSignal },
+): Promise<WalVerifyRecord | undefined> {
+  return readVerifyRecord(ctx.storage, ctx.wal.prefix, options.signal);
 }

@@ -139,7 +139,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
     initialize: (signal) => manager.initialize({ signal }),
     async status(signal): Promise<FeatureStatus> {
       const newest = await latest(signal);
-      const issues: StatusIssue[] = walVerify.issues();
+      const issues: StatusIssue[] = await walVerify.issues(signal);
       if (!newest) {
         issues.push({
           severity: 'warning',

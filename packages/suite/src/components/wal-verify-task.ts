@@ -1,4 +1,4 @@
-import type { DatabaseBackupManager, WalVerifyResult } from '@voicehive/db-backup';
+import type { DatabaseBackupManager, WalVerifyRecord } from '@voicehive/db-backup';
 import type { Database } from '@voicehive/db-core';
 import type { StatusIssue } from '../status/types.js';
 import type { MaintenanceTask } from './feature.js';
@@ -11,13 +11,17 @@ const WAL_VERIFY_INTERVAL_MS = 3600_000;
  * every retained physical backup, like `dbrs wal verify`) in the maintenance
  * cycle, and its last result as status issues. It does its work only when
  * WAL archiving is configured (archive_mode on); otherwise it completes at
- * once with `skipped`, so suites without an archive see no change.
+ * once with `skipped`, so suites without an archive see no change. The
+ * result is stored next to the archive by verifyWal(), so a status read in
+ * another process (`dbrs status`, a second instance) sees it too.
  */
 export function walVerifyTask(options: { database: Database; manager: DatabaseBackupManager }): {
   task: MaintenanceTask;
-  issues(): StatusIssue[];
+  issues(signal?: AbortSignal): Promise<StatusIssue[]>;
 } {
-  let last: WalVerifyResult | undefined;
+  // This process's own last cycle: a result, or when it skipped (archive_mode off).
+  let last: WalVerifyRecord | undefined;
+  let skippedAt: string | undefined;
   const task: MaintenanceTask = {
     name: 'backup.wal-verify',
     minIntervalMs: WAL_VERIFY_INTERVAL_MS,
@@ -27,29 +31,52 @@ export function walVerifyTask(options: { database: Database; manager: DatabaseBa
       });
       if (r.rows[0]?.mode === 'off') {
         last = undefined;
+        skippedAt = new Date().toISOString();
         return { skipped: 'WAL archiving is off (archive_mode)' };
       }
-      last = await options.manager.verifyWal({ signal });
-      return { ok: last.ok, gaps: last.gaps.length, unreachable: last.unreachable.length };
+      const v = await options.manager.verifyWal({ signal });
+      last = { at: v.at, ok: v.ok, gaps: v.gaps, unreachable: v.unreachable, backups: v.backups.length };
+      skippedAt = undefined;
+      return { ok: v.ok, gaps: v.gaps.length, unreachable: v.unreachable.length };
     },
   };
   return {
     task,
-    issues() {
-      if (!last || last.ok) return [];
-      const gaps = last.gaps.map((g) => `${g.from}${g.to === g.from ? '' : `..${g.to}`} (timeline ${g.timeline})`);
-      return [
-        {
-          severity: 'critical',
-          component: 'backup',
-          message: `The WAL archive is not continuous: ${[
-            ...(gaps.length ? [`missing ${gaps.join(', ')}`] : []),
-            ...(last.unreachable.length ? [`no start segment for ${last.unreachable.join(', ')}`] : []),
-          ].join('; ')}. Point-in-time recovery past a gap is impossible.`,
-          action:
-            'Run `dbrs wal verify` and `dbrs wal status` (failing archive_command?), and take a new physical base backup (`dbrs backup create --type physical`) so recovery can start after the gap.',
-        },
-      ];
+    async issues(signal) {
+      const newest = await newestOutcome(options.manager, last, signal);
+      if (!newest || newest.ok || (skippedAt && skippedAt > newest.at)) return [];
+      return [walGapIssue(newest)];
     },
+  };
+}
+
+/**
+ * The newer of this process's own result and the one stored next to the
+ * archive (written by whichever process verified last: another sidecar
+ * instance, `dbrs wal verify`). A storage that cannot be read leaves this
+ * process's own result.
+ */
+async function newestOutcome(
+  manager: DatabaseBackupManager,
+  own: WalVerifyRecord | undefined,
+  signal?: AbortSignal,
+): Promise<WalVerifyRecord | undefined> {
+  const stored = await manager.lastWalVerify({ signal }).catch(() => undefined);
+  if (!stored) return own;
+  if (!own) return stored;
+  return stored.at > own.at ? stored : own;
+}
+
+function walGapIssue(last: WalVerifyRecord): StatusIssue {
+  const gaps = last.gaps.map((g) => `${g.from}${g.to === g.from ? '' : `..${g.to}`} (timeline ${g.timeline})`);
+  return {
+    severity: 'critical',
+    component: 'backup',
+    message: `The WAL archive is not continuous: ${[
+      ...(gaps.length ? [`missing ${gaps.join(', ')}`] : []),
+      ...(last.unreachable.length ? [`no start segment for ${last.unreachable.join(', ')}`] : []),
+    ].join('; ')} (checked ${last.at}). Point-in-time recovery past a gap is impossible.`,
+    action:
+      'Run `dbrs wal verify` and `dbrs wal status` (failing archive_command?), and take a new physical base backup (`dbrs backup create --type physical`) so recovery can start after the gap.',
   };
 }
