@@ -31,6 +31,13 @@ export class LazyGreedy {
   readonly #plannedAt = new Map<ConfigCandidate, Map<string, number>>();
   /** Re-plans deferred, per choice, in the order the plain lazy greedy would have made them. */
   readonly #deferred = new Map<ConfigCandidate, Set<string>>();
+  /**
+   * Each choice's value, kept until its costs or the current cost of one of its statements change: the ranking
+   * runs every round over every choice (a million valuations at 1,000 picks of 1,000 choices).
+   */
+  readonly #values = new Map<ConfigCandidate, Valued>();
+  /** The choices whose value reads each statement. */
+  readonly #byStatement = new Map<string, ConfigCandidate[]>();
   #usedBytes = 0;
 
   constructor(input: {
@@ -48,6 +55,9 @@ export class LazyGreedy {
     this.#byId = new Map(input.statements.map((s) => [s.id, s]));
     this.#current = new Map(input.statements.map((s) => [s.id, s.baseCost]));
     this.#remaining = [...input.candidates];
+    for (const c of this.#remaining)
+      for (const id of new Set([...c.statements, ...c.costs.keys()]))
+        (this.#byStatement.get(id) ?? this.#byStatement.set(id, []).get(id)!).push(c);
   }
 
   /** The picks in order (before dropping those another pick serves). */
@@ -68,23 +78,23 @@ export class LazyGreedy {
    * current configuration (the first round's costs were planned under the empty configuration: none then).
    */
   async #leader(): Promise<Ranked | undefined> {
-    let order = await this.#settled();
+    let lead = await this.#settled();
     const checked = new Set<ConfigCandidate>();
     const recheck = this.#chosen.length === 0 ? 0 : (this.#budget.recheck ?? 3);
-    while (order.length > 0) {
-      const top = order[0]!;
-      if (checked.has(top.c) || checked.size >= recheck) return top;
-      checked.add(top.c);
-      const at = this.#plannedAt.get(top.c);
+    while (lead) {
+      if (checked.has(lead.c) || checked.size >= recheck) return lead;
+      const { c } = lead;
+      checked.add(c);
+      const at = this.#plannedAt.get(c);
       const stale = this.#reuse
-        ? top.c.statements.filter(
+        ? c.statements.filter(
             (id) => this.#byId.has(id) && (at?.get(id) ?? 0) !== this.#config.reading(this.#byId.get(id)!),
           )
-        : top.c.statements;
-      // Nothing it plans reads a table that gained an index since: the plans, and so the order, stay the same.
+        : c.statements;
+      // Nothing it plans reads a table that gained an index since: the plans, and so the ranking, stay the same.
       if (stale.length === 0) continue;
-      await this.#replan([{ c: top.c, ids: stale }]);
-      order = await this.#settled();
+      await this.#replan([{ c, ids: stale }]);
+      lead = await this.#settled();
     }
     return undefined;
   }
@@ -94,24 +104,30 @@ export class LazyGreedy {
   }
 
   #value(c: ConfigCandidate, open?: Set<string>): Valued {
-    return valueChoice({ c, byId: this.#byId, current: this.#current, budget: this.#budget, open });
+    if (open) return valueChoice({ c, byId: this.#byId, current: this.#current, budget: this.#budget, open });
+    const known = this.#values.get(c);
+    if (known) return known;
+    const v = valueChoice({ c, byId: this.#byId, current: this.#current, budget: this.#budget });
+    this.#values.set(c, v);
+    return v;
   }
 
-  #ranked(): Ranked[] {
-    return rankChoices(
-      this.#remaining.filter((c) => this.#fits(c) && !this.#deferred.has(c)).map((c) => ({ c, v: this.#value(c) })),
+  #ranked(): { lead: Ranked; topNet: number } | undefined {
+    return leadChoice(
+      this.#remaining.filter((c) => this.#fits(c) && !this.#deferred.has(c)),
+      (c) => this.#value(c),
     );
   }
 
-  /** The ranking of the choices with known costs, once no deferred choice could change who leads it. */
-  async #settled(): Promise<Ranked[]> {
-    const order = this.#ranked();
-    if (this.#deferred.size === 0) return order;
-    const lead = order.reduce((m, x) => Math.max(m, x.v.net), 0);
-    const bounded = [...this.#deferred].every(([c, ids]) => !this.#fits(c) || this.#value(c, ids).net < 0.95 * lead);
-    if (bounded) return order;
+  /** The leader among the choices with known costs, once no deferred choice could change who leads. */
+  async #settled(): Promise<Ranked | undefined> {
+    const ranked = this.#ranked();
+    if (this.#deferred.size === 0) return ranked?.lead;
+    const top = ranked?.topNet ?? 0;
+    const bounded = [...this.#deferred].every(([c, ids]) => !this.#fits(c) || this.#value(c, ids).net < 0.95 * top);
+    if (bounded) return ranked?.lead;
     await this.#planDeferred(() => true);
-    return this.#ranked();
+    return this.#ranked()?.lead;
   }
 
   /** Adds the choice to the configuration and re-values (or defers re-valuing) the choices sharing its statements. */
@@ -125,13 +141,18 @@ export class LazyGreedy {
       this.whatIfCalls++;
     }
     this.#config.add(c);
-    for (const id of v.helped) this.#current.set(id, Math.min(this.#current.get(id)!, c.costs.get(id)!));
+    for (const id of v.helped) {
+      this.#current.set(id, Math.min(this.#current.get(id)!, c.costs.get(id)!));
+      for (const other of this.#byStatement.get(id) ?? []) this.#values.delete(other);
+    }
     this.#chosen.push({ c, sel: { key: c.key, marginalBenefit: v.net, statements: v.helped }, oids });
     this.#usedBytes += c.sizeBytes;
     this.#remaining.splice(this.#remaining.indexOf(c), 1);
     // Choices that share the statements this one changed: their value under the new configuration.
     const changed = new Set(v.helped);
+    const sharing = new Set(v.helped.flatMap((id) => this.#byStatement.get(id) ?? []));
     const affected = this.#remaining.flatMap((other) => {
+      if (!sharing.has(other)) return [];
       const ids = other.statements.filter((id) => changed.has(id) && this.#byId.has(id));
       return ids.length > 0 ? [{ c: other, ids }] : [];
     });
@@ -176,6 +197,7 @@ export class LazyGreedy {
       this.#signal,
     );
     jobs.forEach(({ c, ids }, i) => {
+      this.#values.delete(c);
       const answer = answers[i]!;
       const at = this.#plannedAt.get(c) ?? this.#plannedAt.set(c, new Map()).get(c)!;
       for (const id of ids) at.set(id, this.#config.reading(byId.get(id)!));
@@ -259,26 +281,39 @@ function valueChoice(input: {
 }
 
 /**
- * The choices with a positive saving, the one to take first leading. Within 2% the planner's estimates do not
- * tell choices apart: the one serving more statements, then the smaller (a partial index over the rare rows
- * beats the full composite it matches) comes first. Only the leader depends on choices within 5% of the best
- * saving, which lets the selection defer re-plans of choices that cannot come that close.
+ * The choice to take first among those with a positive saving, and the best saving. Within 2% the planner's
+ * estimates do not tell choices apart: the one serving more statements, then the smaller (a partial index over
+ * the rare rows beats the full composite it matches), then the larger saving, then the earlier. Only choices
+ * within 5% of the best saving can lead, which lets the selection defer re-plans of choices that cannot come
+ * that close. Linear passes, no sorting: it runs every round over every remaining choice.
  */
-function rankChoices(valued: { c: ConfigCandidate; v: Valued }[]): { c: ConfigCandidate; v: Valued }[] {
-  const all = valued.filter((x) => x.v.net > 0).sort((a, b) => b.v.net - a.v.net);
-  const top = all[0];
-  if (!top) return all;
-  const close = all.filter((x) => x.v.net >= 0.98 * top.v.net);
-  let lead = close.reduce((b, x) =>
-    x.v.helped.length > b.v.helped.length || (x.v.helped.length === b.v.helped.length && x.c.sizeBytes < b.c.sizeBytes)
-      ? x
-      : b,
-  );
+function leadChoice(
+  choices: ConfigCandidate[],
+  value: (c: ConfigCandidate) => Valued,
+): { lead: Ranked; topNet: number } | undefined {
+  let top: Ranked | undefined;
+  for (const c of choices) {
+    const v = value(c);
+    if (v.net > 0 && (!top || v.net > top.v.net)) top = { c, v };
+  }
+  if (!top) return undefined;
+  const topNet = top.v.net;
+  let lead = top;
+  for (const c of choices) {
+    const v = value(c);
+    if (v.net < 0.98 * topNet) continue;
+    const h = v.helped.length - lead.v.helped.length;
+    const size = c.sizeBytes - lead.c.sizeBytes;
+    if (h > 0 || (h === 0 && (size < 0 || (size === 0 && v.net > lead.v.net)))) lead = { c, v };
+  }
   // A tenth of the size (a partial index over the rare rows) for at most 5% less saving: planner costs do not
   // separate them that finely, and the small one costs a tenth to cache and to keep up.
-  const compact = all
-    .filter((x) => x.v.net >= 0.95 * top.v.net && x.c.sizeBytes * 10 <= lead.c.sizeBytes)
-    .sort((a, b) => a.c.sizeBytes - b.c.sizeBytes)[0];
-  if (compact) lead = compact;
-  return [lead, ...all.filter((x) => x !== lead)];
+  let compact: Ranked | undefined;
+  for (const c of choices) {
+    const v = value(c);
+    if (v.net < 0.95 * topNet || c.sizeBytes * 10 > lead.c.sizeBytes) continue;
+    if (!compact || c.sizeBytes < compact.c.sizeBytes || (c.sizeBytes === compact.c.sizeBytes && v.net > compact.v.net))
+      compact = { c, v };
+  }
+  return { lead: compact ?? lead, topNet };
 }

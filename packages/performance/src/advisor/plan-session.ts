@@ -64,9 +64,11 @@ export function indexNamesInPlan(plan: PlanNode): Set<string> {
   return out;
 }
 
-/** Session setting listing the oids of held indexes created earlier in the message being run (see runBatch). */
-const KEEP_SETTING = 'dbrs.keep_hypothetical';
-const KEEP_RESET = `SELECT set_config('${KEEP_SETTING}', '', false)`;
+/**
+ * Session setting listing the oids of the transient indexes created so far in the message being run (see
+ * `createTransientSql`): their oids are not known when the message is written.
+ */
+const TRANSIENT_SETTING = 'dbrs.transient_hypothetical';
 
 /** Every relation a plan scans, by name (EXPLAIN without VERBOSE names no schema). */
 export function relationNamesInPlan(plan: PlanNode): Set<string> {
@@ -265,28 +267,19 @@ export class PlanSession implements AsyncDisposable {
    * message runs as one implicit transaction: the first error ends it, and `recover` must run before the next.
    */
   async runBatch(parts: string[]): Promise<pg.QueryResult[]> {
-    // Indexes queued by `holdLater` are created at the head of the message; `dropUnheldSql` keeps them through
-    // the session setting that lists their oids (their oids are not known when the message is written), which
-    // is cleared at its tail, or rolled back with the message when it fails (they are then dropped by `recover`
-    // and queued still).
+    // Indexes queued by `holdLater` are created at the head of the message. When it fails they are dropped by
+    // `recover` (they are not held yet) and stay queued.
     const pending = this.#pending;
-    const head = pending.length > 0 ? [KEEP_RESET, ...pending.map((d) => this.#createKeptSql(d))] : [];
-    const tail = pending.length > 0 ? [KEEP_RESET] : [];
+    const head = pending.map((d) => this.createSql(d));
     const res = await this.#send(
-      [...head, ...parts, ...tail].map((p) => (p.startsWith(DBRS_TAG) ? p : `${DBRS_TAG} ${p}`)).join('; '),
+      [...head, ...parts].map((p) => (p.startsWith(DBRS_TAG) ? p : `${DBRS_TAG} ${p}`)).join('; '),
     );
     const all = Array.isArray(res) ? res : [res];
     if (pending.length > 0) {
-      for (const r of all.slice(1, head.length)) this.#held.add(Number(r.rows[0]!['oid']));
+      for (const r of all.slice(0, head.length)) this.#held.add(Number(r.rows[0]!['oid']));
       this.#pending = [];
     }
-    return all.slice(head.length, all.length - tail.length);
-  }
-
-  #createKeptSql(definition: string): string {
-    return `SELECT h.indexrelid::int8 AS oid,
-        set_config('${KEEP_SETTING}', concat_ws(',', nullif(current_setting('${KEEP_SETTING}', true), ''), h.indexrelid::text), false)
-      FROM ${this.#fn('hypopg_create_index')}(${quoteLiteral(definition)}) h`;
+    return all.slice(head.length);
   }
 
   /**
@@ -315,8 +308,28 @@ export class PlanSession implements AsyncDisposable {
   dropUnheldSql(): string {
     const keep = [...this.#held].map((o) => Math.trunc(o)).join(',');
     return `SELECT count(${this.#fn('hypopg_drop_index')}(h.indexrelid)) AS dropped FROM ${this.#fn('hypopg')}() h
-      WHERE h.indexrelid <> ALL ('{${keep}}'::oid[])
-        AND h.indexrelid <> ALL (coalesce(string_to_array(current_setting('${KEEP_SETTING}', true), ','), '{}')::oid[])`;
+      WHERE h.indexrelid <> ALL ('{${keep}}'::oid[])`;
+  }
+
+  /**
+   * Creates a hypothetical index inside a message (its oid, name and size come back) that the next
+   * `dropTransientSql` of the same message drops. Dropping by what was created costs nothing per index held,
+   * where "every index but the held ones" compared each of ~1,000 held indexes with each other (a second per
+   * message at 1,000 picks).
+   */
+  createTransientSql(definition: string): string {
+    return `SELECT h.indexrelid::int8 AS oid, h.indexname AS name, ${this.#fn('hypopg_relation_size')}(h.indexrelid)::int8 AS size,
+        set_config('${TRANSIENT_SETTING}', concat_ws(',', nullif(current_setting('${TRANSIENT_SETTING}', true), ''), h.indexrelid::text), false) AS transient
+      FROM ${this.#fn('hypopg_create_index')}(${quoteLiteral(definition)}) h`;
+  }
+
+  /** Drops the indexes `createTransientSql` made earlier in this message (two statements). */
+  dropTransientSql(): string[] {
+    return [
+      `SELECT count(${this.#fn('hypopg_drop_index')}(o::oid)) AS dropped
+        FROM unnest(string_to_array(nullif(current_setting('${TRANSIENT_SETTING}', true), ''), ',')) o`,
+      `SELECT set_config('${TRANSIENT_SETTING}', '', false)`,
+    ];
   }
 
   #fn(name: string): string {
@@ -332,6 +345,30 @@ export class PlanSession implements AsyncDisposable {
     const row = res.rows[0]!;
     this.#held.add(Number(row['oid']));
     return { oid: Number(row['oid']), name: String(row['name']), sizeBytes: Number(row['size']) };
+  }
+
+  /**
+   * Several hypothetical indexes held at once, in one round trip (the final validation creates every chosen
+   * index: ~1,000 at 1,000 statements). When the message fails the indexes are created one by one, so a refused
+   * definition throws as `createHypothetical` does.
+   */
+  async createHypotheticals(definitions: string[]): Promise<{ oid: number; name: string; sizeBytes: number }[]> {
+    if (definitions.length === 0) return [];
+    await this.#materialize();
+    let res: pg.QueryResult | pg.QueryResult[];
+    try {
+      res = await this.#send(definitions.map((d) => `${DBRS_TAG} ${this.createSql(d)}`).join('; '));
+    } catch {
+      await this.recover();
+      const out: { oid: number; name: string; sizeBytes: number }[] = [];
+      for (const d of definitions) out.push(await this.createHypothetical(d));
+      return out;
+    }
+    return (Array.isArray(res) ? res : [res]).map((r) => {
+      const row = r.rows[0]!;
+      this.#held.add(Number(row['oid']));
+      return { oid: Number(row['oid']), name: String(row['name']), sizeBytes: Number(row['size']) };
+    });
   }
 
   async dropHypothetical(oid: number): Promise<void> {

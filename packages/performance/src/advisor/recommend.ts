@@ -34,14 +34,11 @@ export async function buildRecommendations(input: {
   const members = input.picked.flatMap((p) =>
     p.members.map((m) => ({ m, group: p, size: p.sizeBytes / p.members.length })),
   );
-  const created = new Map<string, { oid: number; name: string; sizeBytes: number }>();
-  for (const { m } of members) {
-    created.set(
-      m.key,
-      await session.createHypothetical(createIndexSql(m, quoteIdent).replace(' CONCURRENTLY', '').replace(/;$/, '')),
-    );
-    result.whatIfCalls++;
-  }
+  const made = await session.createHypotheticals(
+    members.map(({ m }) => createIndexSql(m, quoteIdent).replace(' CONCURRENTLY', '').replace(/;$/, '')),
+  );
+  const created = new Map(members.map(({ m }, i) => [m.key, made[i]!]));
+  result.whatIfCalls += members.length;
   const finalCost = new Map(base);
   const usedBy = new Map<string, Set<string>>();
   try {

@@ -111,19 +111,19 @@ async function runMessage(
   results: (WhatIfResult | undefined)[],
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const drop = session.dropUnheldSql();
+  const drop = session.dropTransientSql();
   const parts: string[] = [];
   const layout = message.map((i) => {
     const g = groups[i]!;
     const createAt = parts.length;
-    for (const d of g.definitions) parts.push(session.createSql(d));
+    for (const d of g.definitions) parts.push(session.createTransientSql(d));
     const planAt = g.statements.map((s) => {
       const sql = session.explainSql(s.text, s.paramCount, s.values ? { values: s.values } : {});
       const planned = parts.length + sql.planAt;
       parts.push(...sql.parts);
       return planned;
     });
-    parts.push(drop);
+    parts.push(...drop);
     return { i, createAt, planAt };
   });
   let res: Awaited<ReturnType<PlanSession['runBatch']>>;
