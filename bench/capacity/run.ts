@@ -14,8 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forecastSeries, type Point } from '@voicehive/db-capacity';
 import { type SeriesFamily, seededRandom, syntheticSeries } from '../../packages/capacity/src/forecast/synthetic.js';
-import { forecastSeries, type Point } from '../../packages/capacity/src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DAY = 86_400_000;

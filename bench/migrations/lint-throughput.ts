@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintSql } from '../../packages/migrations/src/index.js';
+import { lintSql } from '@voicehive/db-migrations';
 import { saveResult } from './results-file.js';
 
 const corpusDir = fileURLToPath(new URL('./corpus/', import.meta.url));

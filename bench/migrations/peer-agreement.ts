@@ -4,8 +4,8 @@
 // `git archive <commit> packages/migrations/src | tar -x -C packages/migrations/.before --strip-components=2`).
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { LintFinding, LintOptions } from '../../packages/migrations/src/index.ts';
-import { lintSql } from '../../packages/migrations/src/index.ts';
+import type { LintFinding, LintOptions } from '@voicehive/db-migrations';
+import { lintSql } from '@voicehive/db-migrations';
 import { scoreCase } from '../../packages/migrations/test/peer-corpus/score.ts';
 import type { PeerCase, PeerDifference } from '../../packages/migrations/test/peer-corpus/types.ts';
 import { saveResult } from './results-file.ts';

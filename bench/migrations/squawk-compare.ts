@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LintCatalog, lintMigrations, lintRules } from '../../packages/migrations/src/index.js';
+import { type LintCatalog, lintMigrations, lintRules } from '@voicehive/db-migrations';
 import { saveResult } from './results-file.js';
 
 interface Case {

@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase } from '../../packages/core/src/index.js';
-import { DatabaseMigrationManager } from '../../packages/migrations/src/index.js';
-import { createTestDatabase, loadHotelWorkload, startPostgres } from '../../packages/testing/src/index.js';
+import { createDatabase } from '@voicehive/db-core';
+import { DatabaseMigrationManager } from '@voicehive/db-migrations';
+import { createTestDatabase, loadHotelWorkload, startPostgres } from '@voicehive/db-testing';
 import { saveResult } from './results-file.js';
 
 const scales = [Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 50)];

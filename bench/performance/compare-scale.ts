@@ -12,8 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as current from '../../packages/performance/src/index.js';
-import { createTestDatabase, startPostgres } from '../../packages/testing/src/index.js';
+import * as current from '@voicehive/db-performance';
+import { createTestDatabase, startPostgres } from '@voicehive/db-testing';
 import { buildScaleDatabase } from './scale-fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatabasePerformanceOptimizer } from '../../packages/performance/src/index.js';
+import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
 import {
   createRandom,
   createTestDatabase,
@@ -25,7 +25,7 @@ import {
   readHotelWorkloadInfo,
   runHotelWorkload,
   startPostgres,
-} from '../../packages/testing/src/index.js';
+} from '@voicehive/db-testing';
 import { buildScaleDatabase, withClient } from './scale-fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

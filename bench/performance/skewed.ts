@@ -26,8 +26,8 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
-import { DatabasePerformanceOptimizer } from '../../packages/performance/src/index.js';
-import { createRandom, createTestDatabase, startPostgres } from '../../packages/testing/src/index.js';
+import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
+import { createRandom, createTestDatabase, startPostgres } from '@voicehive/db-testing';
 import { withClient } from './scale-fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -18,8 +18,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabaseReliabilitySuite } from '../../packages/suite/src/index.js';
-import { createTestDatabase, startPostgres } from '../../packages/testing/src/index.js';
+import { createDatabaseReliabilitySuite } from '@voicehive/db-reliability-suite';
+import { createTestDatabase, startPostgres } from '@voicehive/db-testing';
 import { withClient } from './scale-fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

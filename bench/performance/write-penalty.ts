@@ -27,8 +27,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DatabasePerformanceOptimizer } from '../../packages/performance/src/index.js';
-import { createRandom, createTestDatabase, startPostgres } from '../../packages/testing/src/index.js';
+import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
+import { createRandom, createTestDatabase, startPostgres } from '@voicehive/db-testing';
 import {
   median,
   parsePgbench,
