@@ -46,6 +46,24 @@ describe('runner', () => {
     expect((await m.status()).pending).toHaveLength(2);
   });
 
+  it('rolls back with a matching schema on a fresh database whose audit table the first run creates', async () => {
+    fx = await fixture({
+      '001_rooms.sql': sqlMigration('CREATE TABLE rooms (id bigint PRIMARY KEY);', 'DROP TABLE rooms;'),
+      '002_guests.sql': sqlMigration('CREATE TABLE guests (id bigint PRIMARY KEY);', 'DROP TABLE guests;'),
+    });
+    const m = fx.manager({ audit: createAuditLog({ database: fx.db }) });
+    const before = await fx.db.query<{ t: string | null }>("SELECT to_regclass('dbrs.dbrs_audit_log') AS t");
+    expect(before.rows[0]?.t).toBeNull();
+    expect((await m.runMigration()).success).toBe(true);
+    const audited = await fx.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM dbrs.dbrs_audit_log WHERE action = 'migration.apply'",
+    );
+    expect(audited.rows[0]?.n).toBe(2);
+    const back = await m.rollback();
+    expect(back.schemaCheck).toMatchObject({ checked: true, against: '001_rooms', matches: true });
+    expect(back.success).toBe(true);
+  });
+
   it('targets a revision and runs nothing when up to date', async () => {
     fx = await fixture({
       '001_a.sql': sqlMigration('CREATE TABLE a (id int);', 'DROP TABLE a;'),

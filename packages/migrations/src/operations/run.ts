@@ -87,6 +87,21 @@ async function preflight(
   }
 }
 
+/**
+ * The audit table exists before the first schema snapshot is taken. Otherwise
+ * on a fresh database the first migration's audit entry creates it after that
+ * migration's snapshot, and rolling back to it reports the audit table, its
+ * sequence and trigger as unexpected (a failed rollback that reverted fine).
+ * A failure here is the audit's to report (core's audit policy), not the run's.
+ */
+async function auditTableFirst(ctx: OperationContext): Promise<void> {
+  try {
+    await ctx.audit?.ensureTable();
+  } catch (err) {
+    ctx.logger.warn({ event: 'audit_table_unavailable', err }, 'audit table could not be created before the run');
+  }
+}
+
 /** Under the global lock: re-reads the log (another runner may have applied some) and applies what is left. */
 async function applyUnderLock(
   ctx: OperationContext,
@@ -99,6 +114,7 @@ async function applyUnderLock(
     assertRunnable(fresh, { allowOutOfOrder: ctx.opts.allowOutOfOrder });
     const todo = selectPending(fresh, options.targetRevision);
     if (todo.length === 0) return;
+    await auditTableFirst(ctx);
     if (fresh.applied.length === 0) await ctx.storage.saveSnapshot(ctx.db, BASELINE, await ctx.snapshot(ctx.db));
     const hooks: RunHooks = { signal, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
     await withMigrationClient(ctx, async (client) => {
