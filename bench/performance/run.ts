@@ -12,7 +12,7 @@
 // measured independently of the advisor) and its measured execution time are
 // taken before and after creating the recommended indexes for real.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabasePerformanceOptimizer } from '@voicehive/db-performance';
@@ -257,6 +257,8 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
   const run = async (label: string, advisor: Record<string, unknown>) => {
     const optimizer = new DatabasePerformanceOptimizer(db.url, { advisor });
     await optimizer.initialize();
+    // The 1-minute load average before and after: wall times on the shared 2-core machine follow it.
+    const loadBefore = Math.round(loadavg()[0]! * 10) / 10;
     const t = performance.now();
     const report = await optimizer.getPerformanceReport();
     const ms = Math.round(performance.now() - t);
@@ -267,6 +269,7 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
     return {
       label,
       reportMs: ms,
+      load1m: [loadBefore, Math.round(loadavg()[0]! * 10) / 10],
       roundTrips: report.roundTrips,
       advisorMs: Math.round(report.advisor.durationMs),
       statementsAnalysed: report.advisor.statementsAnalysed,

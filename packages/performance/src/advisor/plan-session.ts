@@ -323,13 +323,14 @@ export class PlanSession implements AsyncDisposable {
       FROM ${this.#fn('hypopg_create_index')}(${quoteLiteral(definition)}) h`;
   }
 
-  /** Drops the indexes `createTransientSql` made earlier in this message (two statements). */
-  dropTransientSql(): string[] {
-    return [
-      `SELECT count(${this.#fn('hypopg_drop_index')}(o::oid)) AS dropped
-        FROM unnest(string_to_array(nullif(current_setting('${TRANSIENT_SETTING}', true), ''), ',')) o`,
-      `SELECT set_config('${TRANSIENT_SETTING}', '', false)`,
-    ];
+  /**
+   * Drops the indexes `createTransientSql` made earlier in this message and empties the list: one statement,
+   * the drops in a subquery the outer row (which resets the setting) can only be built after.
+   */
+  dropTransientSql(): string {
+    return `SELECT d.dropped, set_config('${TRANSIENT_SETTING}', '', false) AS transient
+      FROM (SELECT count(${this.#fn('hypopg_drop_index')}(o::oid)) AS dropped
+              FROM unnest(string_to_array(nullif(current_setting('${TRANSIENT_SETTING}', true), ''), ',')) o) d`;
   }
 
   #fn(name: string): string {

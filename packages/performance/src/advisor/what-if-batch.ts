@@ -123,7 +123,7 @@ async function runMessage(
       parts.push(...sql.parts);
       return planned;
     });
-    parts.push(...drop);
+    parts.push(drop);
     return { i, createAt, planAt };
   });
   let res: Awaited<ReturnType<PlanSession['runBatch']>>;
