@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { DbrsError } from '@voicehive/db-core';
 import { describe, expect, it } from 'vitest';
 import { feedTool } from '../src/tools/feed.js';
-import { spawnTool } from '../src/tools/pg-tools.js';
+import { spawnTool } from '../src/tools/spawn.js';
+import { processGone } from './helpers/processes.js';
 
 /** 64 MiB in 64 KiB chunks, far more than any pipe holds; optionally failing after `failAfter` chunks. */
 function source(failAfter?: Error): Readable {
@@ -19,15 +20,6 @@ function source(failAfter?: Error): Readable {
 
 const sh = (script: string, signal?: AbortSignal) =>
   spawnTool('pg_restore', '/bin/sh', ['-c', script], { env: {}, stdin: 'pipe', stdout: 'ignore', signal });
-
-const gone = (pid: number | undefined) => {
-  try {
-    process.kill(pid!, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 describe('feedTool', () => {
   it('a tool that succeeded after reading only the start is a success (pg_restore --table)', async () => {
@@ -48,7 +40,24 @@ describe('feedTool', () => {
     const tool = sh('cat >/dev/null; exit 1');
     const damaged = new DbrsError('INTEGRITY_FAILED', 'chunk 17 does not match its checksum');
     await expect(feedTool(tool, source(damaged), { operation: 'restore' })).rejects.toBe(damaged);
-    expect(gone(tool.child.pid)).toBe(true);
+    expect(processGone(tool.child.pid)).toBe(true);
+  });
+
+  it('an abort stops a tool spawned without the signal at once (a psql blocked on a lock)', async () => {
+    const ctl = new AbortController();
+    // Reads nothing for 60 s: without the stop, the abort would wait for it.
+    const tool = sh('sleep 60; cat >/dev/null');
+    const feeding = feedTool(tool, source(), { operation: 'restore', signal: ctl.signal });
+    ctl.abort();
+    const outcome = await Promise.race([
+      feeding.then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      ),
+      new Promise((r) => setTimeout(() => r('still waiting after 30 s'), 30_000)),
+    ]);
+    expect(outcome).toBe('ABORTED');
+    expect(processGone(tool.child.pid)).toBe(true);
   });
 
   it('an abort mid-feed is ABORTED and stops the tool', async () => {
@@ -57,6 +66,6 @@ describe('feedTool', () => {
     const feeding = feedTool(tool, source(), { operation: 'restore', signal: ctl.signal });
     ctl.abort();
     await expect(feeding).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(gone(tool.child.pid)).toBe(true);
+    expect(processGone(tool.child.pid)).toBe(true);
   });
 });

@@ -1,23 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reaper } from '@voicehive/db-core/internal';
 import { requireComponent } from '@voicehive/db-testing';
 import { describe, expect, it } from 'vitest';
 import { programStream } from '../src/pipeline/compression.js';
 import { gatedOutput } from '../src/tools/exit-gate.js';
-import { spawnTool } from '../src/tools/pg-tools.js';
-import { reaper } from '../src/tools/reap.js';
+import { spawnTool } from '../src/tools/spawn.js';
 import { zstdPipe } from '../src/tools/zstd-pipe.js';
-
-const hasZstd = (() => {
-  try {
-    execFileSync('zstd', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasZstd, processGone } from './helpers/processes.js';
 
 /** A producer of incompressible bytes that backpressure keeps running: only a kill ends it (exec: the kill reaches the writer). */
 const NOISE = ['-c', 'exec head -c 1000000000 /dev/urandom'];
@@ -32,15 +24,6 @@ async function untilFull(stream: Readable): Promise<void> {
 async function settles(p: Promise<void>): Promise<string> {
   return Promise.race([p.then(() => 'reaped'), sleep(30_000).then(() => 'still waiting after 30 s')]);
 }
-
-const gone = (pid: number | undefined) => {
-  try {
-    process.kill(pid!, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 // Found by CI: pg_dump killed, the consumer gave up, and stop() waited for a 'close' that a paused pipe with
 // unread output never sends. The backup never returned and kept its lock.
@@ -64,7 +47,7 @@ describe('stop() reaps a child whose output nobody reads any more', () => {
     await untilFull(out);
     out.destroy();
     expect(await settles(tool.stop())).toBe('reaped');
-    expect(gone(tool.child.pid)).toBe(true);
+    expect(processGone(tool.child.pid)).toBe(true);
     await expect(tool.exited).rejects.toMatchObject({ code: 'TOOL_FAILED' });
   });
 

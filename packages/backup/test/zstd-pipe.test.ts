@@ -1,17 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { text } from 'node:stream/consumers';
 import { requireComponent } from '@voicehive/db-testing';
 import { describe, expect, it } from 'vitest';
 import { zstdPipe } from '../src/tools/zstd-pipe.js';
-
-const hasZstd = (() => {
-  try {
-    execFileSync('zstd', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasZstd } from './helpers/processes.js';
 
 describe.skipIf(!requireComponent('zstd', hasZstd, 'apt-get install zstd'))('zstdPipe', () => {
   // Small outputs are where zstd pads the byte count ("(     6 B =>"); a dump of

@@ -8,4 +8,5 @@
 export { errorMessage } from './util/error-message.js';
 export { findExecutable, isExecutable } from './util/find-executable.js';
 export { formatBytes } from './util/format-bytes.js';
+export { reaper } from './util/reaper.js';
 export { stripUndefined } from './util/strip-undefined.js';

@@ -41,5 +41,5 @@ describe(`dbrs help and usage errors load only the CLI's own modules (CLI from $
   it('a command that reaches the database does load them (the check can fail)', async () => {
     const { modules } = await loaded(['status', '--url', 'postgres://nobody@127.0.0.1:1/none']);
     expect(modules.filter((m) => HEAVY.test(m)).length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });

@@ -110,11 +110,17 @@ describe(`dbrs CLI as a child process (from ${CLI_LAUNCH.mode}: ${CLI_LAUNCH.rea
     // The backup feature is on, its storage is down and archive_mode is off: no restore point could ever be
     // reached, so the one cheap read decides and the backup feature is never started (its storage never dialled).
     const storage = await droppingS3();
-    const up = await runCli(['migrate', 'up', '--json'], { env: { ...env(), ...storage.env }, cwd: work.path });
-    await storage.close();
+    let up: Awaited<ReturnType<typeof runCli>>;
+    try {
+      up = await runCli(['migrate', 'up', '--json'], { env: { ...env(), ...storage.env }, cwd: work.path });
+    } finally {
+      await storage.close();
+    }
     expect(up.code, up.stderr + up.stdout).toBe(0);
     expect(up.json().applied).toHaveLength(2);
     expect(up.json().restorePoint).toEqual({ created: false, reason: 'WAL archiving is off (archive_mode)' });
+    // Also said on the terminal: this run has no undo point.
+    expect(up.stderr).toContain('no restore point: WAL archiving is off (archive_mode)');
     expect(storage.requests()).toBe(0);
     expect(await sql(db.url, `SELECT to_regclass('loyalty') IS NOT NULL AS present`)).toEqual([{ present: true }]);
     const down = await cli(['migrate', 'down', '--step', '1', '--json']);

@@ -95,7 +95,7 @@ describe(`dbrs status loads only what it uses (CLI from ${CLI_LAUNCH.mode}: ${CL
     // pg, pino, prom-client and what they load). Counted the same from source and from the build.
     const thirdParty = urls.filter((u) => u.includes('/node_modules/'));
     expect(thirdParty.length).toBeLessThan(400);
-  });
+  }, 180_000);
 
   it('the same recorder sees them where they are used: migrate up loads umzug and the SQL parser', async () => {
     const { r, packages } = await recorded(['migrate', 'up', '--json'], { BACKUP_ENABLED: 'false' });
@@ -103,5 +103,5 @@ describe(`dbrs status loads only what it uses (CLI from ${CLI_LAUNCH.mode}: ${CL
     expect(r.json().applied).toEqual(['0001_rooms']);
     expect(packages).toContain('umzug');
     expect(packages).toContain('libpg-query');
-  });
+  }, 180_000);
 });

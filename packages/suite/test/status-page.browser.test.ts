@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('status page in headless Chromium', () => {
       expect(statSync(file).size).toBeGreaterThan(10_000);
       expect(errors).toEqual([]);
     });
-  });
+  }, 240_000);
 
   it('tells a locked-out browser how long to wait, in the sign-in form', async () => {
     let now = Date.UTC(2026, 10, 26, 12);

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortError, DbrsError } from '@voicehive/db-core';
 import { gatedOutput } from '../tools/exit-gate.js';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 import { zstdPipe } from '../tools/zstd-pipe.js';
 import type { DumpContext, DumpOutcome } from './context.js';
 import { type DumpFilters, filterArgs } from './filters.js';

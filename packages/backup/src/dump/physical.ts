@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 import type { DumpContext, DumpOutcome } from './context.js';
 import { countRows, listUserTables } from './snapshot.js';
 

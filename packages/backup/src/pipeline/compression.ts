@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { DbrsError } from '@voicehive/db-core';
 import { findExecutable } from '@voicehive/db-core/internal';
 import type { CompressionType } from '../kinds.js';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 
 export interface CompressionOptions {
   /** zstd default 3, gzip default 1. */

@@ -2,7 +2,7 @@ import { DbrsError, errorMessage } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { feedTool } from '../tools/feed.js';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 import type { ObjectOpener } from './fetch.js';
 
 export interface GlobalsRestoreResult {
@@ -43,7 +43,7 @@ export async function restoreGlobals(o: {
     'psql',
     o.toolPath('psql'),
     ['-X', '-q', '--no-password', '-v', 'ON_ERROR_STOP=0', `--dbname=${o.targetDatabase}`],
-    { env: o.env, stdin: 'pipe', stdout: 'ignore', stderrLimit: 1 << 20 },
+    { env: o.env, stdin: 'pipe', stdout: 'ignore', stderrLimit: 1 << 20, signal: o.signal, operation: 'restore' },
   );
   await feedTool(tool, await o.opener.open(obj, o.signal), {
     signal: o.signal,

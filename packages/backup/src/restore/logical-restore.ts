@@ -5,7 +5,7 @@ import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import { ByteCounter } from '../pipeline/counting.js';
 import { feedTool } from '../tools/feed.js';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 import type { ObjectOpener } from './fetch.js';
 import { type RestoreStepEvent, restoreStepTracker } from './restore-steps.js';
 

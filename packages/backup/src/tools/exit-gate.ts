@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import type { RunningTool } from './pg-tools.js';
+import type { RunningTool } from './spawn.js';
 
 /**
  * Passes a tool's stdout through but ends only once the tool exited 0. A

@@ -1,7 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { abortError, isDbrsError } from '@voicehive/db-core';
-import type { RunningTool } from './pg-tools.js';
+import type { RunningTool } from './spawn.js';
 
 /** Codes a feed fails with when only the reader stopped early: the child closed its stdin. */
 const READER_STOPPED = new Set(['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -33,10 +33,16 @@ export async function feedTool(
   },
 ): Promise<void> {
   const stages = options.stages ?? [];
+  // The abort stops the tool at once, also one spawned without the signal: a psql blocked on a lock would
+  // otherwise hold the abort until it finished by itself.
+  const onAbort = () => void tool.stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const feed = pipeline([source, ...stages, tool.child.stdin!] as unknown as [Readable, ...Transform[]], {
     signal: options.signal,
   });
-  const [fed, exited] = await Promise.allSettled([feed, tool.exited]);
+  const [fed, exited] = await Promise.allSettled([feed, tool.exited]).finally(() =>
+    options.signal?.removeEventListener('abort', onAbort),
+  );
   if (options.signal?.aborted) {
     await tool.stop();
     throw abortError(options.signal, options.operation);

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { DbrsError } from '@voicehive/db-core';
-import { type RunningTool, spawnTool } from './pg-tools.js';
+import { type RunningTool, spawnTool } from './spawn.js';
 
 export interface ZstdPipe {
   /** Compressed output; ends only after both the producer and zstd exited 0. */

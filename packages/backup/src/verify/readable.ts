@@ -7,7 +7,7 @@ import type { BackupManifest } from '../catalog/manifest.js';
 import type { PgTool } from '../kinds.js';
 import type { ObjectOpener } from '../restore/fetch.js';
 import { feedTool } from '../tools/feed.js';
-import { spawnTool } from '../tools/pg-tools.js';
+import { spawnTool } from '../tools/spawn.js';
 
 export interface ReadableCheckOptions {
   manifest: BackupManifest;

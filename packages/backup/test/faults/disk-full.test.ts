@@ -9,18 +9,11 @@ import { requireComponent } from '@voicehive/db-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseBackupManager } from '../../src/index.js';
 import { LocalStorage } from '../../src/storage/local.js';
+import { hasZstd } from '../helpers/processes.js';
 import { databaseExists, type FaultFixture, faultFixture } from './fixture.js';
 import { backupSessions, eventually, stillThere, watchChildren } from './leaks.js';
 
 const isRoot = process.getuid?.() === 0;
-const hasZstd = (() => {
-  try {
-    execFileSync('zstd', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const canRun =
   requireComponent('tmpfs', isRoot, 'mounting a tmpfs needs root') &&
   requireComponent('zstd', hasZstd, 'apt-get install zstd');

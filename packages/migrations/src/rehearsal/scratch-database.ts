@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Database, DbrsError, libpqEnv, quoteIdent } from '@voicehive/db-core';
+import { reaper } from '@voicehive/db-core/internal';
 import pg from 'pg';
 
 export interface ScratchDatabase {
@@ -124,6 +125,7 @@ function copySchema(db: Database, from: string, to: string, options: ScratchOpti
       stdio: ['pipe', 'ignore', 'pipe'],
       signal: options.signal,
     });
+    const stopDump = reaper(dump);
     let dumpErr = '';
     let restoreErr = '';
     dump.stderr.on('data', (d) => (dumpErr += d));
@@ -167,9 +169,8 @@ function copySchema(db: Database, from: string, to: string, options: ScratchOpti
         ),
       );
       // psql stopped at the first error (ON_ERROR_STOP): nobody reads pg_dump's output any more, so pg_dump would
-      // block on a full pipe for ever, and its paused stdout would keep it from ever reporting closed.
-      dump.stdout.destroy();
-      dump.kill('SIGKILL');
+      // block on a full pipe for ever. The reaper kills it and destroys that unread pipe (see reaper).
+      void stopDump();
     });
   });
 }

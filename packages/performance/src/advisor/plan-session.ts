@@ -176,6 +176,8 @@ export class PlanSession implements AsyncDisposable {
       res = await this.#send(defs.map((d) => `${DBRS_TAG} ${this.createSql(d)}`).join('; '));
     } catch (err) {
       await this.recover();
+      // As in runBatch: `recover` dropped them (not held yet), so they stay queued for the next message.
+      this.#pending = [...defs, ...this.#pending];
       throw err;
     }
     for (const r of Array.isArray(res) ? res : [res]) this.#held.add(Number(r.rows[0]!['oid']));

@@ -131,7 +131,7 @@ export const backupFeature = (ctx: FeatureContext): FeatureFactoryResult<'backup
   const database = ctx.database.info.database;
   const { schedule, verifySchedule, jobs } = plan;
   const latest = async (signal?: AbortSignal) => (await manager.listBackups({ database, limit: 1, signal }))[0];
-  const walVerify = walVerifyTask({ database: ctx.database, manager });
+  const walVerify = walVerifyTask({ database: ctx.database, manager, logger: ctx.logger });
 
   const component: FeatureComponent<'backup'> = {
     name: 'backup',

@@ -4,6 +4,9 @@ import { errorMessage, redactString } from '@voicehive/db-core';
 import type { FeatureContext } from './feature.js';
 import { FEATURE_FACTORIES } from './index.js';
 
+/** The reason when there is nothing to undo: not worth a line on the terminal. */
+export const NOTHING_PENDING = 'no pending migration';
+
 /** What `migrate up` did about a restore point before applying anything. */
 export type MigrationRestorePoint =
   | { created: true; name: string; lsn: string; undo: string }
@@ -64,7 +67,7 @@ export async function restorePointBeforeMigrations(options: {
   signal?: AbortSignal;
 }): Promise<MigrationRestorePoint> {
   const { backups, signal } = options;
-  if (options.pending.length === 0) return { created: false, reason: 'no pending migration' };
+  if (options.pending.length === 0) return { created: false, reason: NOTHING_PENDING };
   if (typeof backups === 'string') return { created: false, reason: backups };
   let mode: string | undefined;
   try {
@@ -73,7 +76,7 @@ export async function restorePointBeforeMigrations(options: {
     });
     mode = r.rows[0]?.mode;
   } catch (err) {
-    return { created: false, reason: `reading archive_mode failed: ${errorMessage(err)}` };
+    return { created: false, reason: `reading archive_mode failed: ${redactString(errorMessage(err))}` };
   }
   if (mode === 'off') return { created: false, reason: 'WAL archiving is off (archive_mode)' };
   let manager: DatabaseBackupManager;
@@ -93,6 +96,7 @@ export async function restorePointBeforeMigrations(options: {
       undo: `dbrs backup restore latest --target-directory <empty dir> --target-name ${point.name} --start`,
     };
   } catch (err) {
-    return { created: false, reason: `creating the restore point failed: ${errorMessage(err)}` };
+    // Redacted like the start failure above: it writes to the storage, whose errors may carry a URL.
+    return { created: false, reason: `creating the restore point failed: ${redactString(errorMessage(err))}` };
   }
 }

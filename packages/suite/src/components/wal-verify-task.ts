@@ -1,5 +1,5 @@
 import type { DatabaseBackupManager, WalVerifyRecord } from '@voicehive/db-backup';
-import type { Database } from '@voicehive/db-core';
+import type { Database, Logger } from '@voicehive/db-core';
 import type { StatusIssue } from '../status/types.js';
 import type { MaintenanceTask } from './feature.js';
 
@@ -11,11 +11,12 @@ const WAL_VERIFY_INTERVAL_MS = 3600_000;
  * every retained physical backup, like `dbrs wal verify`) in the maintenance
  * cycle, and its last result as status issues. It does its work only when
  * WAL archiving is configured (archive_mode on); otherwise it completes at
- * once with `skipped`, so suites without an archive see no change. The
- * result is stored next to the archive by verifyWal(), so a status read in
- * another process (`dbrs status`, a second instance) sees it too.
+ * once with `skipped`. The result is stored next to the archive by
+ * verifyWal(), so a status read in another process (`dbrs status`, a second
+ * instance) sees it too; reading it is one storage HEAD per status when no
+ * check ever ran.
  */
-export function walVerifyTask(options: { database: Database; manager: DatabaseBackupManager }): {
+export function walVerifyTask(options: { database: Database; manager: DatabaseBackupManager; logger: Logger }): {
   task: MaintenanceTask;
   issues(signal?: AbortSignal): Promise<StatusIssue[]>;
 } {
@@ -43,7 +44,7 @@ export function walVerifyTask(options: { database: Database; manager: DatabaseBa
   return {
     task,
     async issues(signal) {
-      const newest = await newestOutcome(options.manager, last, signal);
+      const newest = await newestOutcome(options.manager, last, options.logger, signal);
       if (!newest || newest.ok || (skippedAt && skippedAt > newest.at)) return [];
       return [walGapIssue(newest)];
     },
@@ -59,9 +60,16 @@ export function walVerifyTask(options: { database: Database; manager: DatabaseBa
 async function newestOutcome(
   manager: DatabaseBackupManager,
   own: WalVerifyRecord | undefined,
+  logger: Logger,
   signal?: AbortSignal,
 ): Promise<WalVerifyRecord | undefined> {
-  const stored = await manager.lastWalVerify({ signal }).catch(() => undefined);
+  const stored = await manager.lastWalVerify({ signal }).catch((err) => {
+    // An abort is the caller's; a storage that cannot be read (or a record that is not valid) leaves this
+    // process's own result, and says so.
+    if (signal?.aborted) throw err;
+    logger.warn({ event: 'wal_verify_record_unreadable', err }, 'the stored WAL verify result could not be read');
+    return undefined;
+  });
   if (!stored) return own;
   if (!own) return stored;
   return stored.at > own.at ? stored : own;

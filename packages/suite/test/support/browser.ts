@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -16,26 +16,29 @@ export async function withBrowserPage<T>(
   const { extraArgs = [], ...contextOptions } = options;
   const previousTmp = process.env['TMPDIR'];
   process.env['TMPDIR'] = scratch;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      ...extraArgs,
-    ],
-  });
+  // TMPDIR is put back whatever fails, the launch included: `scratch` is removed later, and a worker left
+  // pointing at it would fail every later mkdtemp(tmpdir()).
+  let browser: Browser | undefined;
   try {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        ...extraArgs,
+      ],
+    });
     const context = await browser.newContext(contextOptions);
     const page = await context.newPage();
     page.setDefaultTimeout(120_000);
     return await fn(page);
   } finally {
-    await browser.close();
+    await browser?.close();
     if (previousTmp === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = previousTmp;
   }

@@ -9,6 +9,7 @@ import {
 import {
   backupsForRestorePoint,
   type MigrationRestorePoint,
+  NOTHING_PENDING,
   restorePointBeforeMigrations,
 } from '../../components/restore-point-before-migrate.js';
 import { loadCliConfig } from '../config.js';
@@ -130,7 +131,9 @@ export async function migrateUp(ctx: CommandContext): Promise<number> {
   } finally {
     if (typeof backups !== 'string') await backups.close();
   }
+  // On stderr in both modes (--json stays parseable): an operator must see that this run has no undo point, and why.
   if (restorePoint.created) ctx.io.stderr.write(`restore point ${restorePoint.name} (undo: ${restorePoint.undo})\n`);
+  else if (restorePoint.reason !== NOTHING_PENDING) ctx.io.stderr.write(`no restore point: ${restorePoint.reason}\n`);
   const r = await migrations.runMigration({
     targetRevision: ctx.str('to') ?? 'head',
     ...(ctx.values['test-first'] !== undefined ? { testFirst: ctx.values['test-first'] === true } : {}),

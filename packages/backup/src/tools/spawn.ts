@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { abortError, DbrsError } from '@voicehive/db-core';
+import { reaper } from '@voicehive/db-core/internal';
+import type { PgTool } from '../kinds.js';
+
+export interface RunningTool {
+  child: ChildProcess;
+  /**
+   * Resolves on exit 0; rejects with TOOL_FAILED quoting stderr (never the
+   * environment), or with the abort error when the signal stopped it.
+   */
+  exited: Promise<void>;
+  stderr(): string;
+  /** SIGKILLs the tool if it still runs and resolves once it has been reaped. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnToolOptions {
+  env: NodeJS.ProcessEnv;
+  stdin?: 'pipe' | 'ignore';
+  stdout?: 'pipe' | 'ignore' | Writable;
+  cwd?: string;
+  /** Characters of stderr kept. Default 16384. */
+  stderrLimit?: number;
+  /** Aborting sends SIGTERM (the tool's own clean stop) and `exited` rejects with the abort error. */
+  signal?: AbortSignal;
+  /** Names the operation in the abort error ("The backup was aborted."). Default the tool's name. */
+  operation?: string;
+  /**
+   * Sees each complete stderr line first; returning true consumes it (a
+   * `--verbose` progress line), so only the rest is kept for the error text.
+   */
+  onStderrLine?: (line: string) => boolean;
+}
+
+/**
+ * The one way this package starts a child tool: stderr captured and
+ * bounded, exit turned into a promise, abort wired to SIGTERM, and a stop()
+ * that every error path can await so no child outlives its operation.
+ */
+export function spawnTool(
+  tool: PgTool | 'zstd' | 'tar',
+  path: string,
+  args: string[],
+  options: SpawnToolOptions,
+): RunningTool {
+  const child = spawn(path, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const keep = (text: string) => {
+    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += text;
+  };
+  const onLine = options.onStderrLine;
+  let partial = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (!onLine) return keep(d.toString());
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (!onLine(line)) keep(`${line}\n`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial && !onLine?.(partial)) keep(partial);
+  });
+  // A pipe the tool closed early (it exited) must not become an unhandled stream error.
+  child.stdin?.on('error', () => {});
+  const signal = options.signal;
+  const onAbort = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const stop = reaper(child);
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) =>
+      reject(
+        new DbrsError('TOOL_MISSING', `Cannot start ${tool} (${path}): ${err.message}.`, {
+          cause: err,
+          details: { tool },
+        }),
+      ),
+    );
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (code === 0) return resolve();
+      if (signal?.aborted) return reject(abortError(signal, options.operation ?? tool));
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+      reject(
+        new DbrsError('TOOL_FAILED', `${tool} ${how}${stderr ? `: ${stderr.trim().slice(0, 2000)}` : '.'}`, {
+          details: { tool, code, signal: sig },
+        }),
+      );
+    });
+  });
+  exited.catch(() => {});
+  if (signal?.aborted) onAbort();
+  return { child, exited, stderr: () => stderr, stop };
+}
