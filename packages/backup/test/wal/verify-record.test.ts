@@ -23,7 +23,7 @@ describe('the stored WAL verify record', () => {
     const record = {
       at: '2026-12-02T08:00:00.000Z',
       ok: false,
-      gaps: [{ timeline: 1, from: '000000010000000000000003', to: '000000010000000000000004' }],
+      gaps: [{ timeline: 1, from: '000000010000000000000003', to: '000000010000000000000004', missing: 2 }],
       unreachable: [],
       backups: 2,
     };
