@@ -45,8 +45,9 @@ describe('feedTool', () => {
 
   it('an abort stops a tool spawned without the signal at once (a psql blocked on a lock)', async () => {
     const ctl = new AbortController();
-    // Reads nothing for 60 s: without the stop, the abort would wait for it.
-    const tool = sh('sleep 60; cat >/dev/null');
+    // Reads nothing for 60 s: without the stop, the abort would wait for it. `exec`: the kill must reach the
+    // sleeping process itself (a forked sleep would keep the stderr pipe open after its shell was killed).
+    const tool = sh('exec sleep 60');
     const feeding = feedTool(tool, source(), { operation: 'restore', signal: ctl.signal });
     ctl.abort();
     const outcome = await Promise.race([
