@@ -44,7 +44,7 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
         const tool = spawnTool('pg_dump', pgDump, ['-Fc', ...base], {
           env: ctx.env,
           stdout: pipe?.stdin ?? 'pipe',
-          signal: ctx.signal,
+          signal: snap.signal,
           operation: 'backup',
         });
         pipe?.attach(tool);
@@ -69,7 +69,7 @@ export async function logicalDump(ctx: DumpContext, options: LogicalDumpOptions)
           const tool = spawnTool('pg_dump', pgDump, ['-Fd', `-j${jobs}`, '-f', out, ...base], {
             env: ctx.env,
             stdout: 'ignore',
-            signal: ctx.signal,
+            signal: snap.signal,
             operation: 'backup',
           });
           if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_dump', pid: tool.child.pid });

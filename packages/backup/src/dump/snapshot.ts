@@ -8,6 +8,12 @@ export interface SnapshotContext {
   rowCounts: Promise<Record<string, number> | undefined>;
   /** WAL position when the snapshot was taken. */
   currentLsn: string;
+  /**
+   * Aborts when the caller's signal does, or when the session holding the snapshot fails (its row counts
+   * rejected: the backend was terminated). The dump must stop then: a pg_dump waiting on a table lock would
+   * otherwise wait for ever on a snapshot that no longer exists.
+   */
+  signal: AbortSignal;
 }
 
 /** The one client method used here, so callers can pass a pg client without this package depending on pg. */
@@ -75,8 +81,16 @@ export async function withExportedSnapshot<T>(
               ),
             )
           : Promise.resolve(undefined);
-        rowCounts.catch(() => {});
-        const value = await run({ snapshotId, rowCounts, currentLsn: res.rows[0]!.lsn ?? '' });
+        const lost = new AbortController();
+        rowCounts.catch((err) => lost.abort(err));
+        const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
+        let value: T;
+        try {
+          value = await run({ snapshotId, rowCounts, currentLsn: res.rows[0]!.lsn ?? '', signal });
+        } catch (err) {
+          // The session's failure is the cause, not the dump it stopped.
+          throw lost.signal.aborted && !options.signal?.aborted ? lost.signal.reason : err;
+        }
         await rowCounts;
         await client.query('COMMIT');
         return value;
