@@ -80,8 +80,10 @@ export interface WalVerifyResult {
   /** Physical backups whose own end segment is not archived (continuity cannot start). */
   unreachable: string[];
   window: RecoveryWindow;
-  /** When the check finished (ISO 8601); the same outcome is stored for lastWalVerify(). */
+  /** When the check finished (ISO 8601). */
   at: string;
+  /** The outcome as stored next to the archive, what lastWalVerify() returns until the next check. */
+  record: WalVerifyRecord;
 }
 
 /**
@@ -110,7 +112,7 @@ export async function verifyWal(ctx: OperationContext, options: { signal?: Abort
   await writeVerifyRecord(ctx.storage, ctx.wal.prefix, record, options.signal).catch((err) =>
     ctx.logger.warn({ event: 'wal_verify_record_failed', err }, 'could not store the WAL verification result'),
   );
-  return { ok, backups: window.backups, gaps: window.gaps, unreachable, window, at: record.at };
+  return { ok, backups: window.backups, gaps: window.gaps, unreachable, window, at: record.at, record };
 }
 
 /** The last verifyWal() outcome any process stored against this storage; undefined when none ran yet. */

@@ -22,3 +22,23 @@ export function loadCliConfig(input: CliConfigInput): { url?: string; config: Db
   const url = input.url ?? input.env['DATABASE_URL'] ?? config.database.url;
   return { ...(url ? { url } : {}), config };
 }
+
+const loaded = new WeakMap<object, { url?: string; config: DbrsConfig }>();
+
+/**
+ * The command's settings from its flags (--config, --url) and environment,
+ * read and validated once per command: a command that opens the suite with
+ * feature overrides and also needs the configuration as written (migrate up
+ * asks whether backup is on) gets the same object, not a second read.
+ */
+export function commandConfig(ctx: {
+  str(name: string): string | undefined;
+  io: { env: NodeJS.ProcessEnv; cwd: string };
+}): { url?: string; config: DbrsConfig } {
+  let c = loaded.get(ctx);
+  if (!c) {
+    c = loadCliConfig({ configFile: ctx.str('config'), url: ctx.str('url'), env: ctx.io.env, cwd: ctx.io.cwd });
+    loaded.set(ctx, c);
+  }
+  return c;
+}

@@ -35,7 +35,7 @@ export function makeContext(
     const v = values[name];
     return typeof v === 'string' ? v : undefined;
   };
-  return {
+  const ctx: CommandContext = {
     values,
     positionals,
     json,
@@ -58,14 +58,14 @@ export function makeContext(
         { createLogger, silentLogger },
         { withFlatOverrides },
         { createDatabaseReliabilitySuite },
-        { loadCliConfig },
+        { commandConfig },
       ] = await Promise.all([
         import('@voicehive/db-core'),
         import('../config.js'),
         import('../suite.js'),
         import('./config.js'),
       ]);
-      const { url, config } = loadCliConfig({ configFile: str('config'), url: str('url'), env: io.env, cwd: io.cwd });
+      const { url, config } = commandConfig(ctx);
       const verbose = values['verbose'] === true;
       return createDatabaseReliabilitySuite(url, withFlatOverrides(config, overrides), {
         // Logs go to stderr so stdout stays parseable (--json).
@@ -75,4 +75,5 @@ export function makeContext(
       });
     },
   };
+  return ctx;
 }

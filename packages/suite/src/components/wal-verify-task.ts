@@ -13,8 +13,9 @@ const WAL_VERIFY_INTERVAL_MS = 3600_000;
  * WAL archiving is configured (archive_mode on); otherwise it completes at
  * once with `skipped`. The result is stored next to the archive by
  * verifyWal(), so a status read in another process (`dbrs status`, a second
- * instance) sees it too; reading it is one storage HEAD per status when no
- * check ever ran.
+ * instance) sees it too. Reading it costs a storage request per status, so
+ * none is made while this process last found archiving off: a stored gap is
+ * then no one's concern, and most databases run without archiving.
  */
 export function walVerifyTask(options: { database: Database; manager: DatabaseBackupManager; logger: Logger }): {
   task: MaintenanceTask;
@@ -36,7 +37,7 @@ export function walVerifyTask(options: { database: Database; manager: DatabaseBa
         return { skipped: 'WAL archiving is off (archive_mode)' };
       }
       const v = await options.manager.verifyWal({ signal });
-      last = { at: v.at, ok: v.ok, gaps: v.gaps, unreachable: v.unreachable, backups: v.backups.length };
+      last = v.record;
       skippedAt = undefined;
       return { ok: v.ok, gaps: v.gaps.length, unreachable: v.unreachable.length };
     },
@@ -44,35 +45,35 @@ export function walVerifyTask(options: { database: Database; manager: DatabaseBa
   return {
     task,
     async issues(signal) {
-      const newest = await newestOutcome(options.manager, last, options.logger, signal);
-      if (!newest || newest.ok || (skippedAt && skippedAt > newest.at)) return [];
+      if (skippedAt) return [];
+      const newest = newer(await readStored(options.manager, options.logger, signal), last);
+      if (!newest || newest.ok) return [];
       return [walGapIssue(newest)];
     },
   };
 }
 
 /**
- * The newer of this process's own result and the one stored next to the
- * archive (written by whichever process verified last: another sidecar
- * instance, `dbrs wal verify`). A storage that cannot be read leaves this
- * process's own result.
+ * The result stored next to the archive (written by whichever process
+ * verified last: another sidecar instance, `dbrs wal verify`). A storage
+ * that cannot be read, or a record that is not valid, leaves this process's
+ * own result, and says so; an abort is the caller's.
  */
-async function newestOutcome(
+function readStored(
   manager: DatabaseBackupManager,
-  own: WalVerifyRecord | undefined,
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<WalVerifyRecord | undefined> {
-  const stored = await manager.lastWalVerify({ signal }).catch((err) => {
-    // An abort is the caller's; a storage that cannot be read (or a record that is not valid) leaves this
-    // process's own result, and says so.
+  return manager.lastWalVerify({ signal }).catch((err) => {
     if (signal?.aborted) throw err;
     logger.warn({ event: 'wal_verify_record_unreadable', err }, 'the stored WAL verify result could not be read');
     return undefined;
   });
-  if (!stored) return own;
-  if (!own) return stored;
-  return stored.at > own.at ? stored : own;
+}
+
+function newer(a: WalVerifyRecord | undefined, b: WalVerifyRecord | undefined): WalVerifyRecord | undefined {
+  if (!a || !b) return a ?? b;
+  return a.at > b.at ? a : b;
 }
 
 function walGapIssue(last: WalVerifyRecord): StatusIssue {

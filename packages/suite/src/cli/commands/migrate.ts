@@ -12,7 +12,7 @@ import {
   NOTHING_PENDING,
   restorePointBeforeMigrations,
 } from '../../components/restore-point-before-migrate.js';
-import { loadCliConfig } from '../config.js';
+import { commandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { formatTable } from '../table.js';
@@ -101,24 +101,17 @@ export async function migrateTest(ctx: CommandContext): Promise<number> {
   return report.success ? EXIT.OK : EXIT.FAILURE;
 }
 
-/** Whether the configuration (file, environment) switches the backup feature on, before any command override. */
-function backupConfigured(ctx: CommandContext): boolean {
-  const { config } = loadCliConfig({
-    configFile: ctx.str('config'),
-    url: ctx.str('url'),
-    env: ctx.io.env,
-    cwd: ctx.io.cwd,
-  });
-  return config.backup.enabled;
-}
-
 export async function migrateUp(ctx: CommandContext): Promise<number> {
   const { suite, migrations } = await open(ctx);
   await using _ = suite;
   // With WAL archiving a restore point comes first. The suite above runs only migrations; the backup feature as
-  // configured (ONLY.migrations switched it off in the suite's copy of the config) is started only for the point.
+  // configured (ONLY.migrations switched it off in the suite's copy; commandConfig is the config as written) is
+  // started only for the point.
   const { database, metrics, logger, audit } = suite;
-  const config = { ...suite.config, backup: { ...suite.config.backup, enabled: backupConfigured(ctx) } };
+  const config = {
+    ...suite.config,
+    backup: { ...suite.config.backup, enabled: commandConfig(ctx).config.backup.enabled },
+  };
   const backups = await backupsForRestorePoint({ database, config, metrics, logger, audit, signal: ctx.signal });
   let restorePoint: MigrationRestorePoint;
   try {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseDatabaseUrl } from '@voicehive/db-core';
 import { renderPgBouncerConfig } from '@voicehive/db-performance';
-import { loadCliConfig } from '../config.js';
+import { commandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 
@@ -9,12 +9,7 @@ const AUTH_TYPES = ['scram-sha-256', 'md5', 'plain', 'trust'] as const;
 
 /** Renders pgbouncer.ini for a workload profile; needs no database connection. */
 export async function pgbouncerConfig(ctx: CommandContext): Promise<number> {
-  const { url, config } = loadCliConfig({
-    configFile: ctx.str('config'),
-    url: ctx.str('url'),
-    env: ctx.io.env,
-    cwd: ctx.io.cwd,
-  });
+  const { url, config } = commandConfig(ctx);
   const profile = ctx.str('profile') ?? 'oltp';
   if (profile !== 'oltp' && profile !== 'analytics') throw new UsageError('--profile must be oltp or analytics');
   const target = url

@@ -10,7 +10,7 @@ import {
 import { createLogger, isDbrsError, silentLogger } from '@voicehive/db-core';
 import { backupPlan } from '../../components/backup.js';
 import { userCacheDir } from '../cache-dir.js';
-import { loadCliConfig } from '../config.js';
+import { commandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, formatError, UsageError } from '../errors.js';
 import { WAL_FETCH_EXIT } from './wal-exit.js';
@@ -24,12 +24,7 @@ const DEFAULT_PREFETCH = 8;
  * restore_command start this once per WAL file.
  */
 async function openArchive(ctx: CommandContext, keyCacheMode: 'read-write' | 'read-only') {
-  const { config } = loadCliConfig({
-    configFile: ctx.str('config'),
-    url: ctx.str('url'),
-    env: ctx.io.env,
-    cwd: ctx.io.cwd,
-  });
+  const { config } = commandConfig(ctx);
   const logger =
     ctx.values['verbose'] === true
       ? createLogger({ level: 'debug', destination: process.stderr as never })
