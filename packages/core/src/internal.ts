@@ -8,5 +8,6 @@
 export { errorMessage } from './util/error-message.js';
 export { findExecutable, isExecutable } from './util/find-executable.js';
 export { formatBytes } from './util/format-bytes.js';
+export { loadOnce } from './util/load-once.js';
 export { reaper } from './util/reaper.js';
 export { stripUndefined } from './util/strip-undefined.js';

@@ -1,4 +1,5 @@
 import { errorMessage } from '@voicehive/db-core';
+import { loadOnce } from '@voicehive/db-core/internal';
 import type * as LibPgQuery from 'libpg-query';
 
 // biome-ignore lint/suspicious/noExplicitAny: libpg-query's AST is a deep JSON union; rules narrow it by hand.
@@ -38,7 +39,6 @@ export class SqlSyntaxError extends Error {
   }
 }
 
-let loaded: Promise<void> | undefined;
 let parser: Pick<typeof LibPgQuery, 'parseSync' | 'scanSync'> | undefined;
 
 /**
@@ -46,18 +46,11 @@ let parser: Pick<typeof LibPgQuery, 'parseSync' | 'scanSync'> | undefined;
  * imported here, not at the top: importing this package (as `dbrs status` does, for migration status) must not
  * load libpg-query and its type tables, only linting and applying migrations need them.
  */
-export function loadParser(): Promise<void> {
-  loaded ??= import('libpg-query')
-    .then(async (m) => {
-      await m.loadModule();
-      parser = m;
-    })
-    .catch((err) => {
-      loaded = undefined;
-      throw err;
-    });
-  return loaded;
-}
+export const loadParser: () => Promise<void> = loadOnce(async () => {
+  const m = await import('libpg-query');
+  await m.loadModule();
+  parser = m;
+});
 
 function loadedParser(): NonNullable<typeof parser> {
   if (!parser) throw new Error('The SQL parser is not loaded: await loadParser() first');

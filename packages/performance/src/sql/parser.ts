@@ -1,7 +1,7 @@
 import { errorMessage } from '@voicehive/db-core';
+import { loadOnce } from '@voicehive/db-core/internal';
 import type * as LibPgQuery from 'libpg-query';
 
-let loading: Promise<void> | undefined;
 let parser: Pick<typeof LibPgQuery, 'normalizeSync' | 'parseSync'> | undefined;
 
 /**
@@ -10,19 +10,11 @@ let parser: Pick<typeof LibPgQuery, 'normalizeSync' | 'parseSync'> | undefined;
  * answers from the stored analysis and parses nothing, and libpg-query's import plus its 1.7 MB WASM compile
  * were a tenth of the command's time.
  */
-export function loadParser(): Promise<void> {
-  loading ??= import('libpg-query')
-    .then(async (m) => {
-      await m.loadModule();
-      parser = m;
-    })
-    .catch((err) => {
-      // A failed load (unreadable WASM file) is retried by the next call instead of cached.
-      loading = undefined;
-      throw err;
-    });
-  return loading;
-}
+export const loadParser: () => Promise<void> = loadOnce(async () => {
+  const m = await import('libpg-query');
+  await m.loadModule();
+  parser = m;
+});
 
 const NOT_LOADED = 'The SQL parser is not loaded: await loadSqlParser() first';
 const WITHHELD = '<unparseable statement text withheld>';
