@@ -1,5 +1,7 @@
 // The selection's inputs and outputs, shared by configuration.ts (its entry) and lazy-greedy.ts (its state).
 
+import type { PlanSession } from './plan-session.js';
+
 /** A statement the selection can re-plan. */
 export interface PlannedStatement {
   id: string;
@@ -61,4 +63,15 @@ export interface ConfigSelection {
 export interface ConfigOutcome {
   selection: ConfigSelection[];
   whatIfCalls: number;
+}
+
+/** What selectUnderConfiguration() works from; the lazy greedy keeps it as its state. */
+export interface SelectionInput {
+  session: PlanSession;
+  statements: PlannedStatement[];
+  candidates: ConfigCandidate[];
+  budget: ConfigBudget;
+  signal?: AbortSignal;
+  /** false: plan every re-check and every pick's re-plans at once, as the plain lazy greedy does. Default true. */
+  reuseCosts?: boolean;
 }

@@ -1,4 +1,10 @@
-import type { ConfigBudget, ConfigCandidate, ConfigOutcome, PlannedStatement } from './configuration-types.js';
+import type {
+  ConfigBudget,
+  ConfigCandidate,
+  ConfigOutcome,
+  PlannedStatement,
+  SelectionInput,
+} from './configuration-types.js';
 import { LazyGreedy } from './lazy-greedy.js';
 import type { PlanSession } from './plan-session.js';
 
@@ -29,15 +35,7 @@ export type {
  *   change what their statements read (so they are planned under the configuration they were deferred in);
  * - the picks' hypothetical indexes are created at the head of the next message that plans, and dropped in one.
  */
-export async function selectUnderConfiguration(input: {
-  session: PlanSession;
-  statements: PlannedStatement[];
-  candidates: ConfigCandidate[];
-  budget: ConfigBudget;
-  signal?: AbortSignal;
-  /** false: plan every re-check and every pick's re-plans at once, as the plain lazy greedy does. Default true. */
-  reuseCosts?: boolean;
-}): Promise<ConfigOutcome> {
+export async function selectUnderConfiguration(input: SelectionInput): Promise<ConfigOutcome> {
   const run = new LazyGreedy(input);
   const chosen = await run.select();
   const selection = chosen

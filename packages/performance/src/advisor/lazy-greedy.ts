@@ -1,5 +1,11 @@
 import { throwIfAborted } from '@voicehive/db-core';
-import type { ConfigBudget, ConfigCandidate, ConfigSelection, PlannedStatement } from './configuration-types.js';
+import type {
+  ConfigBudget,
+  ConfigCandidate,
+  ConfigSelection,
+  PlannedStatement,
+  SelectionInput,
+} from './configuration-types.js';
 import { indexNamesInPlan, type PlanSession } from './plan-session.js';
 import { whatIf } from './what-if-batch.js';
 
@@ -40,14 +46,7 @@ export class LazyGreedy {
   readonly #byStatement = new Map<string, ConfigCandidate[]>();
   #usedBytes = 0;
 
-  constructor(input: {
-    session: PlanSession;
-    statements: PlannedStatement[];
-    candidates: ConfigCandidate[];
-    budget: ConfigBudget;
-    signal?: AbortSignal;
-    reuseCosts?: boolean;
-  }) {
+  constructor(input: SelectionInput) {
     this.#session = input.session;
     this.#budget = input.budget;
     this.#signal = input.signal;
