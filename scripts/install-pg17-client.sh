@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the PostgreSQL 17 client tools (pg_basebackup, pg_combinebackup,
-# pg_verifybackup, pg_waldump, psql, ...) into one prefix, default
+# pg_verifybackup, pg_waldump, pg_controldata, psql, ...) into one prefix, default
 # /opt/dbrs-pg17, with a bin/ of small wrappers: PREFIX/bin/pg_basebackup
 # --version works. Idempotent: a complete install is left alone.
 #
@@ -29,7 +29,7 @@ prefix="${1:-${DBRS_PG17_PREFIX:-/opt/dbrs-pg17}}"
 major=17
 case "$prefix" in /?*/*|/opt/?*|/usr/local/?*) ;; *) echo "install-pg17-client: give an absolute prefix below a directory (got '$prefix')" >&2; exit 1 ;; esac
 prefix="${prefix%/}"
-tools=(pg_basebackup pg_combinebackup pg_verifybackup pg_waldump pg_receivewal psql pg_dump pg_dumpall pg_restore)
+tools=(pg_basebackup pg_combinebackup pg_verifybackup pg_waldump pg_controldata pg_receivewal psql pg_dump pg_dumpall pg_restore)
 arch="$(dpkg --print-architecture)"
 triplet="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)"
 loader_name="ld-linux-x86-64.so.2"
@@ -66,7 +66,8 @@ apt_private=(
 )
 echo "fetching the trixie package lists (private apt state in $work)"
 apt-get "${apt_private[@]}" -qq update
-# postgresql-17 (the server package) only for pg_waldump, which pg_verifybackup runs to check the backup's WAL.
+# postgresql-17 (the server package) only for pg_waldump, which pg_verifybackup runs to check the backup's WAL, and
+# pg_controldata, which a point-in-time restore reads beside the postgres binary it starts.
 (cd "$work/debs" && apt-get "${apt_private[@]}" -qq download \
   "postgresql-client-$major" "postgresql-$major" libpq5 libc6 libldap2)
 for deb in "$work"/debs/*.deb; do dpkg -x "$deb" "$work/root"; done

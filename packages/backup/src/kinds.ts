@@ -39,6 +39,7 @@ export type PgTool =
   | 'pg_restore'
   | 'pg_basebackup'
   | 'pg_verifybackup'
+  | 'pg_combinebackup'
   | 'psql'
   | 'postgres';
 

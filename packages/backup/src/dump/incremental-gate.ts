@@ -1,4 +1,5 @@
 import { type Database, DbrsError, type ServerVersion } from '@voicehive/db-core';
+import type { BackupManifest } from '../catalog/manifest.js';
 
 /** The first PostgreSQL major whose pg_basebackup takes `--incremental` (and ships pg_combinebackup). */
 export const INCREMENTAL_MIN_MAJOR = 17;
@@ -34,13 +35,42 @@ export async function assertIncrementalPossible(db: Database, server: ServerVers
 }
 
 /**
- * Past every check on a 17+ server with a 17+ pg_basebackup: the
- * incremental itself (parent manifest upload, chain in our manifest,
- * pg_combinebackup on restore) is not built yet, so the request is refused
- * rather than silently answered with a full backup.
+ * The backup an incremental is taken against: the newest completed
+ * physical backup of the same cluster (system identifier) and major whose
+ * pg_basebackup backup_manifest is stored — full or itself incremental, so
+ * chains grow one link per backup as pgBackRest's incr backups do.
+ * Undefined when there is none (the caller then takes a full backup).
  */
-export function incrementalNotBuilt(): DbrsError {
-  return new DbrsError('UNSUPPORTED', 'Incremental physical backups are not built in this version yet.', {
-    hint: "Take a full physical backup instead (type 'physical' without incremental; CLI: dbrs backup create --type physical).",
-  });
+export function chooseParent(
+  backups: BackupManifest[],
+  server: { systemIdentifier: string; major: number },
+): BackupManifest | undefined {
+  return backups
+    .filter(
+      (b) =>
+        b.type === 'physical' &&
+        b.status === 'completed' &&
+        b.server.systemIdentifier === server.systemIdentifier &&
+        Math.floor(b.server.versionNum / 10_000) === server.major &&
+        b.objects.some((o) => o.role === 'backup-manifest'),
+    )
+    .sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : a.finishedAt > b.finishedAt ? -1 : 0))[0];
+}
+
+/**
+ * pg_basebackup --incremental fails when the server has no WAL summaries
+ * from the parent's start on (summarize_wal was off then, or the summaries
+ * were removed after wal_summary_keep_time): said with the way on.
+ */
+export function summariesMissing(err: DbrsError, parentBackupId: string): DbrsError {
+  if (!/WAL summar/i.test(err.message)) return err;
+  return new DbrsError(
+    'BACKUP_FAILED',
+    `The server has no WAL summaries back to the start of the parent backup ${parentBackupId}, so it cannot tell which blocks changed since: ${err.message}`,
+    {
+      cause: err,
+      hint: 'Take a full physical backup now (without incremental); incrementals after it build on it. Keep summarize_wal = on, and wal_summary_keep_time longer than the time between backups.',
+      details: { parentBackupId },
+    },
+  );
 }

@@ -15,7 +15,12 @@ import { countRows, listUserTables } from './snapshot.js';
  */
 export async function physicalBackup(
   ctx: DumpContext,
-  options: { toolMajor?: number; rowCounts?: boolean } = {},
+  options: {
+    toolMajor?: number;
+    rowCounts?: boolean;
+    /** PostgreSQL 17+: the parent's backup_manifest (a local file); only blocks changed since it are copied. */
+    incrementalFrom?: string;
+  } = {},
 ): Promise<DumpOutcome> {
   const sys = await ctx.db.query<{ id: string; superuser: string }>(
     'SELECT system_identifier::text AS id, (SELECT rolname FROM pg_roles WHERE oid = 10) AS superuser FROM pg_control_system()',
@@ -41,6 +46,7 @@ export async function physicalBackup(
         `voicehive ${ctx.database}`,
         // zstd inside pg_basebackup as it receives: the 2x larger plain tar never touches the temp disk.
         ...(clientZstd ? [`--compress=client-zstd:level=${ctx.compression.level ?? 3}`] : []),
+        ...(options.incrementalFrom ? [`--incremental=${options.incrementalFrom}`] : []),
       ],
       { env: ctx.env, stdout: 'ignore', signal: ctx.signal, operation: 'backup' },
     );

@@ -1,4 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   abortError,
   type Database,
@@ -13,12 +15,13 @@ import {
 import { newBackupId } from '../catalog/backup-id.js';
 import { type BackupManifest, MANIFEST_FORMAT } from '../catalog/manifest.js';
 import type { DumpContext, DumpOutcome } from '../dump/context.js';
-import { assertIncrementalPossible, incrementalNotBuilt } from '../dump/incremental-gate.js';
+import { assertIncrementalPossible, chooseParent, summariesMissing } from '../dump/incremental-gate.js';
 import { logicalDump } from '../dump/logical.js';
 import { physicalBackup } from '../dump/physical.js';
 import { BackupType, type PgTool } from '../kinds.js';
 import { COMPRESSION_SUFFIX } from '../pipeline/compression.js';
 import { writeObject } from '../pipeline/object-io.js';
+import { objectOpener } from '../restore/fetch.js';
 import { databaseExists, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
 import { assertToolVersion, toolVersion } from '../tools/pg-tools.js';
@@ -44,6 +47,8 @@ interface Source {
   mainTool: PgTool;
   mainVersion: { major: number; text: string };
   toolPath: (tool: PgTool) => string;
+  /** Incremental: the backup taken against (its backup_manifest goes to pg_basebackup --incremental). */
+  parent?: BackupManifest;
 }
 
 /**
@@ -144,11 +149,58 @@ async function openSource(run: Run): Promise<Source> {
         server.major,
         server.text,
       );
-    if (options.incremental) throw incrementalNotBuilt();
-    return { target, server, mainTool, mainVersion, toolPath };
+    const parent = options.incremental ? await findParent(run, target) : undefined;
+    return { target, server, mainTool, mainVersion, toolPath, ...(parent ? { parent } : {}) };
   } catch (err) {
     if (target !== ctx.db) await target.close().catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * The parent of an incremental: the newest usable physical backup of this
+ * cluster in this database's folder. With none, a full backup is taken and
+ * a warning logged (what pgBackRest does with an incr and no prior backup):
+ * the first scheduled incremental of a fresh storage must not fail.
+ */
+async function findParent(run: Run, target: Database): Promise<BackupManifest | undefined> {
+  const { ctx, options, database, log } = run;
+  const sys = await target.query<{ id: string; major: number }>(
+    "SELECT system_identifier::text AS id, current_setting('server_version_num')::int / 10000 AS major FROM pg_control_system()",
+    [],
+    { signal: options.signal },
+  );
+  const { backups } = await ctx.catalog.scan({ database, signal: options.signal });
+  const parent = chooseParent(backups, { systemIdentifier: sys.rows[0]!.id, major: Number(sys.rows[0]!.major) });
+  if (parent) log.info({ event: 'backup_incremental_parent', parentBackupId: parent.backupId }, 'incremental backup');
+  else {
+    log.warn(
+      { event: 'backup_incremental_became_full' },
+      'no earlier physical backup of this cluster in the storage: taking a full backup instead of an incremental',
+    );
+  }
+  return parent;
+}
+
+/** Downloads the parent's stored backup_manifest to a private temp dir for `run`, removed afterwards. */
+async function withParentManifest<T>(
+  run: Run,
+  source: Source,
+  tempDir: string,
+  fn: (incrementalFrom: string | undefined) => Promise<T>,
+): Promise<T> {
+  const parent = source.parent;
+  if (!parent) return fn(undefined);
+  const dir = await mkdtemp(join(tempDir, 'vhbk-parent-'));
+  try {
+    const file = join(dir, 'backup_manifest');
+    const obj = parent.objects.find((o) => o.role === 'backup-manifest')!;
+    await objectOpener(run.ctx.catalog.storage, parent, run.ctx.keyRing).toFile(obj, file, run.options.signal);
+    return await fn(file).catch((err: unknown) => {
+      throw isDbrsError(err) ? summariesMissing(err, parent.backupId) : err;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -222,7 +274,13 @@ async function dump(run: Run, source: Source, written: { any: boolean }) {
           globals: options.globals,
           rowCounts: settings.rowCounts,
         })
-      : await physicalBackup(dumpCtx, { toolMajor: source.mainVersion.major, rowCounts: settings.rowCounts });
+      : await withParentManifest(run, source, dumpCtx.tempDir, (incrementalFrom) =>
+          physicalBackup(dumpCtx, {
+            toolMajor: source.mainVersion.major,
+            rowCounts: settings.rowCounts,
+            ...(incrementalFrom ? { incrementalFrom } : {}),
+          }),
+        );
   const finish = () => progress(rawDone, true, { storedBytes: storedDone, uploadedBytes: storedDone });
   return { outcome, finish };
 }
@@ -257,6 +315,7 @@ function buildManifest(run: Run, source: Source, outcome: DumpOutcome): BackupMa
       globals: options.globals,
     },
     wal: outcome.wal,
+    ...(source.parent ? { incremental: { parentBackupId: source.parent.backupId } } : {}),
     compression: ctx.settings.compression,
     encryption: ctx.keyRing.encrypting
       ? { algorithm: 'aes-256-gcm-chunked', keyIds: ctx.keyRing.encryptionKeyIds }

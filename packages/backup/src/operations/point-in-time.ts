@@ -1,14 +1,15 @@
 import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { type Database, DbrsError, errorMessage } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
+import { type PhysicalLayout, physicalLayout } from '../restore/combine.js';
 import { objectOpener } from '../restore/fetch.js';
-import { refuseIncremental } from '../restore/incremental-refusal.js';
 import { chooseBaseBackup } from '../wal/choose-base.js';
 import { parseLsn } from '../wal/names.js';
 import { type PointInTimeResult, restoreToPoint } from '../wal/point-in-time.js';
 import { type RecoveryTarget, resolveTarget } from '../wal/recovery-target.js';
 import { findRestorePoint } from '../wal/restore-points.js';
-import type { OperationContext } from './context.js';
+import { type OperationContext, toolLocator } from './context.js';
 import { getRecoveryWindow, physicalManifests } from './wal.js';
 
 export interface PointInTimeRestoreOptions {
@@ -28,7 +29,7 @@ export interface PointInTimeRestoreOptions {
   signal?: AbortSignal;
 }
 
-/** Stages: validate → window → pick the base backup (an incremental is refused) → lay out + recovery settings (→ replay). */
+/** Stages: validate → window → pick the base backup (an incremental's chain is checked) → lay out + recovery settings (→ replay). */
 export async function restoreToPointInTime(
   ctx: OperationContext,
   backupId: string,
@@ -54,20 +55,19 @@ export async function restoreToPointInTime(
   const backups = await physicalManifests(ctx, options.signal);
   const choice = { requested: backupId, target, ...(targetLsn !== undefined ? { targetLsn } : {}), window };
   const manifest = chooseBaseBackup({ backups, ...choice });
-  if (manifest.incremental) {
-    await refuseIncremental({
-      manifest,
-      find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
-      action: 'recover to a point from',
-      alternative: fullAlternative(backups, { ...choice, requested: 'latest' }),
-    });
-  }
+  // An incremental is combined with its chain (pg_combinebackup 17); a broken chain or a missing tool refuses here.
+  const layout = await baseLayout(
+    ctx,
+    manifest,
+    () => fullAlternative(backups, { ...choice, requested: 'latest' }),
+    options.signal,
+  );
   const start = options.start ?? false;
   const auditTarget = `${manifest.database}/${manifest.backupId}`;
   try {
     const result = await restoreToPoint({
       manifest,
-      opener: objectOpener(ctx.storage, manifest, ctx.keyRing),
+      layOut: layout.layOut,
       archive: ctx.wal,
       target,
       inclusive: options.inclusive ?? true,
@@ -107,6 +107,26 @@ export async function restoreToPointInTime(
     });
     throw err;
   }
+}
+
+/** How the chosen base backup is laid out; for an incremental, `alternative` names a full one for a refusal's hint. */
+function baseLayout(
+  ctx: OperationContext,
+  manifest: BackupManifest,
+  alternative: () => string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<PhysicalLayout> {
+  const full = manifest.incremental ? alternative() : undefined;
+  return physicalLayout({
+    manifest,
+    find: (id) => ctx.catalog.find(id, { database: manifest.database, signal }),
+    openerFor: (m) => objectOpener(ctx.storage, m, ctx.keyRing),
+    toolPath: toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000)),
+    tempDir: ctx.settings.tempDir ?? tmpdir(),
+    action: 'recover to a point from',
+    operation: 'restore',
+    ...(full ? { alternative: full } : {}),
+  });
 }
 
 /**

@@ -11,14 +11,13 @@ import {
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest } from '../catalog/manifest.js';
 import { BackupType, type PgTool, type ProgressEvent, type ProgressStep } from '../kinds.js';
+import { type PhysicalLayout, physicalLayout } from '../restore/combine.js';
 import { type ObjectOpener, objectOpener } from '../restore/fetch.js';
 import { restoreGlobals } from '../restore/globals.js';
-import { refuseIncremental } from '../restore/incremental-refusal.js';
 import { logicalRestore, type RestoreProgress } from '../restore/logical-restore.js';
 import { type ProvedBackup, proveBackup } from '../restore/prove.js';
 import { assertRestorable, createDatabaseIfMissing, dropDatabase, siblingDatabase } from '../restore/target.js';
 import { connectionEnv } from '../tools/connection-env.js';
-import { extractPhysical } from '../verify/readable.js';
 import type { PointInTimeResult } from '../wal/point-in-time.js';
 import type { RecoveryTarget } from '../wal/recovery-target.js';
 import { type OperationContext, progressReporter, toolLocator } from './context.js';
@@ -91,6 +90,8 @@ interface Restore {
   backupId: string;
   manifest: BackupManifest;
   opener: ObjectOpener;
+  /** Physical: how the data directory is laid out (an incremental's chain combined); checked before any write. */
+  layout: PhysicalLayout | undefined;
   options: RestoreOptions;
   toolPath: (tool: PgTool) => string;
   started: number;
@@ -115,7 +116,7 @@ function restoreProgress(report: Restore['report']) {
   };
 }
 
-/** Stages: check the request → find the manifest (an incremental is refused) → restore into a directory (physical) or a database (logical). */
+/** Stages: check the request → find the manifest (an incremental's chain and pg_combinebackup checked) → restore into a directory (physical) or a database (logical). */
 export async function restoreBackup(
   ctx: OperationContext,
   backupId: string,
@@ -144,25 +145,44 @@ export async function restoreBackup(
     );
   }
   const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
-  await refuseIncremental({
-    manifest,
-    find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
-    action: 'restore',
-  });
   // 'download': the backup read and proved whole before the target is touched; then 'restore'.
   const download = progressReporter(ctx.logger, 'download', options.onProgress);
-  let downloaded = 0;
+  // Bytes read per backup (an incremental's chain is read from several folders).
+  const readOf = new Map<string, number>();
+  const downloaded = () => [...readOf.values()].reduce((a, b) => a + b, 0);
+  const openers = new Map<string, ObjectOpener>();
+  const openerFor = (m: BackupManifest): ObjectOpener => {
+    let opener = openers.get(m.backupId);
+    if (!opener) {
+      opener = objectOpener(ctx.catalog.storage, m, ctx.keyRing, (n) => {
+        readOf.set(m.backupId, n);
+        download(downloaded());
+      });
+      openers.set(m.backupId, opener);
+    }
+    return opener;
+  };
+  const toolPath = toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000));
   const run: Restore = {
     ctx,
     backupId,
     manifest,
-    opener: objectOpener(ctx.catalog.storage, manifest, ctx.keyRing, (n) => {
-      downloaded = n;
-      download(n);
-    }),
-    downloaded: () => download(downloaded, true),
+    opener: openerFor(manifest),
+    layout:
+      manifest.type === BackupType.PHYSICAL
+        ? await physicalLayout({
+            manifest,
+            find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
+            openerFor,
+            toolPath,
+            tempDir: ctx.settings.tempDir ?? tmpdir(),
+            action: 'restore',
+            operation: 'restore',
+          })
+        : undefined,
+    downloaded: () => download(downloaded(), true),
     options,
-    toolPath: toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000)),
+    toolPath,
     started: performance.now(),
     report: progressReporter(ctx.logger, 'restore', options.onProgress),
   };
@@ -191,10 +211,10 @@ async function restorePhysical(run: Restore): Promise<RestoreResult> {
   }
   const auditTarget = `${manifest.database}/${backupId}`;
   try {
-    // Proved whole before the directory is touched (a second read; tar extraction cannot be undone cleanly).
-    for (const obj of manifest.objects) await run.opener.drain(obj, options.signal);
+    // Proved whole (every backup of a chain) before the directory is touched: tar extraction cannot be undone cleanly.
+    await run.layout!.prove(options.signal);
     run.downloaded();
-    await extractPhysical({ manifest, opener: run.opener, signal: options.signal }, targetDirectory);
+    await run.layout!.layOut(targetDirectory, options.signal);
   } catch (err) {
     await ctx.audit('backup.restore', auditTarget, 'failure', { message: errorMessage(err) });
     throw err;

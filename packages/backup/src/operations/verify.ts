@@ -3,8 +3,8 @@ import { abortError, createDatabase, type Database, DbrsError, errorMessage, isD
 import { assertBackupId } from '../catalog/backup-id.js';
 import type { BackupManifest, VerificationRecord } from '../catalog/manifest.js';
 import { BackupType, type ProgressEvent, type ProgressStep } from '../kinds.js';
+import { type PhysicalLayout, physicalLayout } from '../restore/combine.js';
 import { objectOpener } from '../restore/fetch.js';
-import { refuseIncremental } from '../restore/incremental-refusal.js';
 import type { RestoreProgress } from '../restore/logical-restore.js';
 import { verifyChecksums } from '../verify/checksum.js';
 import { physicalRestoreTest } from '../verify/physical-restore-test.js';
@@ -15,8 +15,9 @@ import { type OperationContext, type ProgressDetail, progressReporter, toolLocat
 export interface VerifyOptions {
   /**
    * 1 checksums, 2 readable by the tools, 3 restore test. Default 2 (3 with
-   * restoreTest). An incremental physical backup is checked at level 1 only:
-   * 2 and 3 throw UNSUPPORTED (its chain would need pg_combinebackup).
+   * restoreTest). Levels 2 and 3 of an incremental physical backup combine
+   * its chain with pg_combinebackup (17+) first; a parent gone or no such
+   * tool throws (NOT_FOUND / TOOL_MISSING) and records no verdict.
    */
   level?: 1 | 2 | 3;
   /** Same as level 3. */
@@ -77,18 +78,24 @@ export async function verifyBackup(
     throw new DbrsError('INVALID_ARGUMENT', `Verification level ${String(level)} is not 1, 2 or 3.`);
   }
   const manifest = await ctx.catalog.find(backupId, { signal: options.signal });
-  // Levels 2 and 3 lay the backup out; an incremental one cannot be (no verdict on it is recorded).
-  if (level > 1) {
-    await refuseIncremental({
-      manifest,
-      find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
-      action: `verify at level ${level}`,
-    });
-  }
+  // Levels 2 and 3 lay a physical backup out: an incremental's chain and pg_combinebackup are checked first,
+  // and a refusal (a parent gone, no tool) throws: it is no verdict on the backup, so none is recorded.
+  const layout =
+    level > 1 && manifest.type === BackupType.PHYSICAL
+      ? await physicalLayout({
+          manifest,
+          find: (id) => ctx.catalog.find(id, { database: manifest.database, signal: options.signal }),
+          openerFor: (m) => objectOpener(ctx.catalog.storage, m, ctx.keyRing),
+          toolPath: toolLocator(ctx.config, Math.floor(manifest.server.versionNum / 10_000)),
+          tempDir: ctx.settings.tempDir ?? tmpdir(),
+          action: `verify at level ${level}`,
+          operation: 'verification',
+        })
+      : undefined;
   const started = performance.now();
   const result: VerifyResult = { backupId, database: manifest.database, level, ok: false, durationMs: 0 };
   try {
-    await runLevels(ctx, manifest, level, options, result);
+    await runLevels(ctx, manifest, level, { ...options, layout }, result);
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted || isDbrsError(err, 'ABORTED')) throw abortError(options.signal, 'verification');
@@ -107,7 +114,7 @@ async function runLevels(
   ctx: OperationContext,
   manifest: BackupManifest,
   level: 1 | 2 | 3,
-  options: VerifyOptions,
+  options: VerifyOptions & { layout: PhysicalLayout | undefined },
   result: VerifyResult,
 ): Promise<void> {
   const step = verifySteps(ctx, options);
@@ -119,14 +126,21 @@ async function runLevels(
   const tempDir = ctx.settings.tempDir ?? tmpdir();
   if (level === 2) {
     step.to('readable');
-    await verifyReadable({ manifest, opener, toolPath, tempDir, signal: options.signal });
+    await verifyReadable({
+      manifest,
+      opener,
+      toolPath,
+      tempDir,
+      signal: options.signal,
+      layOut: options.layout?.layOut,
+    });
     return;
   }
   if (manifest.type === BackupType.PHYSICAL) {
     // Includes level 2: pg_verifybackup runs on the extracted directory before the server starts on it.
     const outcome = await physicalRestoreTest({
       manifest,
-      opener,
+      layOut: options.layout!.layOut,
       toolPath,
       serverBinary: { explicit: ctx.config.toolPaths?.postgres, binDir: ctx.config.binDir },
       tempDir,

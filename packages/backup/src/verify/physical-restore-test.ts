@@ -5,17 +5,17 @@ import { abortError, type Logger } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 import { countRows, listUserTables } from '../dump/snapshot.js';
 import type { PgTool } from '../kinds.js';
-import type { ObjectOpener } from '../restore/fetch.js';
 import { locateServerBinary } from '../tools/server-binary.js';
 import { assertServiceUserCanReach, chownToServiceUser } from '../tools/service-user.js';
 import { runAmcheck } from './amcheck.js';
-import { extractPhysical, runPgVerifybackup } from './readable.js';
+import { runPgVerifybackup } from './readable.js';
 import { compareRowCounts } from './row-counts.js';
 import { startScratchServer } from './scratch-server.js';
 
 export interface PhysicalRestoreTestOptions {
   manifest: BackupManifest;
-  opener: ObjectOpener;
+  /** Lays the backup out as a data directory (an incremental: its chain combined by pg_combinebackup). */
+  layOut: (dir: string, signal?: AbortSignal) => Promise<void>;
   toolPath(tool: PgTool): string;
   /** The `postgres` binary (toolPaths.postgres) or a directory holding it (binDir). */
   serverBinary?: { explicit?: string; binDir?: string };
@@ -39,7 +39,7 @@ export interface PhysicalRestoreTestResult {
 }
 
 /**
- * Level 3 for physical backups: lay the tars out as a data directory,
+ * Level 3 for physical backups: lay the backup out as a data directory,
  * pg_verifybackup it, start a private PostgreSQL of the backup's major on it
  * (crash recovery replays the included WAL to consistency), amcheck every
  * database's btree indexes, compare the backed-up database's row counts
@@ -57,7 +57,7 @@ export async function physicalRestoreTest(o: PhysicalRestoreTestOptions): Promis
   let server: Awaited<ReturnType<typeof startScratchServer>> | undefined;
   try {
     const started = performance.now();
-    await extractPhysical({ manifest: o.manifest, opener: o.opener, signal: o.signal }, dataDir);
+    await o.layOut(dataDir, o.signal);
     await runPgVerifybackup(o.toolPath, dataDir);
     await chownToServiceUser(dir);
     if (o.signal?.aborted) throw abortError(o.signal, 'verification');

@@ -15,6 +15,8 @@ export interface ReadableCheckOptions {
   toolPath(tool: PgTool): string;
   tempDir: string;
   signal?: AbortSignal;
+  /** Physical: lays the backup out (an incremental's chain combined); default its own tars. */
+  layOut?: (dir: string, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -124,7 +126,8 @@ async function verifyPhysical(o: ReadableCheckOptions): Promise<void> {
   const dir = await mkdtemp(join(o.tempDir, 'vhbk-verify-'));
   try {
     const data = join(dir, 'data');
-    await extractPhysical(o, data);
+    if (o.layOut) await o.layOut(data, o.signal);
+    else await extractPhysical(o, data);
     await runPgVerifybackup(o.toolPath, data);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -142,7 +145,7 @@ export async function runPgVerifybackup(toolPath: (tool: PgTool) => string, data
 
 /** Lays a physical backup out as a data directory (what pg_verifybackup and a restore need). */
 export async function extractPhysical(
-  o: Omit<ReadableCheckOptions, 'toolPath' | 'tempDir'>,
+  o: Omit<ReadableCheckOptions, 'toolPath' | 'tempDir' | 'layOut'>,
   data: string,
 ): Promise<void> {
   await mkdir(data, { recursive: true, mode: 0o700 });

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { abortError, type Database, DbrsError, errorMessage, isDbrsError, type Logger } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
-import type { ObjectOpener } from '../restore/fetch.js';
 import { locateServerBinary } from '../tools/server-binary.js';
 import { assertServiceUserCanReach, chownToServiceUser } from '../tools/service-user.js';
-import { extractPhysical } from '../verify/readable.js';
 import { type ScratchServer, startScratchServer } from '../verify/scratch-server.js';
 import type { WalArchive } from './archive.js';
 import { startFetchBridge } from './fetch-bridge.js';
@@ -15,7 +13,8 @@ import { hotStandbyMinimums } from './standby-settings.js';
 
 export interface PointInTimeOptions {
   manifest: BackupManifest;
-  opener: ObjectOpener;
+  /** Lays the base backup out as a data directory (an incremental: its chain combined). */
+  layOut: (dir: string, signal?: AbortSignal) => Promise<void>;
   archive: WalArchive;
   target: ResolvedTarget;
   /** Stop just after (true) or just before (false) the target. */
@@ -75,7 +74,7 @@ export async function restoreToPoint(o: PointInTimeOptions): Promise<PointInTime
   const started = performance.now();
   // Fail before downloading anything when the server (the postgres OS user when we are root) could not enter it.
   if (o.start) await assertServiceUserCanReach(dirname(resolve(o.targetDirectory)));
-  await extractPhysical({ manifest: o.manifest, opener: o.opener, signal: o.signal }, o.targetDirectory);
+  await o.layOut(o.targetDirectory, o.signal);
   const settings: Record<string, string> = {
     restore_command: o.restoreCommand,
     recovery_target_timeline: 'latest',

