@@ -117,8 +117,12 @@ export interface CreateBackupOptions {
   onSpawn?: (info: { tool: PgTool; pid: number }) => void;
   /**
    * An incremental physical backup (pg_basebackup --incremental, PostgreSQL
-   * 17+ with summarize_wal = on). Refused up front below 17 (UNSUPPORTED)
-   * and for a logical backup (INVALID_ARGUMENT). Default false.
+   * 17+ with summarize_wal = on, pg_basebackup 17+) against the newest
+   * physical backup of the same cluster in this database's folder; with none,
+   * a full one is taken (manifest without `incremental`, a warning logged).
+   * Refused up front below 17 (UNSUPPORTED), with summarize_wal off
+   * (CONFIG_INVALID) and for a logical backup (INVALID_ARGUMENT). Restoring
+   * it needs pg_combinebackup 17+. Default false.
    */
   incremental?: boolean;
 }

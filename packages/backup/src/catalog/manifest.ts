@@ -55,8 +55,8 @@ export interface BackupManifest {
   wal?: { startLsn?: string; endLsn?: string; currentLsn?: string; timeline?: number };
   /**
    * Set on an incremental physical backup: the backup whose backup_manifest
-   * it was taken against. Retention keeps the chain. (Incremental backups
-   * themselves are not built yet; see the README.)
+   * it was taken against (pg_basebackup --incremental). Restore combines the
+   * chain with pg_combinebackup; retention keeps the chain.
    */
   incremental?: { parentBackupId: string };
   compression: CompressionType;
