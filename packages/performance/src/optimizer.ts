@@ -191,22 +191,35 @@ export class DatabasePerformanceOptimizer extends EventEmitter<SlowQueryEvents> 
       logger: this.#logger,
       signal: options.signal,
     });
-    const stmts = await readStatementsSection(ctx, this.#detector, this.#pssUsable(caps));
+    // The catalog does not depend on the statements: it is read (on two more connections of the pool) while
+    // pg_stat_statements is, with its warnings kept apart and added after the statements' own.
+    const catalogCtx = ctx.fork();
+    const catalogPending = readCatalogSection(catalogCtx);
+    catalogPending.catch(() => {});
+    let stmts: Awaited<ReturnType<typeof readStatementsSection>>;
+    try {
+      stmts = await readStatementsSection(ctx, this.#detector, this.#pssUsable(caps));
+    } catch (err) {
+      await catalogPending.catch(() => {});
+      throw err;
+    }
     this.#metrics.recordStatements(stmts.statements);
     // advisor.enabled false (the original's indexing.auto_recommendations): no planning session, no advice.
     const advise = this.#options.advisor.enabled && options.advise !== false && stmts.statements.length > 0;
     // The planning session's connection and pg_qualstats' reading do not depend on the catalog: they run while
-    // it is read (the pool has two connections). Rejections (only an abort) must not go unhandled meanwhile.
+    // it is read. Rejections (only an abort) must not go unhandled meanwhile.
     const sessionPending = advise ? openPlanSession(ctx) : Promise.resolve(undefined);
     sessionPending.catch(() => {});
     const inputsPending = advise ? readAdvisorInputs(ctx) : undefined;
     inputsPending?.catch(() => {});
     let catalog: CatalogSection;
     try {
-      catalog = await readCatalogSection(ctx);
+      catalog = await catalogPending;
     } catch (err) {
       await (await sessionPending.catch(() => undefined))?.close();
       throw err;
+    } finally {
+      catalogCtx.join();
     }
     // Health runs on the pool while the advisor plans on its own session (on 10,000 tables the two took ~0.7 s
     // and ~1 s one after the other). A rejection (only an abort) must not go unhandled if the advisor throws first.

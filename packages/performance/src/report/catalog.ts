@@ -31,8 +31,20 @@ export interface CatalogSection {
 export async function readCatalogSection(ctx: ReportContext): Promise<CatalogSection> {
   const { runner, signal } = ctx;
   const opt = withSignal(signal);
-  const tables = await ctx.section('tables', () => loadTables(runner, opt), [] as TableInfo[]);
-  const indexes = await ctx.section('indexes', () => loadIndexes(runner, opt), [] as IndexInfo[]);
+  // Two connections of the pool: each read scans pg_class on its own, and on 10,000 tables they took ~0.2 s and
+  // ~0.4 s one after the other. Each has its own warning list, joined in this order whatever finishes first.
+  // Sections reject only on an abort; both are awaited before it is rethrown, so nothing runs on unobserved.
+  const forTables = ctx.fork();
+  const forIndexes = ctx.fork();
+  const both = await Promise.allSettled([
+    forTables.section('tables', () => loadTables(forTables.runner, opt), [] as TableInfo[]),
+    forIndexes.section('indexes', () => loadIndexes(forIndexes.runner, opt), [] as IndexInfo[]),
+  ]);
+  forTables.join();
+  forIndexes.join();
+  for (const r of both) if (r.status === 'rejected') throw r.reason;
+  const tables = (both[0] as PromiseFulfilledResult<TableInfo[]>).value;
+  const indexes = (both[1] as PromiseFulfilledResult<IndexInfo[]>).value;
   withIndexScans(tables, indexes);
   const statsSince = await ctx.section(
     'stats_reset',

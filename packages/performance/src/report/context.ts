@@ -31,6 +31,11 @@ export interface ReportContext {
   timings: Record<string, number>;
   /** Runs one section: timed; a failure becomes a warning and the fallback, except an abort. */
   section<T>(name: string, fn: () => Promise<T>, fallback: T): Promise<T>;
+  /**
+   * The same context with its own warning list, for a stage that runs while another one does: `join()` appends
+   * its warnings where the stage would have added them had it run alone, so their order does not depend on timing.
+   */
+  fork(): ReportContext & { join(): void };
 }
 
 export function createReportContext(input: {
@@ -39,15 +44,27 @@ export function createReportContext(input: {
   opts: ResolvedOptions;
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** Shared with the context this one was forked from (one round-trip count and one timings record per report). */
+  runner?: CountingRunner;
+  timings?: Record<string, number>;
 }): ReportContext {
   const warnings: string[] = [];
-  const timings: Record<string, number> = {};
+  const timings: Record<string, number> = input.timings ?? {};
+  const runner = input.runner ?? new CountingRunner(input.db);
   const { signal, logger } = input;
   return {
-    ...input,
-    runner: new CountingRunner(input.db),
+    db: input.db,
+    caps: input.caps,
+    opts: input.opts,
+    logger,
+    signal,
+    runner,
     warnings,
     timings,
+    fork() {
+      const child = createReportContext({ ...input, runner, timings });
+      return { ...child, join: () => warnings.push(...child.warnings) };
+    },
     async section<T>(name: string, fn: () => Promise<T>, fallback: T): Promise<T> {
       throwIfAborted(signal, 'performance report');
       const started = performance.now();
