@@ -23,9 +23,18 @@ for (let rep = 0; rep <= reps; rep++) {
   await o.close();
   // The first report loads the parser and warms the server's catalog caches: not counted.
   if (rep === 0) continue;
-  rows.push({ report: ms, load1m: Math.round(loadavg()[0]! * 10) / 10, trips: r.roundTrips, recs: r.indexRecommendations.length, ...r.timings });
+  rows.push({
+    report: ms,
+    load1m: Math.round(loadavg()[0]! * 10) / 10,
+    trips: r.roundTrips,
+    recs: r.indexRecommendations.length,
+    ...r.timings,
+  });
   process.stderr.write(`rep ${rep}: ${ms} ms, load ${loadavg()[0]!.toFixed(1)}\n`);
 }
 const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-for (const k of keys) console.log(`${k.padEnd(36)} ${rows.map((r) => String(r[k] ?? '-').padStart(8)).join(' ')}   median ${median(rows.map((r) => r[k] ?? 0))}`);
+for (const k of keys)
+  console.log(
+    `${k.padEnd(36)} ${rows.map((r) => String(r[k] ?? '-').padStart(8)).join(' ')}   median ${median(rows.map((r) => r[k] ?? 0))}`,
+  );
