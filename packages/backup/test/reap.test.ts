@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { reaper } from '@voicehive/db-core/internal';
@@ -73,5 +74,48 @@ describe('stop() reaps a child whose output nobody reads any more', () => {
       expect(await settles(destroyed)).toBe('reaped');
       await feeder.stop();
     });
+  });
+});
+
+// pg_basebackup forks its WAL streamer, which keeps streaming (and holds stderr open) when its parent is killed:
+// `exited` (waiting for 'close') and stop() never settled, and the backup never returned.
+describe('spawnTool processGroup: what a killed tool forked dies with it', () => {
+  /** A tool that forks a helper sharing its stderr, prints the helper's pid, and runs on. */
+  const forking = () =>
+    spawnTool('pg_basebackup', '/bin/sh', ['-c', 'sleep 60 & echo $! >&2; exec sleep 60'], {
+      env: {},
+      processGroup: true,
+    });
+  const helperPid = async (tool: ReturnType<typeof forking>) => {
+    for (let i = 0; i < 500 && !/\d+\n/.test(tool.stderr()); i++) await sleep(10);
+    return Number(tool.stderr().trim());
+  };
+  /** Gone, or a zombie whose new parent (init) has yet to reap it: either way it runs no more. */
+  const dead = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+    } catch {
+      return true;
+    }
+  };
+
+  it('killed from outside (an OOM kill): exited settles and the helper is killed', async () => {
+    const tool = forking();
+    const helper = await helperPid(tool);
+    expect(dead(helper)).toBe(false);
+    tool.child.kill('SIGKILL');
+    expect(await settles(tool.exited.catch(() => {}))).toBe('reaped');
+    await expect(tool.exited).rejects.toMatchObject({ code: 'TOOL_FAILED' });
+    for (let i = 0; i < 500 && !dead(helper); i++) await sleep(10);
+    expect(dead(helper)).toBe(true);
+  });
+
+  it('stop() kills the running tool and its helper, and returns', async () => {
+    const tool = forking();
+    const helper = await helperPid(tool);
+    expect(await settles(tool.stop())).toBe('reaped');
+    expect(processGone(tool.child.pid)).toBe(true);
+    for (let i = 0; i < 500 && !dead(helper); i++) await sleep(10);
+    expect(dead(helper)).toBe(true);
   });
 });

@@ -1,17 +1,18 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnTool } from '../tools/spawn.js';
 import type { DumpContext, DumpOutcome } from './context.js';
+import { storeWhileWritten } from './physical-store.js';
 import { countRows, listUserTables } from './snapshot.js';
 
 /**
  * pg_basebackup in tar format with WAL streamed (-X stream) so the backup
  * is self-consistent. pg_basebackup refuses `-X stream` with `-D -`, and
  * `-X fetch` to stdout can fail when the server recycles WAL mid-backup, so
- * it writes base.tar, pg_wal.tar and backup_manifest into a temp dir; each
- * file is then streamed through the pipeline and the dir removed. The
- * backup_manifest is kept so level-2 verification can run pg_verifybackup.
+ * it writes base.tar, pg_wal.tar and backup_manifest into a temp dir. Each
+ * file is streamed through the pipeline (the base tar while it is being
+ * written: physical-store.ts) and the dir removed. The backup_manifest is
+ * kept so level-2 verification can run pg_verifybackup.
  */
 export async function physicalBackup(
   ctx: DumpContext,
@@ -42,37 +43,28 @@ export async function physicalBackup(
         '-c',
         'fast',
         '--no-password',
+        // The temp files are read back at once and the dir removed: fsyncing them first only costs time.
+        '--no-sync',
         '--label',
         `voicehive ${ctx.database}`,
         // zstd inside pg_basebackup as it receives: the 2x larger plain tar never touches the temp disk.
         ...(clientZstd ? [`--compress=client-zstd:level=${ctx.compression.level ?? 3}`] : []),
         ...(options.incrementalFrom ? [`--incremental=${options.incrementalFrom}`] : []),
       ],
-      { env: ctx.env, stdout: 'ignore', signal: ctx.signal, operation: 'backup' },
+      { env: ctx.env, stdout: 'ignore', signal: ctx.signal, operation: 'backup', processGroup: true },
     );
     if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_basebackup', pid: tool.child.pid });
-    await tool.exited;
-    const manifest = JSON.parse(await readFile(join(out, 'backup_manifest'), 'utf8')) as {
-      'WAL-Ranges'?: Array<{ Timeline: number; 'Start-LSN': string; 'End-LSN': string }>;
-      Files?: Array<{ Path: string; Size: number }>;
-    };
-    // pg_basebackup's own zstd hides the tar size; the data bytes it holds are in its manifest.
-    const dataBytes = (manifest.Files ?? []).reduce((n, f) => n + f.Size, 0);
-    const range = manifest['WAL-Ranges']?.[0];
-    const objects: DumpOutcome['objects'] = [];
-    // Manifest last: it describes the tars, and pg_verifybackup reads it first.
-    const files = (await readdir(out)).sort((a, b) =>
-      a === 'backup_manifest' ? 1 : b === 'backup_manifest' ? -1 : a.localeCompare(b),
-    );
-    for (const f of files) {
-      const role = f === 'backup_manifest' ? 'backup-manifest' : f.startsWith('pg_wal.tar') ? 'wal-tar' : 'base-tar';
-      const source = createReadStream(join(out, f), { highWaterMark: 1 << 18 });
-      if (f.endsWith('.tar.zst')) {
-        // Already zstd: stored as if our pipeline had compressed it, so reads decompress it the same way.
-        const path = f.slice(0, -'.zst'.length);
-        objects.push(await ctx.store(path, role, source, { rawBytes: () => (path === 'base.tar' ? dataBytes : 0) }));
-      } else objects.push(await ctx.store(f, role, source));
+    const written = storeWhileWritten(ctx, tool, out, clientZstd);
+    let stored: Awaited<typeof written>;
+    try {
+      stored = await written;
+    } catch (err) {
+      // A failed store (storage down) leaves pg_basebackup running: killed and reaped before the temp dir goes.
+      await tool.stop();
+      throw err;
     }
+    const { manifest, objects } = stored;
+    const range = manifest['WAL-Ranges']?.[0];
     return {
       format: 'tar',
       objects,

@@ -32,6 +32,15 @@ export interface SpawnToolOptions {
    * `--verbose` progress line), so only the rest is kept for the error text.
    */
   onStderrLine?: (line: string) => boolean;
+  /**
+   * The tool forks helpers that outlive it when it is killed (pg_basebackup's
+   * WAL streamer keeps streaming, and holds stderr open, so neither `exited`
+   * nor `stop()` would ever settle). It then runs as the leader of its own
+   * process group, and the whole group is killed once the tool ends other
+   * than with exit 0, or is stopped. Its helpers no longer see a terminal's
+   * Ctrl-C: the CLI's own SIGINT handler aborts, which reaches the group.
+   */
+  processGroup?: boolean;
 }
 
 /**
@@ -49,6 +58,19 @@ export function spawnTool(
     env: options.env,
     cwd: options.cwd,
     stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
+    detached: options.processGroup ?? false,
+  });
+  const killGroup = () => {
+    if (!options.processGroup || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  // 'exit' comes before 'close', which waits for the pipes the helpers still hold.
+  child.on('exit', (code) => {
+    if (code !== 0) killGroup();
   });
   let stderr = '';
   const keep = (text: string) => {
@@ -70,7 +92,11 @@ export function spawnTool(
   const signal = options.signal;
   const onAbort = () => child.kill('SIGTERM');
   signal?.addEventListener('abort', onAbort, { once: true });
-  const stop = reaper(child);
+  const reap = reaper(child);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) killGroup();
+    await reap();
+  };
   const exited = new Promise<void>((resolve, reject) => {
     child.on('error', (err) =>
       reject(
