@@ -287,3 +287,46 @@ describe.runIf(pg17)('incremental physical backups on PostgreSQL 17 (embedded)',
     },
   );
 });
+
+describe.runIf(pg17 && pg17Client)(
+  'an incremental whose parent predates the WAL summaries (embedded PostgreSQL 17)',
+  {
+    timeout: 300_000,
+  },
+  () => {
+    it('pg_basebackup refuses it; BACKUP_FAILED says to take a full backup, and nothing of the incremental is stored', async () => {
+      await using server = await startPostgres({ source: 'embedded', major: 17, settings: { summarize_wal: 'off' } });
+      const tdb = await createTestDatabase(server);
+      const db = createDatabase(tdb.url, { poolMax: 2 });
+      const admin = createDatabase(server.superuserUrl, { poolMax: 1 });
+      const dir = await mkdtemp(join(tmpdir(), 'vhbk-incr-nosum-'));
+      try {
+        const storage = new LocalStorage({ path: join(dir, 'store') });
+        await using mgr = new DatabaseBackupManager(db, {
+          storage,
+          backupType: BackupType.PHYSICAL,
+          binDir: PG17_CLIENT_BIN,
+        });
+        // The parent: a full backup taken while the server kept no WAL summaries.
+        const full = await mgr.createBackup();
+        await db.query('CREATE TABLE later (id int)');
+        // Summarization, switched on after a checkpoint, starts at that checkpoint: past the parent's start.
+        await admin.query('CHECKPOINT');
+        await admin.query('ALTER SYSTEM SET summarize_wal = on');
+        await admin.query('SELECT pg_reload_conf()');
+        await expect.poll(async () => (await db.query('SHOW summarize_wal')).rows[0]?.summarize_wal).toBe('on');
+        const err = (await mgr.createBackup(undefined, { incremental: true }).catch((e: unknown) => e)) as DbrsError;
+        expect(err).toMatchObject({ code: 'BACKUP_FAILED', details: { parentBackupId: full.backupId } });
+        expect(err.message).toContain(`no WAL summaries back to the start of the parent backup ${full.backupId}`);
+        expect(err.hint).toContain('Take a full physical backup now');
+        expect((await mgr.listBackups()).map((b) => b.backupId)).toEqual([full.backupId]);
+        expect((await filesUnder(join(dir, 'store'))).filter((f) => !f.includes(full.backupId))).toEqual([]);
+      } finally {
+        await admin.close();
+        await db.close();
+        await tdb.drop().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
