@@ -259,6 +259,13 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
     await optimizer.initialize();
     // The 1-minute load average before and after: wall times on the shared 2-core machine follow it.
     const loadBefore = Math.round(loadavg()[0]! * 10) / 10;
+    // Autovacuum working on the server at the same time competes for the same 2 cores.
+    const autovacuumWorkers = await withClient(db.url, async (c) =>
+      Number(
+        (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"))
+          .rows[0].n,
+      ),
+    );
     const t = performance.now();
     const report = await optimizer.getPerformanceReport();
     const ms = Math.round(performance.now() - t);
@@ -270,6 +277,7 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
       label,
       reportMs: ms,
       load1m: [loadBefore, Math.round(loadavg()[0]! * 10) / 10],
+      autovacuumWorkers,
       roundTrips: report.roundTrips,
       advisorMs: Math.round(report.advisor.durationMs),
       statementsAnalysed: report.advisor.statementsAnalysed,
