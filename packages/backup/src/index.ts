@@ -50,6 +50,13 @@ export { assertWalName, formatLsn, nextSegmentNames, parseLsn, parseWalName } fr
 export type { OpenedWalArchive } from './wal/open.js';
 export { openWalArchive } from './wal/open.js';
 export type { PointInTimeResult, ReachedPoint } from './wal/point-in-time.js';
+export type { AsyncPushOptions, AsyncPushResult, StartedWorker } from './wal/push-async.js';
+export { pushThroughWorker } from './wal/push-async.js';
+export { lockHolder, processAlive, WORKER_LOCK, workerRunning } from './wal/push-lock.js';
+export type { PushStatus } from './wal/push-status.js';
+export { PushStatusFiles } from './wal/push-status.js';
+export type { PushWorkerOptions, PushWorkerResult } from './wal/push-worker.js';
+export { runPushWorker } from './wal/push-worker.js';
 export type { RecoveryTarget } from './wal/recovery-target.js';
 export type { RestorePoint } from './wal/restore-points.js';
 export type { WalSpoolOptions } from './wal/spool.js';

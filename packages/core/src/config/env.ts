@@ -79,6 +79,10 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('BACKUP_DECRYPTION_KEYS', 'backup', 'decryptionKeys', 'list'),
   bind('BACKUP_COMPRESSION', 'backup', 'compression'),
   bind('BACKUP_JOBS', 'backup', 'jobs', 'integer'),
+  bind('BACKUP_WAL_PUSH_ASYNC', 'backup', 'walPushAsync', 'boolean'),
+  bind('BACKUP_WAL_SPOOL_PATH', 'backup', 'walSpoolPath'),
+  bind('BACKUP_WAL_PUSH_TIMEOUT', 'backup', 'walPushTimeout', 'integer'),
+  bind('BACKUP_WAL_PUSH_JOBS', 'backup', 'walPushJobs', 'integer'),
 
   bind('PERFORMANCE_ENABLED', 'performance', 'enabled', 'boolean'),
   bind('SLOW_QUERY_THRESHOLD_MS', 'performance', 'slowQueryThresholdMs', 'integer'),

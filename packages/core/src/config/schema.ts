@@ -288,6 +288,17 @@ export const backupSchema = z
     decryptionKeys: stringList().default([]),
     /** Parallel pg_dump/pg_restore jobs. Default 1. */
     jobs: integer(1).default(1),
+    /**
+     * `dbrs wal push` hands files to one long-lived background worker (as pgBackRest's
+     * archive-async) instead of pushing in its own process. Default false.
+     */
+    walPushAsync: boolean().default(false),
+    /** Spool of the asynchronous push (lock and status files). Default `pg_wal/.dbrs-push` in the data directory. */
+    walSpoolPath: text().optional(),
+    /** Seconds an asynchronous `wal push` waits for its file before failing (PostgreSQL retries). Default 60. */
+    walPushTimeout: integer(1).default(60),
+    /** WAL files the background worker pushes at the same time. Default 2. */
+    walPushJobs: integer(1).default(2),
   })
   .superRefine((backup, ctx) => {
     // A switched-off feature must not stop the service starting over settings it will never use.

@@ -23,6 +23,16 @@ export interface BackupPlan {
   schedule: string;
   /** Cron: when the newest backup's restore test is due. */
   verifySchedule: string;
+  /** How `dbrs wal push` archives: in its own process, or through the background worker. */
+  walPush: WalPushPlan;
+}
+
+export interface WalPushPlan {
+  async: boolean;
+  /** Unset: `pg_wal/.dbrs-push` under the data directory archive_command runs in. */
+  spoolPath: string | undefined;
+  timeoutSeconds: number;
+  jobs: number;
 }
 
 /**
@@ -60,6 +70,10 @@ export function backupPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metr
     encryptionRecipients,
     decryptionKeys,
     jobs,
+    walPushAsync,
+    walSpoolPath,
+    walPushTimeout,
+    walPushJobs,
     ...unconsumed
   } = ctx.config.backup;
   unconsumed satisfies Record<string, never>;
@@ -93,7 +107,8 @@ export function backupPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metr
     audit: ctx.audit,
     actor: 'suite',
   };
-  return { manager, jobs, schedule, verifySchedule };
+  const walPush = { async: walPushAsync, spoolPath: walSpoolPath, timeoutSeconds: walPushTimeout, jobs: walPushJobs };
+  return { manager, jobs, schedule, verifySchedule, walPush };
 }
 
 /**

@@ -11,6 +11,7 @@ export interface WalCommandSpec extends CommandSpec {
 }
 
 const wal = () => import('./wal.js');
+const pushAsync = () => import('./wal-push-async.js');
 
 /**
  * The commands PostgreSQL runs once per WAL file. Listed in the full CLI
@@ -20,10 +21,29 @@ const wal = () => import('./wal.js');
 export const WAL_HOT_COMMANDS: Record<string, WalCommandSpec> = {
   'wal push': {
     summary: "Archive one WAL file to the backup storage (archive_command = 'dbrs wal push %p').",
-    usage: '<path> [--key-cache DIR|off]',
+    usage: '<path> [--key-cache DIR|off] [--async [--spool-dir DIR] [--timeout SECONDS] [--jobs N]]',
     maxArgs: 1,
-    options: { 'key-cache': { type: 'string' } },
+    options: {
+      'key-cache': { type: 'string' },
+      async: { type: 'boolean' },
+      'spool-dir': { type: 'string' },
+      timeout: { type: 'string' },
+      jobs: { type: 'string' },
+    },
     run: lazy(wal, 'walPush'),
+  },
+  'wal push-worker': {
+    summary:
+      'The background worker of `wal push --async` (started by it): pushes every WAL file PostgreSQL marked ready, writing <name>.ok / <name>.error into --spool-dir; exits after --idle (10) seconds with nothing to do.',
+    usage: '<pg_wal> --spool-dir DIR [--jobs N] [--idle SECONDS]',
+    maxArgs: 1,
+    options: {
+      'key-cache': { type: 'string' },
+      'spool-dir': { type: 'string' },
+      jobs: { type: 'string' },
+      idle: { type: 'string' },
+    },
+    run: lazy(pushAsync, 'walPushWorker'),
   },
   'wal fetch': {
     summary:

@@ -1,67 +1,20 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import {
-  type DatabaseBackupManagerOptions,
-  nextSegmentNames,
-  openWalArchive,
-  parseWalName,
-  WalSpool,
-} from '@voicehive/db-backup';
-import { createLogger, isDbrsError, silentLogger } from '@voicehive/db-core';
-import { backupPlan } from '../../components/backup.js';
-import { userCacheDir } from '../cache-dir.js';
-import { commandConfig } from '../config.js';
+import { join } from 'node:path';
+import { nextSegmentNames, parseWalName, WalSpool } from '@voicehive/db-backup';
+import { isDbrsError } from '@voicehive/db-core';
 import type { CommandContext } from '../context.js';
 import { EXIT, formatError, UsageError } from '../errors.js';
 import { WAL_FETCH_EXIT } from './wal-exit.js';
+import { openArchive } from './wal-open.js';
+import { asyncPushSettings, walPushAsync } from './wal-push-async.js';
 
 /** Segments `wal fetch` prefetches by default (WAL-G prefetches 8, pgBackRest's queue is size-based). */
 const DEFAULT_PREFETCH = 8;
 
-/**
- * The backup storage, keys and compression from the configuration, with no
- * database connection and no other feature: archive_command and
- * restore_command start this once per WAL file.
- */
-async function openArchive(ctx: CommandContext, keyCacheMode: 'read-write' | 'read-only') {
-  const { config } = commandConfig(ctx);
-  const logger =
-    ctx.values['verbose'] === true
-      ? createLogger({ level: 'debug', destination: process.stderr as never })
-      : silentLogger();
-  // No metrics registry or audit log: a short-lived child of PostgreSQL has no one to serve them to.
-  const {
-    metrics: _m,
-    audit: _a,
-    ...backup
-  }: DatabaseBackupManagerOptions = backupPlan({
-    config,
-    logger,
-    metrics: undefined as never,
-    audit: undefined as never,
-  }).manager;
-  const keyCache = keyCacheDir(ctx);
-  return openWalArchive({
-    ...backup,
-    ...(keyCache ? { keyCache: { dir: keyCache, readOnly: keyCacheMode === 'read-only' } } : {}),
-  });
-}
-
-/**
- * Where the passphrase's derived key is cached between WAL files (see
- * WalKeyCache in the backup package): `--key-cache DIR`, `off`, or by default
- * `keys` in the user's dbrs cache directory. The cache is used only when that
- * directory is private to the user running PostgreSQL.
- */
-function keyCacheDir(ctx: CommandContext): string | undefined {
-  const given = ctx.str('key-cache');
-  if (given === 'off') return undefined;
-  return given ? resolve(ctx.io.cwd, given) : join(userCacheDir(ctx.io.env), 'keys');
-}
-
 export async function walPush(ctx: CommandContext): Promise<number> {
   const path = ctx.positionals[0];
   if (!path) throw new UsageError("wal push needs the WAL file's path (archive_command = 'dbrs wal push %p')");
+  if (asyncPushSettings(ctx, path).async) return walPushAsync(ctx, path);
   await using opened = await openArchive(ctx, 'read-write');
   const r = await opened.archive.push(path, { signal: ctx.signal });
   if (ctx.json || ctx.values['verbose'] === true)
