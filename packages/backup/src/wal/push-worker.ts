@@ -56,6 +56,8 @@ export async function runPushWorker(options: PushWorkerOptions): Promise<PushWor
   const result: PushWorkerResult = { ran: true, pushed: [], failed: [] };
   const status = new PushStatusFiles(options.spoolDir);
   const idleMs = options.idleMs ?? 10_000;
+  const concurrency = options.concurrency ?? 2;
+  logger.info({ event: 'wal_push_worker_started', pid: process.pid, concurrency, idleMs }, 'WAL push worker started');
   try {
     let busyAt = Date.now();
     while (!options.signal?.aborted) {
@@ -65,7 +67,7 @@ export async function runPushWorker(options: PushWorkerOptions): Promise<PushWor
         await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => {});
         continue;
       }
-      await forEachConcurrently(todo, options.concurrency ?? 2, async (name) => {
+      await forEachConcurrently(todo, concurrency, async (name) => {
         try {
           const r = await options.archive.push(join(options.walDir, name), { signal: options.signal });
           await status.writeOk(name, `${r.status} ${r.storedBytes}`);
@@ -79,6 +81,15 @@ export async function runPushWorker(options: PushWorkerOptions): Promise<PushWor
       });
       busyAt = Date.now();
     }
+    logger.info(
+      {
+        event: 'wal_push_worker_stopped',
+        pid: process.pid,
+        pushed: result.pushed.length,
+        failed: result.failed.length,
+      },
+      options.signal?.aborted ? 'WAL push worker stopped' : 'WAL push worker idle: exiting',
+    );
     return result;
   } finally {
     await lock.release();

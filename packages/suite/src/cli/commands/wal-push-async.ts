@@ -98,9 +98,9 @@ export async function walPushWorker(ctx: CommandContext): Promise<number> {
     spoolDir: resolve(ctx.io.cwd, spoolDir),
     concurrency: ctx.num('jobs') ?? 2,
     idleMs: (ctx.num('idle') ?? 10) * 1000,
-    // Failures go to worker.log (this process's stderr); the status files carry them to PostgreSQL.
+    // Start, stop and failures go to worker.log (this process's stderr); the status files carry failures to PostgreSQL.
     logger: createLogger({
-      level: ctx.values['verbose'] === true ? 'debug' : 'warn',
+      level: ctx.values['verbose'] === true ? 'debug' : 'info',
       destination: process.stderr as never,
     }),
     signal: ctx.signal,
