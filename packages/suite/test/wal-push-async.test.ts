@@ -138,7 +138,8 @@ describe('dbrs wal push with backup.walPushAsync as archive_command (real Postgr
     for (const seg of segs) await expectArchivedIntact(seg);
     // Listed objects are whole WAL files (a killed write's temporary file is never one of them).
     const storage = new LocalStorage({ path: c.storePath });
-    const keys = (await Array.fromAsync(storage.list('wal/'))).map((o) => o.key.slice('wal/'.length));
+    const keys: string[] = [];
+    for await (const o of storage.list('wal/')) keys.push(o.key.slice('wal/'.length));
     await storage.close();
     expect(keys.filter((k) => !k.startsWith('_meta/') && !parseWalName(k))).toEqual([]);
     for (const seg of segs) expect(keys).toContain(seg);
