@@ -120,6 +120,8 @@ describe('dbrs wal push with backup.walPushAsync as archive_command (real Postgr
     expect(await spoolText()).not.toContain(PASSPHRASE);
     await rm(walStore);
     await rename(`${walStore}.away`, walStore);
+    // A new segment wakes the archiver from its pause after three failures (otherwise up to 60 s).
+    await c.switchWal();
     await c.waitArchived(seg);
     await expectArchivedIntact(seg);
   });
