@@ -40,15 +40,19 @@ export interface PhysicalLayoutOptions {
  * A full backup lays out its own tars. An incremental one (PostgreSQL 17
  * pg_basebackup --incremental) holds only the blocks changed since its
  * parent, so its whole chain is extracted, full backup first, each into its
- * own directory, and pg_combinebackup (17+) writes the synthetic full backup
- * into the target; its pg_wal comes from the newest backup. Everything that
+ * own directory (without the parents' WAL, which pg_combinebackup does not
+ * read), and pg_combinebackup (17+) writes the synthetic full backup into the
+ * target; its pg_wal comes from the newest backup. Everything that
  * can refuse — a parent gone, pg_combinebackup missing or too old — is
  * checked here, before anything is downloaded or written.
  */
 export async function physicalLayout(o: PhysicalLayoutOptions): Promise<PhysicalLayout> {
   const chain = await resolveChain(o);
+  // pg_combinebackup takes pg_wal from the newest backup only: the parents' WAL tars are never read.
+  const needed = (m: BackupManifest) =>
+    m === o.manifest ? m.objects : m.objects.filter((obj) => obj.role !== 'wal-tar');
   const prove = async (signal?: AbortSignal) => {
-    for (const m of chain) for (const obj of m.objects) await o.openerFor(m).drain(obj, signal);
+    for (const m of chain) for (const obj of needed(m)) await o.openerFor(m).drain(obj, signal);
   };
   if (chain.length === 1) {
     return {
@@ -67,7 +71,7 @@ export async function physicalLayout(o: PhysicalLayoutOptions): Promise<Physical
         const inputs: string[] = [];
         for (const [i, m] of chain.entries()) {
           const input = join(work, String(i));
-          await extractPhysical({ manifest: m, opener: o.openerFor(m), signal }, input);
+          await extractPhysical({ manifest: { ...m, objects: needed(m) }, opener: o.openerFor(m), signal }, input);
           inputs.push(input);
         }
         await mkdir(dir, { recursive: true, mode: 0o700 });
