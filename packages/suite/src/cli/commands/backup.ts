@@ -107,6 +107,8 @@ export async function backupCreate(ctx: CommandContext): Promise<number> {
       durationMs: Math.round(r.durationMs),
       encrypted: r.manifest.encryption !== null,
       compression: r.manifest.compression,
+      // Asked for an incremental: the parent it was taken against, or null when none existed and a full one was taken.
+      ...(ctx.values['incremental'] === true ? { parentBackupId: r.manifest.incremental?.parentBackupId ?? null } : {}),
     };
     ctx.print(
       formatFields({ ...out, sizeBytes: formatBytes(r.sizeBytes), storedBytes: formatBytes(r.storedBytes) }),
