@@ -160,6 +160,81 @@ describe('physical backup stored while pg_basebackup writes: faults', () => {
     await s.mgr.close();
   });
 
+  // The row counts run on their own session beside pg_basebackup (dump/physical-counts.ts), in a snapshot taken
+  // before it starts. A table locked elsewhere holds the counts back until the tool is done.
+  describe('row counts beside pg_basebackup', () => {
+    const countWaitingOnLock = async (observer: Database) =>
+      (
+        await observer.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT count(*)%'",
+        )
+      ).rows;
+
+    it('the counting session terminated: the backup fails with its error, pg_basebackup stopped, nothing left', async () => {
+      const observer = createDatabase(fx.server.superuserUrl, { poolMax: 2 });
+      const locker = createDatabase(fx.url, { poolMax: 1 });
+      try {
+        const s = await setup('counts-killed');
+        const watch = watchChildren(['pg_basebackup']);
+        const locked = locker.withClient(async (c) => {
+          await c.query('BEGIN');
+          await c.query('LOCK TABLE bulk IN ACCESS EXCLUSIVE MODE');
+          const running = s.mgr.createBackup();
+          running.catch(() => {});
+          // The counts wait on the lock while pg_basebackup runs; then their backend is terminated.
+          expect(await eventually(async () => (await countWaitingOnLock(observer)).length === 1, 30_000)).toBe(true);
+          const [{ pid }] = (await countWaitingOnLock(observer)) as [{ pid: number }];
+          await observer.query('SELECT pg_terminate_backend($1)', [pid]);
+          const err = await running.catch((e: unknown) => e);
+          await c.query('ROLLBACK');
+          return err;
+        });
+        const err = await locked;
+        const seen = watch.stop();
+        expect(err).toBeInstanceOf(Error);
+        expect((err as Error).message).toMatch(/terminat/i);
+        // pg_basebackup had started while the counts were held back: the two overlap.
+        expect([...seen.values()]).toContain('pg_basebackup');
+        await expectNothingLeft(s, seen);
+        await s.mgr.close();
+      } finally {
+        await locker.close();
+        await observer.close();
+      }
+    });
+
+    it('aborted while the counts wait on a lock: ABORTED, the counting query cancelled, nothing left', async () => {
+      const observer = createDatabase(fx.server.superuserUrl, { poolMax: 2 });
+      const locker = createDatabase(fx.url, { poolMax: 1 });
+      try {
+        const s = await setup('counts-abort');
+        const watch = watchChildren(['pg_basebackup']);
+        const ac = new AbortController();
+        const err = await locker.withClient(async (c) => {
+          await c.query('BEGIN');
+          await c.query('LOCK TABLE bulk IN ACCESS EXCLUSIVE MODE');
+          try {
+            const running = s.mgr.createBackup(undefined, { signal: ac.signal });
+            running.catch(() => {});
+            expect(await eventually(async () => (await countWaitingOnLock(observer)).length === 1, 30_000)).toBe(true);
+            ac.abort();
+            // Returns while the lock is still held: the waiting count was cancelled, not waited for.
+            return await running.catch((e: unknown) => e);
+          } finally {
+            await c.query('ROLLBACK');
+          }
+        });
+        expect(err).toMatchObject({ code: 'ABORTED' });
+        expect(await countWaitingOnLock(observer)).toEqual([]);
+        await expectNothingLeft(s, watch.stop());
+        await s.mgr.close();
+      } finally {
+        await locker.close();
+        await observer.close();
+      }
+    });
+  });
+
   it('after all of these, a backup of the same cluster succeeds and stores the base tar once', async () => {
     const s = await setup('ok');
     const res = await s.mgr.createBackup();

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnTool } from '../tools/spawn.js';
 import type { DumpContext, DumpOutcome } from './context.js';
+import { type PhysicalCounts, startCounting } from './physical-counts.js';
 import { storeWhileWritten } from './physical-store.js';
-import { countRows, listUserTables } from './snapshot.js';
 
 /**
  * pg_basebackup in tar format with WAL streamed (-X stream) so the backup
@@ -26,7 +26,22 @@ export async function physicalBackup(
   const sys = await ctx.db.query<{ id: string; superuser: string }>(
     'SELECT system_identifier::text AS id, (SELECT rolname FROM pg_roles WHERE oid = 10) AS superuser FROM pg_control_system()',
   );
-  const counted = options.rowCounts === false ? undefined : await countBeforeBackup(ctx);
+  // Its snapshot is taken now, before pg_basebackup starts; the counting runs beside the backup.
+  const counting = options.rowCounts === false ? undefined : await startCounting(ctx);
+  try {
+    const outcome = await runBasebackup(ctx, { ...options, counting });
+    return { ...outcome, systemIdentifier: sys.rows[0]?.id, superuser: sys.rows[0]?.superuser };
+  } finally {
+    // Whatever failed, the counting session is not left reading the whole database for nobody.
+    await counting?.stop();
+  }
+}
+
+async function runBasebackup(
+  ctx: DumpContext,
+  options: { toolMajor?: number; incrementalFrom?: string; counting?: PhysicalCounts },
+): Promise<Omit<DumpOutcome, 'systemIdentifier' | 'superuser'>> {
+  const counting = options.counting;
   const clientZstd = ctx.compression.kind === 'zstd' && (options.toolMajor ?? 0) >= 15;
   const dir = await mkdtemp(join(ctx.tempDir, 'vhbk-base-'));
   try {
@@ -56,11 +71,14 @@ export async function physicalBackup(
     if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_basebackup', pid: tool.child.pid });
     const written = storeWhileWritten(ctx, tool, out, clientZstd);
     let stored: Awaited<typeof written>;
+    let rowCounts: Record<string, number> | undefined;
     try {
-      stored = await written;
+      // The first failure stops the other: the counts' session failing ends pg_basebackup, and the reverse.
+      [stored, rowCounts] = await Promise.all([written, counting?.rowCounts]);
     } catch (err) {
-      // A failed store (storage down) leaves pg_basebackup running: killed and reaped before the temp dir goes.
-      await tool.stop();
+      // A failed store (storage down) leaves pg_basebackup running: killed and reaped before the temp dir goes,
+      // and the store given up on before the caller removes the backup's folder.
+      await Promise.all([tool.stop(), counting?.stop(), written.catch(() => {})]);
       throw err;
     }
     const { manifest, objects } = stored;
@@ -68,38 +86,11 @@ export async function physicalBackup(
     return {
       format: 'tar',
       objects,
-      systemIdentifier: sys.rows[0]?.id,
-      superuser: sys.rows[0]?.superuser,
-      rowCounts: counted?.rowCounts,
-      rowCountsNextXid: counted?.nextXid,
+      rowCounts,
+      rowCountsNextXid: counting?.nextXid,
       wal: range ? { startLsn: range['Start-LSN'], endLsn: range['End-LSN'], timeline: range.Timeline } : undefined,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * A physical backup restores to its end, not to a snapshot, so its counts
- * can only be exact when nothing wrote in between: the cluster's next
- * transaction id is recorded with them, and the restore test compares
- * strictly only when the restored cluster's next xid is still the same.
- * A read-only transaction assigns no xid itself.
- */
-async function countBeforeBackup(ctx: DumpContext): Promise<{ rowCounts: Record<string, number>; nextXid: string }> {
-  return ctx.db.withClient(
-    async (client) => {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        const res = await client.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x');
-        const rowCounts = await countRows(client, await listUserTables(client));
-        await client.query('COMMIT');
-        return { rowCounts, nextXid: res.rows[0]!.x };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
-    },
-    { signal: ctx.signal },
-  );
 }
