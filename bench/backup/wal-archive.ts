@@ -3,7 +3,19 @@
 // PostgreSQL's archiver calls it), interleaved in one run. Reproduce: `pnpm build && node bench/backup/wal-archive.ts`
 // (as root: PostgreSQL runs as the postgres OS user). Writes wal-results.json and renders RESULTS.md (results-md.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +66,11 @@ try {
   // cache in a private per-user directory: one key derivation a day), and `--key-cache off` (both of the
   // passphrase's key derivations in every push, as before the cache). CPU seconds (user + sys, children included,
   // from /usr/bin/time) are reported beside wall time: on a shared, loaded machine they are the steadier figure.
-  const tools = ['cp', 'dbrs wal push', 'dbrs wal push --key-cache off'] as const;
+  // The fourth, `dbrs wal push --async`, is the asynchronous push (backup.walPushAsync): every segment is marked
+  // ready at once in a pg_wal layout (a busy server's archive backlog), each command is run in order as the archiver
+  // does, and the .ready mark becomes .done after it succeeds, as PostgreSQL does. Its CPU is the foregrounds' plus
+  // the background worker's (read from /proc before it is stopped; /usr/bin/time does not see a detached child).
+  const tools = ['cp', 'dbrs wal push', 'dbrs wal push --key-cache off', 'dbrs wal push --async'] as const;
   const cache = mkdtempSync(join(tmpdir(), 'dbrs-walbench-cache-'));
   const runs: Array<{
     tool: string;
@@ -76,19 +92,25 @@ try {
         BACKUP_ENCRYPTION_KEY: 'wal bench passphrase',
       };
       const timing = join(root, 'time.txt');
+      const isAsync = tool === 'dbrs wal push --async';
+      const walDir = isAsync ? asyncLayout(join(root, `pg_wal-${round}`), segDir, segments) : segDir;
+      const spool = join(walDir, '.dbrs-push');
       let cpuSeconds = 0;
       const t0 = performance.now();
       for (const s of segments) {
         const argv =
           tool === 'cp'
             ? ['cp', join(segDir, s), join(dest, s)]
-            : [process.execPath, CLI, 'wal', 'push', join(segDir, s), ...tool.split(' ').slice(3)];
+            : [process.execPath, CLI, 'wal', 'push', join(walDir, s), ...tool.split(' ').slice(3)];
         const r = spawnSync('/usr/bin/time', ['-o', timing, '-f', '%U %S', ...argv], { env });
         if (r.status !== 0) throw new Error(`${tool} ${s} exited ${r.status}: ${r.stderr}`);
         const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
         cpuSeconds += user! + sys!;
+        if (isAsync)
+          renameSync(join(walDir, 'archive_status', `${s}.ready`), join(walDir, 'archive_status', `${s}.done`));
       }
       const seconds = (performance.now() - t0) / 1000;
+      if (isAsync) cpuSeconds += stopWorker(spool);
       runs.push({ tool, round, seconds, cpuSeconds, segmentsPerSecond: segments.length / seconds });
     }
   }
@@ -108,11 +130,47 @@ try {
     bestSegmentsPerSecond: Object.fromEntries(tools.map((t) => [t, best(t)])),
     bestCpuSecondsPerSegment: Object.fromEntries(tools.map((t) => [t, cpuPerSegment(t)])),
     dbrsVsCp: best('dbrs wal push') / best('cp'),
+    asyncVsCp: best('dbrs wal push --async') / best('cp'),
+    asyncVsSync: best('dbrs wal push --async') / best('dbrs wal push'),
     noKeyCacheVsCp: best('dbrs wal push --key-cache off') / best('cp'),
   };
   writeFileSync(join(HERE, 'wal-results.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeResultsMd();
 } finally {
+  for (const d of readdirSync(root).filter((n) => n.startsWith('pg_wal-'))) stopWorker(join(root, d, '.dbrs-push'));
   spawnSync('runuser', ['-u', 'postgres', '--', join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);
   rmSync(root, { recursive: true, force: true });
+}
+
+/** A pg_wal of the bench's segments (hard links) with every one marked ready, as a server with a backlog has it. */
+function asyncLayout(walDir: string, segDir: string, segments: string[]): string {
+  mkdirSync(join(walDir, 'archive_status'), { recursive: true });
+  for (const s of segments) {
+    linkSync(join(segDir, s), join(walDir, s));
+    writeFileSync(join(walDir, 'archive_status', `${s}.ready`), '');
+  }
+  return walDir;
+}
+
+/** CPU seconds the background worker of `spool` used so far (utime + stime); stops it (SIGTERM) and waits for it. */
+function stopWorker(spool: string): number {
+  const lock = join(spool, 'worker.lock');
+  if (!existsSync(lock)) return 0;
+  const pid = Number((JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid);
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0;
+  }
+  // Fields after "(comm) ": state is the first; utime and stime (clock ticks, 100 per second) the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return 0;
+  }
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) execFileSync('sleep', ['0.1']);
+  return ticks / 100;
 }
