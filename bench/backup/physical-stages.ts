@@ -2,19 +2,20 @@
 // pgBackRest's full backup of the same database, interleaved in one run (the target is ≤ 0.9× pgBackRest).
 //
 //   pnpm --filter @voicehive/db-core --filter @voicehive/db-testing --filter @voicehive/db-backup build
-//   node bench/backup/physical-stages.ts [--scale 250] [--rounds 2]      (as root: PostgreSQL runs as postgres)
+//   node bench/backup/physical-stages.ts [--scale 250] [--rounds 3]      (as root: PostgreSQL runs as postgres)
 //
 // Stages of createBackup physical (packages/backup/src/dump/physical.ts): exact row counts of every
 // table (count(*), one full read), then pg_basebackup -Ft -X stream --compress=client-zstd:level=3
-// into a temp dir, then each file streamed through encryption into storage. The alternatives measured
-// are what pg_basebackup itself offers: zstd with 2 worker threads, on the client or on the server.
+// --no-sync into a temp dir, its base tar encrypted and stored while it is written, then pg_wal.tar
+// and backup_manifest. Also measured: pg_basebackup alone as createBackup runs it, and createBackup
+// with rowCounts: false, to show what the counts cost.
 // Writes physical-stages.json and renders RESULTS.md (results-md.ts).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, coreDist, dirBytes, HERE, runChild, testingDist } from './common.ts';
-import { writeResultsMd } from './results-md.ts';
+import { STAGE, writeResultsMd } from './results-md.ts';
 
 const asPg = (cmd: string, args: string[]) => {
   const t = performance.now();
@@ -24,7 +25,7 @@ const asPg = (cmd: string, args: string[]) => {
 
 async function main(): Promise<void> {
   const scale = Number(arg('scale', '250'));
-  const rounds = Number(arg('rounds', '2'));
+  const rounds = Number(arg('rounds', '3'));
   const loadStart = loadavg();
   const { startPostgres, createTestDatabase, loadHotelWorkload } = await import(testingDist);
   const { createDatabase } = await import(coreDist);
@@ -69,32 +70,32 @@ async function main(): Promise<void> {
         '-c',
         'fast',
         `--compress=${compress}`,
+        '--no-sync',
       ]);
       const bytes = dirBytes(join(out, 'base'));
       rmSync(out, { recursive: true, force: true });
       return { ms, bytes };
     };
+    const wholeBackup = (config: Record<string, unknown>) => async () => {
+      const store = join(work, 'store');
+      const r = runChild('backup', {
+        url: server.url,
+        store,
+        config: { backupType: 'physical', encryptionKey: 'bench passphrase 1', ...config },
+      });
+      rmSync(store, { recursive: true, force: true });
+      return { ms: r['ms'] as number, bytes: r['storedBytes'] as number };
+    };
     const stages: Record<string, () => Promise<{ ms: number; bytes?: number }>> = {
-      'row counts: count(*) of every table (createBackup does this first)': async () => {
+      [STAGE.counts]: async () => {
         const t = performance.now();
         for (const table of tables) await db.query(`SELECT count(*) FROM ${table}`);
         return { ms: performance.now() - t };
       },
-      'pg_basebackup --compress=client-zstd:level=3 (what createBackup runs)': async () =>
-        basebackup('client-zstd:level=3'),
-      'pg_basebackup --compress=client-zstd:level=3,workers=2': async () => basebackup('client-zstd:level=3,workers=2'),
-      'pg_basebackup --compress=server-zstd:level=3,workers=2': async () => basebackup('server-zstd:level=3,workers=2'),
-      'createBackup physical, whole (row counts + pg_basebackup + encrypt + store)': async () => {
-        const store = join(work, 'store');
-        const r = runChild('backup', {
-          url: server.url,
-          store,
-          config: { backupType: 'physical', encryptionKey: 'bench passphrase 1' },
-        });
-        rmSync(store, { recursive: true, force: true });
-        return { ms: r['ms'] as number, bytes: r['storedBytes'] as number };
-      },
-      'pgbackrest full (zst, process-max=2)': async () => {
+      [STAGE.tool]: async () => basebackup('client-zstd:level=3'),
+      [STAGE.whole]: wholeBackup({}),
+      [STAGE.noCounts]: wholeBackup({ rowCounts: false }),
+      [STAGE.pgbackrest]: async () => {
         const ms = asPg('pgbackrest', [`--config=${conf}`, '--stanza=bench', '--type=full', 'backup']);
         const labels = readdirSync(join(repo, 'backup', 'bench')).filter((n) => /F$/.test(n));
         return { ms, bytes: dirBytes(join(repo, 'backup', 'bench', labels.sort().at(-1)!)) };
