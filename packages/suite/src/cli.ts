@@ -3,6 +3,7 @@ import { enableCompileCache } from 'node:module';
 import { join } from 'node:path';
 import { privateDir, userCacheDir } from './cli/cache-dir.js';
 import { isWalHotPath } from './cli/commands/wal-specs.js';
+import { alreadyPushedAsync } from './cli/wal-push-fast.js';
 
 // SIGINT/SIGTERM abort the running command (serve shuts down cleanly); a second signal exits at once.
 const controller = new AbortController();
@@ -13,6 +14,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const argv = process.argv.slice(2);
+// An asynchronous push whose segment the worker already stored answers before anything is loaded (wal-push-fast.ts).
+if (alreadyPushedAsync(argv, process.cwd())) process.exit(0);
 // PostgreSQL starts `dbrs wal push|fetch` once per WAL file: those run from a separate bundled entry holding
 // only what they reach (see tsup.config.ts). The specifier is not a literal so this build leaves it a file of its own.
 const walEntry = './cli-wal.js';
