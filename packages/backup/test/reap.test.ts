@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { reaper } from '@voicehive/db-core/internal';
 import { requireComponent } from '@voicehive/db-testing';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +109,27 @@ describe('spawnTool processGroup: what a killed tool forked dies with it', () =>
     await expect(tool.exited).rejects.toMatchObject({ code: 'TOOL_FAILED' });
     for (let i = 0; i < 500 && !dead(helper); i++) await sleep(10);
     expect(dead(helper)).toBe(true);
+  });
+
+  it('this process exiting (the CLI exits at a second Ctrl-C) takes the group with it', async () => {
+    // A Node process of its own, since exiting is the point: it loads spawn.ts itself (core from its build).
+    const spawnTs = fileURLToPath(new URL('../src/tools/spawn.ts', import.meta.url));
+    const script = `import { spawnTool } from ${JSON.stringify(spawnTs)};
+      const tool = spawnTool('pg_basebackup', '/bin/sh', ['-c', 'sleep 60 & echo $! >&2; exec sleep 60'], { env: {}, processGroup: true });
+      tool.exited.catch(() => {});
+      const wait = () => /\\d+\\n/.test(tool.stderr())
+        ? (console.log(JSON.stringify({ tool: tool.child.pid, helper: Number(tool.stderr().trim()) })), process.exit(130))
+        : setTimeout(wait, 10);
+      wait();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(130);
+    const pids = JSON.parse(r.stdout) as { tool: number; helper: number };
+    expect(pids.helper).toBeGreaterThan(0);
+    // SIGKILL is sent before the exit; dying takes a moment (bounded wait, not a timing threshold).
+    for (let i = 0; i < 500 && !(dead(pids.tool) && dead(pids.helper)); i++) await sleep(10);
+    expect(dead(pids.tool)).toBe(true);
+    expect(dead(pids.helper)).toBe(true);
   });
 
   it('stop() kills the running tool and its helper, and returns', async () => {

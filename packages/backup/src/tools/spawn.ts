@@ -37,8 +37,8 @@ export interface SpawnToolOptions {
    * WAL streamer keeps streaming, and holds stderr open, so neither `exited`
    * nor `stop()` would ever settle). It then runs as the leader of its own
    * process group, and the whole group is killed once the tool ends other
-   * than with exit 0, or is stopped. Its helpers no longer see a terminal's
-   * Ctrl-C: the CLI's own SIGINT handler aborts, which reaches the group.
+   * than with exit 0, or is stopped, or when this process exits. It no longer
+   * sees a terminal's Ctrl-C itself: the CLI's SIGINT handler aborts it.
    */
   processGroup?: boolean;
 }
@@ -68,8 +68,16 @@ export function spawnTool(
       // The group is already gone.
     }
   };
+  // A group is out of reach of the terminal's Ctrl-C: if this process exits first (the CLI's second signal
+  // calls process.exit), the group goes with it. Synchronous, as 'exit' handlers must be.
+  const onOurExit = () => killGroup();
+  if (options.processGroup) {
+    process.once('exit', onOurExit);
+    child.once('error', () => process.removeListener('exit', onOurExit));
+  }
   // 'exit' comes before 'close', which waits for the pipes the helpers still hold.
   child.on('exit', (code) => {
+    process.removeListener('exit', onOurExit);
     if (code !== 0) killGroup();
   });
   let stderr = '';
