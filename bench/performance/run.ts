@@ -1,6 +1,7 @@
 // Index advisor quality and report cost benchmark for @voicehive/db-performance.
 //
 //   scripts/run-source.sh bench/performance/run.ts [--hotel-scale 250] [--events 2000000] [--tables 10000] [--statements 5000] [--only hotel,eventLog,reportAtScale]
+//     [--huge-pages on|off] [--out results.json]
 //
 // It runs from source (no build needed): run-source.sh maps the `.js` imports below to the `.ts` files.
 //
@@ -11,7 +12,7 @@
 // For 1 and 2 the workload's summed EXPLAIN cost (with real parameter values,
 // measured independently of the advisor) and its measured execution time are
 // taken before and after creating the recommended indexes for real.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -302,8 +303,22 @@ async function reportAtScale(serverUrl: { superuserUrl: string }) {
   };
 }
 
+// --huge-pages on: the server maps shared memory with 2 MB pages (PostgreSQL docs §19.4.5; the OS must have them:
+// vm.nr_hugepages). Without them every new backend here pays a minor page fault (~55 µs on this VM) per 4 kB of
+// shared buffers it touches first, about half a second of a report's catalog reads on 10,000 tables.
+const hugePages = process.argv.includes('--huge-pages')
+  ? process.argv[process.argv.indexOf('--huge-pages') + 1]
+  : 'off';
+if (hugePages !== 'on' && hugePages !== 'off') throw new Error('--huge-pages takes on or off');
+// --out FILE: where to write (default results.json), so runs with both settings can be kept side by side.
+const outFile = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1]! : 'results.json';
 const server = await startPostgres({
-  settings: { 'pg_stat_statements.max': 10000, shared_buffers: '256MB', max_locks_per_transaction: 256 },
+  settings: {
+    'pg_stat_statements.max': 10000,
+    shared_buffers: '256MB',
+    max_locks_per_transaction: 256,
+    huge_pages: hugePages,
+  },
 });
 log(`server ${server.version.text} (${server.source}), hypopg ${server.hasHypopg}`);
 const results: Record<string, unknown> = {
@@ -314,13 +329,14 @@ const results: Record<string, unknown> = {
     memGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     postgres: server.version.text,
+    hugePages,
   },
 };
 // --only reportAtScale (comma-separated part names) reruns some parts and keeps the others' recorded results.
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1]!.split(',')) : null;
 const parts = { hotel, eventLog, reportAtScale };
-const previous = only ? JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) : {};
+const previous = only && existsSync(join(HERE, outFile)) ? JSON.parse(readFileSync(join(HERE, outFile), 'utf8')) : {};
 try {
   for (const [name, run] of Object.entries(parts)) {
     if (only && !only.has(name)) results[name] = previous[name];
@@ -329,5 +345,5 @@ try {
 } finally {
   await server.stop();
 }
-writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-log('wrote results.json');
+writeFileSync(join(HERE, outFile), `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${outFile}`);
