@@ -60,41 +60,8 @@ export function spawnTool(
     stdio: [options.stdin ?? 'ignore', options.stdout ?? 'pipe', 'pipe'],
     detached: options.processGroup ?? false,
   });
-  const killGroup = () => {
-    if (!options.processGroup || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
-  };
-  // A group is out of reach of the terminal's Ctrl-C: if this process exits first (the CLI's second signal
-  // calls process.exit), the group goes with it. Synchronous, as 'exit' handlers must be.
-  const onOurExit = () => killGroup();
-  if (options.processGroup) {
-    process.once('exit', onOurExit);
-    child.once('error', () => process.removeListener('exit', onOurExit));
-  }
-  // 'exit' comes before 'close', which waits for the pipes the helpers still hold.
-  child.on('exit', (code) => {
-    process.removeListener('exit', onOurExit);
-    if (code !== 0) killGroup();
-  });
-  let stderr = '';
-  const keep = (text: string) => {
-    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += text;
-  };
-  const onLine = options.onStderrLine;
-  let partial = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (!onLine) return keep(d.toString());
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (!onLine(line)) keep(`${line}\n`);
-  });
-  child.stderr!.on('end', () => {
-    if (partial && !onLine?.(partial)) keep(partial);
-  });
+  const killGroup = options.processGroup ? groupKiller(child) : () => {};
+  const stderr = captureStderr(child, options);
   // A pipe the tool closed early (it exited) must not become an unhandled stream error.
   child.stdin?.on('error', () => {});
   const signal = options.signal;
@@ -120,7 +87,7 @@ export function spawnTool(
       if (signal?.aborted) return reject(abortError(signal, options.operation ?? tool));
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       reject(
-        new DbrsError('TOOL_FAILED', `${tool} ${how}${stderr ? `: ${stderr.trim().slice(0, 2000)}` : '.'}`, {
+        new DbrsError('TOOL_FAILED', `${tool} ${how}${stderr() ? `: ${stderr().trim().slice(0, 2000)}` : '.'}`, {
           details: { tool, code, signal: sig },
         }),
       );
@@ -128,5 +95,52 @@ export function spawnTool(
   });
   exited.catch(() => {});
   if (signal?.aborted) onAbort();
-  return { child, exited, stderr: () => stderr, stop };
+  return { child, exited, stderr, stop };
+}
+
+/**
+ * For a tool run as the leader of its own process group: kills the whole
+ * group once the tool ends other than with exit 0, and when this process
+ * exits first (the CLI's second signal calls process.exit), since the group
+ * is out of reach of the terminal's Ctrl-C. Returns the kill, for stop().
+ */
+function groupKiller(child: ChildProcess): () => void {
+  const killGroup = () => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  // Synchronous, as 'exit' handlers must be.
+  const onOurExit = () => killGroup();
+  process.once('exit', onOurExit);
+  child.once('error', () => process.removeListener('exit', onOurExit));
+  // 'exit' comes before 'close', which waits for the pipes the helpers still hold.
+  child.on('exit', (code) => {
+    process.removeListener('exit', onOurExit);
+    if (code !== 0) killGroup();
+  });
+  return killGroup;
+}
+
+/** stderr kept up to the limit, after onStderrLine has taken the lines it consumes. */
+function captureStderr(child: ChildProcess, options: SpawnToolOptions): () => string {
+  let stderr = '';
+  const keep = (text: string) => {
+    if (stderr.length < (options.stderrLimit ?? 16_384)) stderr += text;
+  };
+  const onLine = options.onStderrLine;
+  let partial = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (!onLine) return keep(d.toString());
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (!onLine(line)) keep(`${line}\n`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial && !onLine?.(partial)) keep(partial);
+  });
+  return () => stderr;
 }
