@@ -129,12 +129,27 @@ describe('dbrs wal push with backup.walPushAsync as archive_command (real Postgr
   it('the worker SIGKILLed mid-push: a new worker finishes the job, every archived object is whole, no .ok without its object', async () => {
     const before = await c.switchWal();
     await c.waitArchived(before);
+    // Segments full of table data (a push takes a while), then the worker is killed while it writes one: as soon
+    // as the local storage shows a temporary object (`.dbrs-tmp-…`), or, failing that, while it holds the lock.
     const segs: string[] = [];
-    for (let i = 0; i < 4; i++) segs.push(await c.switchWal());
+    for (let i = 0; i < 3; i++) {
+      await c.db.query(
+        'CREATE TABLE IF NOT EXISTS kill_fill (v text); INSERT INTO kill_fill SELECT md5(g::text) || md5((g * 3)::text) FROM generate_series(1, 120000) g',
+      );
+      segs.push(await c.switchWal());
+    }
     const killed = await liveWorker();
+    const writing = await until(
+      'a push being written',
+      async () =>
+        (await readdir(join(c.storePath, 'wal'))).some((f) => f.startsWith('.dbrs-tmp-')) ? true : undefined,
+      30_000,
+    ).catch(() => false);
     process.kill(killed, 'SIGKILL');
     await until('the killed worker to be gone', async () => (processAlive(killed) ? undefined : true));
     await c.waitArchived(segs.at(-1)!);
+    // Reported so a run that never caught a write in flight is visible (the assertions below hold either way).
+    console.info(`worker killed ${writing ? 'while writing a push' : 'while holding the lock'}`);
     const successor = await lockHolder(spool);
     expect(successor).not.toBe(killed);
     for (const seg of segs) await expectArchivedIntact(seg);
