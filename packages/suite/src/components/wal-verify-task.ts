@@ -14,43 +14,50 @@ const WAL_VERIFY_INTERVAL_MS = 3600_000;
  * once with `skipped`. The result is stored next to the archive by
  * verifyWal(), so a status read in another process (`dbrs status`, a second
  * instance) sees it too. Reading it costs a storage request per status, so
- * none is made while this process last found archiving off: a stored gap is
- * then no one's concern, and most databases run without archiving.
+ * none is made while archiving is off: a stored gap is then no one's
+ * concern, and most databases run without archiving.
  */
 export function walVerifyTask(options: { database: Database; manager: DatabaseBackupManager; logger: Logger }): {
   task: MaintenanceTask;
   issues(signal?: AbortSignal): Promise<StatusIssue[]>;
 } {
-  // This process's own last cycle: a result, or when it skipped (archive_mode off).
+  // This process's own last cycle: a result, or that it skipped (archive_mode off).
   let last: WalVerifyRecord | undefined;
-  let skippedAt: string | undefined;
+  let archivingOff = false;
   const task: MaintenanceTask = {
     name: 'backup.wal-verify',
     minIntervalMs: WAL_VERIFY_INTERVAL_MS,
     async run(signal) {
-      const r = await options.database.query<{ mode: string }>("SELECT current_setting('archive_mode') AS mode", [], {
-        signal,
-      });
-      if (r.rows[0]?.mode === 'off') {
+      if (!(await archiving(options.database, signal))) {
         last = undefined;
-        skippedAt = new Date().toISOString();
+        archivingOff = true;
         return { skipped: 'WAL archiving is off (archive_mode)' };
       }
       const v = await options.manager.verifyWal({ signal });
       last = v.record;
-      skippedAt = undefined;
+      archivingOff = false;
       return { ok: v.ok, gaps: v.gaps.length, unreachable: v.unreachable.length };
     },
   };
   return {
     task,
     async issues(signal) {
-      if (skippedAt) return [];
+      // Archiving was off at the last check: one cheap query says whether it still is (turning it on takes a
+      // restart), instead of a storage request per status; once it is on, gaps show before the next check.
+      if (archivingOff) {
+        if (!(await archiving(options.database, signal))) return [];
+        archivingOff = false;
+      }
       const newest = newer(await readStored(options.manager, options.logger, signal), last);
       if (!newest || newest.ok) return [];
       return [walGapIssue(newest)];
     },
   };
+}
+
+async function archiving(database: Database, signal?: AbortSignal): Promise<boolean> {
+  const r = await database.query<{ mode: string }>("SELECT current_setting('archive_mode') AS mode", [], { signal });
+  return r.rows[0]?.mode !== 'off';
 }
 
 /**
