@@ -1,10 +1,11 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DbrsError, type DbrsErrorCode, throwIfAborted } from '@voicehive/db-core';
+import { DbrsError, type DbrsErrorCode, redactString, throwIfAborted } from '@voicehive/db-core';
 import { assertWalName } from './names.js';
-import { workerRunning } from './push-lock.js';
-import { PushStatusFiles } from './push-status.js';
+import { okMatchesFile } from './push-identity.js';
+import { WORKER_LOG, workerRunning } from './push-lock.js';
+import { type PushStatus, PushStatusFiles } from './push-status.js';
 
 /** A started background worker, as the foreground sees it. */
 export interface StartedWorker {
@@ -36,9 +37,10 @@ export interface AsyncPushResult {
 
 /**
  * The foreground half of the asynchronous archive_command: returns at once
- * when the worker already stored this file (`<name>.ok`), otherwise makes
- * sure one worker runs (a new one when none holds the lock, or when the one
- * it started is gone) and waits, at most timeoutMs, for this file's status.
+ * when the worker already stored this file (`<name>.ok` naming this file),
+ * otherwise makes sure one worker runs (starting one, at most once per call,
+ * when no live worker holds the lock) and waits, at most timeoutMs, for this
+ * file's status; a worker it started that exits without one fails the call.
  * `<name>.error` is consumed (so the worker tries again) and thrown with its
  * code: PostgreSQL sees a non-zero exit and retries.
  */
@@ -53,25 +55,66 @@ export async function pushThroughWorker(options: AsyncPushOptions): Promise<Asyn
     });
   await mkdir(options.spoolDir, { recursive: true, mode: 0o700 });
   const status = new PushStatusFiles(options.spoolDir);
+  // At most one start per call: a worker that cannot run (bad configuration) is not started again in a loop.
   let worker: StartedWorker | undefined;
   for (;;) {
     throwIfAborted(options.signal, 'WAL archiving');
-    const s = await status.read(file.name);
+    const s = await verdict(status, file.name, options.path);
     if (s?.state === 'ok')
       return { name: file.name, detail: s.detail, startedWorker: worker !== undefined, waitedMs: Date.now() - started };
     if (s?.state === 'error') {
       await status.consumeError(file.name);
       throw storedError(file.name, s.detail);
     }
-    if (!worker?.running() && !(await workerRunning(options.spoolDir))) worker = options.startWorker(walDir);
+    if (!(await workerRunning(options.spoolDir))) {
+      if (!worker) worker = options.startWorker(walDir);
+      else if (!worker.running()) await failedWorker(status, file.name, options);
+    }
     if (Date.now() - started >= options.timeoutMs)
       throw new DbrsError(
         'TIMEOUT',
         `${file.name} was not archived by the background worker within ${options.timeoutMs} ms; PostgreSQL will retry.`,
-        { hint: `See the worker's errors with --verbose; the spool is ${options.spoolDir}.` },
+        { hint: `See why in ${join(options.spoolDir, WORKER_LOG)}.` },
       );
     await sleep(options.pollMs ?? 50);
   }
+}
+
+/**
+ * This file's status. A `.ok` counts only when it names this very file
+ * (push-identity.ts); one that does not is deleted, so the worker pushes the
+ * file again and the archive's own check decides (identical: already
+ * archived; different content: ALREADY_EXISTS).
+ */
+async function verdict(status: PushStatusFiles, name: string, path: string): Promise<PushStatus | undefined> {
+  const s = await status.read(name);
+  if (s?.state !== 'ok') return s;
+  if (await okMatchesFile(s.detail, path)) return { state: 'ok', detail: s.detail.split('\n')[0]! };
+  await status.dropOk(name);
+  return undefined;
+}
+
+/**
+ * The worker this call started has exited and no live worker holds the
+ * lock: unless it left this file's status after all, it could not run
+ * (configuration, credentials, a missing script). Fails at once with the
+ * end of worker.log rather than starting more workers.
+ */
+async function failedWorker(status: PushStatusFiles, name: string, options: AsyncPushOptions): Promise<void> {
+  if (await status.read(name)) return;
+  const log = join(options.spoolDir, WORKER_LOG);
+  const tail = await readFile(log, 'utf8').then(
+    (t) => redactString(t.trimEnd().split('\n').slice(-5).join('\n')).slice(-2000),
+    () => '(no worker.log)',
+  );
+  throw new DbrsError(
+    'TOOL_FAILED',
+    `the background WAL push worker exited without archiving ${name}; ${log} ends with:\n${tail}`,
+    {
+      hint: 'Fix what worker.log says (often the configuration or the storage credentials); PostgreSQL retries the command.',
+      details: { name },
+    },
+  );
 }
 
 /** The worker's `.error` line (`CODE: message`) as the error this command fails with. */

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 /** The lock file of the asynchronous pusher: `{"pid":…}` of the one worker serving a spool. */
 export const WORKER_LOCK = 'worker.lock';
+/** The worker's stderr in the spool (the CLI appends it there): why pushes fail. */
+export const WORKER_LOG = 'worker.log';
 /** Gate for replacing a dead worker's lock, so two starters cannot both take it over. */
 const TAKEOVER = 'worker.lock.takeover';
 /** A takeover gate older than this was left by a starter that died in between (it is held for milliseconds). */
@@ -19,22 +21,62 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The pid in the spool's worker lock, or undefined when there is no lock or it cannot be read. */
-export async function lockHolder(spoolDir: string): Promise<number | undefined> {
+/** What `worker.lock` holds: the worker's pid and what tells that process apart from a later one with its pid. */
+interface LockRecord {
+  pid: number;
+  /** The process's start time, `/proc/<pid>/stat` field 22 (clock ticks since boot). */
+  start?: string;
+  /** `/proc/sys/kernel/random/boot_id`: a lock from before a reboot names no process of this boot. */
+  boot?: string;
+}
+
+async function readLock(spoolDir: string): Promise<LockRecord | undefined> {
   const text = await readFile(join(spoolDir, WORKER_LOCK), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    const pid = Number((JSON.parse(text) as { pid?: unknown }).pid);
-    return Number.isInteger(pid) ? pid : undefined;
+    const r = JSON.parse(text) as { pid?: unknown; start?: unknown; boot?: unknown };
+    const pid = Number(r.pid);
+    if (!Number.isInteger(pid)) return undefined;
+    return {
+      pid,
+      ...(typeof r.start === 'string' ? { start: r.start } : {}),
+      ...(typeof r.boot === 'string' ? { boot: r.boot } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
+/** The identity of process `pid` now: its start time and the boot id (both undefined without Linux's /proc). */
+async function processIdentity(pid: number): Promise<{ start?: string; boot?: string }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // Fields after the command name (which may hold spaces and parentheses): the 3rd field comes first, so 22 is [19].
+  const start = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => undefined))?.trim();
+  return { ...(start ? { start } : {}), ...(boot ? { boot } : {}) };
+}
+
+/**
+ * True while the process the lock names is the one that took it: its pid
+ * exists and has the recorded start time and boot id. The spool outlives
+ * reboots and crashes, and a later, unrelated process (a PostgreSQL backend,
+ * the archiver) can get the dead worker's pid; such a lock is dead.
+ */
+async function lockAlive(lock: LockRecord): Promise<boolean> {
+  if (!processAlive(lock.pid)) return false;
+  const now = await processIdentity(lock.pid);
+  return now.start === lock.start && now.boot === lock.boot;
+}
+
+/** The pid in the spool's worker lock, or undefined when there is no lock or it cannot be read. */
+export async function lockHolder(spoolDir: string): Promise<number | undefined> {
+  return (await readLock(spoolDir))?.pid;
+}
+
 /** True when a live worker holds the spool's lock. */
 export async function workerRunning(spoolDir: string): Promise<boolean> {
-  const pid = await lockHolder(spoolDir);
-  return pid !== undefined && processAlive(pid);
+  const lock = await readLock(spoolDir);
+  return lock !== undefined && (await lockAlive(lock));
 }
 
 export interface WorkerLock {
@@ -43,15 +85,16 @@ export interface WorkerLock {
 
 /**
  * Takes the spool's worker lock for this process: created exclusively; a
- * lock whose process is gone (a worker killed with SIGKILL) is replaced, once,
+ * lock whose process is gone (a worker killed with SIGKILL, or its pid now
+ * another process's) is replaced, once,
  * behind an exclusive takeover gate. Undefined when a live worker holds it.
  */
 export async function acquireWorkerLock(spoolDir: string): Promise<WorkerLock | undefined> {
   const path = join(spoolDir, WORKER_LOCK);
-  const body = `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() })}\n`;
+  const me = { pid: process.pid, ...(await processIdentity(process.pid)), startedAt: new Date().toISOString() };
+  const body = `${JSON.stringify(me)}\n`;
   if (await create(path, body)) return lockOf(path);
-  const holder = await lockHolder(spoolDir);
-  if (holder !== undefined && processAlive(holder)) return undefined;
+  if (await workerRunning(spoolDir)) return undefined;
   const gate = join(spoolDir, TAKEOVER);
   const gateAge = await stat(gate).then(
     (s) => Date.now() - s.mtimeMs,
@@ -61,8 +104,7 @@ export async function acquireWorkerLock(spoolDir: string): Promise<WorkerLock | 
   if (!(await create(gate, body))) return undefined;
   try {
     // Re-read behind the gate: another starter may have replaced the dead lock already.
-    const again = await lockHolder(spoolDir);
-    if (again !== undefined && processAlive(again)) return undefined;
+    if (await workerRunning(spoolDir)) return undefined;
     await rm(path, { force: true });
     return (await create(path, body)) ? lockOf(path) : undefined;
   } finally {

@@ -37,6 +37,11 @@ export class PushStatusFiles {
     await rm(join(this.dir, `${name}.error`), { force: true });
   }
 
+  /** Removes a `<name>.ok` that does not name the file PostgreSQL offers now (the worker then pushes it again). */
+  async dropOk(name: string): Promise<void> {
+    await rm(join(this.dir, `${name}.ok`), { force: true });
+  }
+
   /** WAL file names that have a status file. */
   async names(): Promise<Map<string, PushStatus['state']>> {
     const out = new Map<string, PushStatus['state']>();

@@ -5,6 +5,7 @@ import { errorMessage, isDbrsError, type Logger, redactString, silentLogger } fr
 import { forEachConcurrently } from '../storage/for-each-concurrently.js';
 import type { WalArchive } from './archive.js';
 import { parseWalName } from './names.js';
+import { fileIdentity } from './push-identity.js';
 import { acquireWorkerLock } from './push-lock.js';
 import { PushStatusFiles } from './push-status.js';
 
@@ -69,8 +70,11 @@ export async function runPushWorker(options: PushWorkerOptions): Promise<PushWor
       }
       await forEachConcurrently(todo, concurrency, async (name) => {
         try {
-          const r = await options.archive.push(join(options.walDir, name), { signal: options.signal });
-          await status.writeOk(name, `${r.status} ${r.storedBytes}`);
+          const path = join(options.walDir, name);
+          // Taken before the push: a file replaced meanwhile then mismatches and is pushed again (never the reverse).
+          const source = await fileIdentity(path);
+          const r = await options.archive.push(path, { signal: options.signal });
+          await status.writeOk(name, `${r.status} ${r.storedBytes}\n${source}`);
           result.pushed.push(name);
         } catch (err) {
           if (options.signal?.aborted) return;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDbrsError } from '@voicehive/db-core';
@@ -8,7 +8,8 @@ import { KeyRing } from '../../src/pipeline/encryption/keyring.js';
 import { LocalStorage } from '../../src/storage/local.js';
 import { WalArchive } from '../../src/wal/archive.js';
 import { pushThroughWorker } from '../../src/wal/push-async.js';
-import { acquireWorkerLock, lockHolder, WORKER_LOCK } from '../../src/wal/push-lock.js';
+import { fileIdentity } from '../../src/wal/push-identity.js';
+import { acquireWorkerLock, lockHolder, WORKER_LOCK, WORKER_LOG, workerRunning } from '../../src/wal/push-lock.js';
 import { runPushWorker } from '../../src/wal/push-worker.js';
 import { craftSegment, writeSegment } from './segments.js';
 
@@ -52,7 +53,11 @@ describe('asynchronous WAL push: worker and status files (local storage)', () =>
     const r = await runPushWorker({ archive: l.archive, walDir: l.walDir, spoolDir: l.spoolDir, idleMs: 0 });
     expect(r).toEqual({ ran: true, pushed: expect.arrayContaining(SEGS), failed: [] });
     for (const n of SEGS) {
-      expect(await readFile(join(l.spoolDir, `${n}.ok`), 'utf8')).toMatch(/^stored \d+\n$/);
+      // .ok names the file it stored (H3): what a stat of that file gives now.
+      expect(await readFile(join(l.spoolDir, `${n}.ok`), 'utf8')).toMatch(/^stored \d+\nsource \d+:\d+:\d+:\d+\n$/);
+      expect((await readFile(join(l.spoolDir, `${n}.ok`), 'utf8')).split('\n')[1]).toBe(
+        await fileIdentity(join(l.walDir, n)),
+      );
       const back = join(l.root, `${n}.back`);
       await l.archive.fetch(n, back);
       expect((await readFile(back)).equals(await readFile(join(l.walDir, n)))).toBe(true);
@@ -137,6 +142,8 @@ describe('asynchronous WAL push: worker and status files (local storage)', () =>
       },
     }).catch((e: unknown) => e);
     expect(isDbrsError(err, 'TIMEOUT')).toBe(true);
+    // The hint names where the worker's errors are (the worker gets no --verbose).
+    expect(String((err as Error).message)).toContain(join(l.spoolDir, WORKER_LOG));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(started).toBe(1);
   });
@@ -175,5 +182,83 @@ describe('asynchronous WAL push: one worker per spool', () => {
     expect(await acquireWorkerLock(spoolDir)).toBeUndefined();
     await lock!.release();
     expect(await lockHolder(spoolDir)).toBeUndefined();
+  });
+});
+
+/** A startWorker that runs a real worker in this process, as `dbrs wal push-worker` would. */
+function inProcessWorker(l: Awaited<ReturnType<typeof layout>>, starts: { n: number }) {
+  return () => {
+    starts.n++;
+    let done = false;
+    void runPushWorker({ archive: l.archive, walDir: l.walDir, spoolDir: l.spoolDir, idleMs: 0 }).finally(() => {
+      done = true;
+    });
+    return { running: () => !done };
+  };
+}
+
+describe('asynchronous WAL push: review7 fixes', () => {
+  it('H3: a .ok left for another file under the same name is not trusted: dropped, pushed again, ALREADY_EXISTS', async () => {
+    const l = await layout(SEGS.slice(0, 1));
+    await runPushWorker({ archive: l.archive, walDir: l.walDir, spoolDir: l.spoolDir, idleMs: 0 });
+    const path = join(l.walDir, SEGS[0]!);
+    // A new cluster (restored on the same timeline) writes that segment name with other content: a new file.
+    await writeFile(`${path}.new`, craftSegment(SEGS[0]!));
+    await rename(`${path}.new`, path);
+    expect(await readdir(l.spoolDir)).toContain(`${SEGS[0]}.ok`);
+    const starts = { n: 0 };
+    const err = await pushThroughWorker({
+      path,
+      spoolDir: l.spoolDir,
+      timeoutMs: 30_000,
+      startWorker: inProcessWorker(l, starts),
+    }).catch((e: unknown) => e);
+    expect(isDbrsError(err, 'ALREADY_EXISTS')).toBe(true);
+    expect(starts.n).toBe(1);
+  });
+
+  it('H2: a lock naming a live but unrelated process (pid 1, another start time) is dead: a worker starts and the push succeeds', async () => {
+    const l = await layout(SEGS.slice(0, 1));
+    await mkdir(l.spoolDir, { recursive: true });
+    const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    await writeFile(join(l.spoolDir, WORKER_LOCK), JSON.stringify({ pid: 1, start: '1', boot }));
+    expect(await workerRunning(l.spoolDir)).toBe(false);
+    const starts = { n: 0 };
+    const done = await pushThroughWorker({
+      path: join(l.walDir, SEGS[0]!),
+      spoolDir: l.spoolDir,
+      timeoutMs: 30_000,
+      startWorker: inProcessWorker(l, starts),
+    });
+    expect(done).toMatchObject({ name: SEGS[0], detail: expect.stringMatching(/^stored \d+$/), startedWorker: true });
+    expect(starts.n).toBe(1);
+    // Our own lock (right start time and boot id) is live.
+    const lock = await acquireWorkerLock(l.spoolDir);
+    expect(await workerRunning(l.spoolDir)).toBe(true);
+    await lock!.release();
+  });
+
+  it('M1: a worker that exits without a status fails the call at once with the end of worker.log (redacted), one start only', async () => {
+    const l = await layout(SEGS.slice(0, 1));
+    await mkdir(l.spoolDir, { recursive: true });
+    await writeFile(
+      join(l.spoolDir, WORKER_LOG),
+      'older line\nCONFIG_INVALID: cannot open postgres://archiver:hunter2secret@db.example/app\n',
+    );
+    let started = 0;
+    const err = await pushThroughWorker({
+      path: join(l.walDir, SEGS[0]!),
+      spoolDir: l.spoolDir,
+      timeoutMs: 60_000,
+      startWorker: () => {
+        started++;
+        return { running: () => false };
+      },
+    }).catch((e: unknown) => e);
+    expect(isDbrsError(err, 'TOOL_FAILED')).toBe(true);
+    const message = String((err as Error).message);
+    expect(message).toContain('CONFIG_INVALID: cannot open postgres://archiver:');
+    expect(message).not.toContain('hunter2secret');
+    expect(started).toBe(1);
   });
 });
