@@ -1,5 +1,7 @@
 import { DbrsError } from '@voicehive/db-core';
+import { DEFAULT_INCREMENTAL_MAX_CHAIN } from './dump/incremental-gate.js';
 import { assertCompression, findZstdProgram } from './pipeline/compression.js';
+import { MAX_CHAIN } from './restore/chain.js';
 import { assertPolicy } from './retention/plan.js';
 import { BackupType, type CompressionType, type DatabaseBackupManagerOptions, StorageType } from './types.js';
 
@@ -11,6 +13,7 @@ export interface ResolvedSettings {
   tempDir: string | undefined;
   lockTimeoutMs: number;
   rowCounts: boolean;
+  incrementalMaxChain: number;
   incompleteGraceMs: number;
   actor: string;
 }
@@ -61,6 +64,12 @@ export function resolveSettings(config: DatabaseBackupManagerOptions): ResolvedS
     gfs: config.gfs,
     incompleteGraceMs: config.incompleteGraceMs,
   });
+  const incrementalMaxChain = config.incrementalMaxChain ?? DEFAULT_INCREMENTAL_MAX_CHAIN;
+  if (!Number.isInteger(incrementalMaxChain) || incrementalMaxChain < 1 || incrementalMaxChain >= MAX_CHAIN) {
+    throw new DbrsError('CONFIG_INVALID', `incrementalMaxChain ${String(incrementalMaxChain)} is out of range.`, {
+      hint: `Use a whole number from 1 to ${MAX_CHAIN - 1} (incrementals after one full backup; a restore walks at most ${MAX_CHAIN} backups). Default ${DEFAULT_INCREMENTAL_MAX_CHAIN}.`,
+    });
+  }
   const zstdProgram = config.zstdProgram === false ? false : (config.zstdProgram ?? findZstdProgram() ?? false);
   return {
     backupType,
@@ -70,6 +79,7 @@ export function resolveSettings(config: DatabaseBackupManagerOptions): ResolvedS
     tempDir: config.tempDir,
     lockTimeoutMs: config.lockTimeoutMs ?? 0,
     rowCounts: config.rowCounts ?? true,
+    incrementalMaxChain,
     incompleteGraceMs: config.incompleteGraceMs ?? 86_400_000,
     actor: config.actor ?? 'db-backup',
   };

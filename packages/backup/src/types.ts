@@ -85,6 +85,17 @@ export interface DatabaseBackupManagerOptions extends Omit<StorageConfig, 'stora
   lockTimeoutMs?: number;
   /** Take per-table row counts in the dump's snapshot. Default true. */
   rowCounts?: boolean;
+  /**
+   * At most this many incremental backups follow a full one: an incremental
+   * requested when the newest physical backup's chain already holds this many
+   * is taken as a full backup instead (a warning is logged, and the result's
+   * `incrementalBecameFull` says why). Each link makes a restore read and
+   * combine one more backup, and retention keeps a whole chain. Default 7:
+   * with one backup a day, a full one at least every 8th day, close to the
+   * weekly full + daily incremental schedule pgBackRest users run. 1–63 (a
+   * restore walks at most 64 backups).
+   */
+  incrementalMaxChain?: number;
   /** Storage folder of the WAL archive (`dbrs wal push`). Default `'wal'`; one per cluster when clusters share a storage. */
   walPrefix?: string;
   /** Server for level-3 restore tests. Default: a scratch database on the backed-up server. */
@@ -137,4 +148,10 @@ export interface BackupResult {
   storedBytes: number;
   durationMs: number;
   manifest: BackupManifest;
+  /**
+   * Set when an incremental was asked for and a full backup was taken: no
+   * earlier physical backup (`no-parent`), the newest one's chain at
+   * incrementalMaxChain (`chain-limit`), or its chain broken (`chain-broken`).
+   */
+  incrementalBecameFull?: { reason: 'no-parent' | 'chain-limit' | 'chain-broken'; message: string };
 }

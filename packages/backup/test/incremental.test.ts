@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, type Database, type DbrsError } from '@voicehive/db-core';
+import { createDatabase, createLogger, type Database, type DbrsError } from '@voicehive/db-core';
 import {
   createTestDatabase,
   embeddedPostgresAvailable,
@@ -236,6 +236,36 @@ describe.runIf(pg17)('incremental physical backups on PostgreSQL 17 (embedded)',
       // Rows written before the target are there (the chain's 20,200 and 100 replayed), none after it.
       expect(atTarget).toBe(20_300);
       expect(await marks()).toBe(20_400);
+    },
+  );
+
+  it.runIf(pg17Client)(
+    'incrementalMaxChain: with 2, full → incremental → incremental, then the next incremental request takes a full backup',
+    async () => {
+      expect(ids.i2, 'the chain test ran first').toBeDefined();
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = createLogger({ level: 'warn', destination: { write: (l: string) => lines.push(JSON.parse(l)) } });
+      // The chain test built full → i1 → i2: the newest backup's chain holds 2 incrementals.
+      await using mgr = new DatabaseBackupManager(db, {
+        storage,
+        backupType: BackupType.PHYSICAL,
+        encryptionKey: 'incremental-test-passphrase',
+        scryptLogN: 15,
+        incrementalMaxChain: 2,
+        logger,
+        ...tools,
+      });
+      const full = await mgr.createBackup(undefined, { incremental: true });
+      expect(full.manifest.incremental).toBeUndefined();
+      expect(full.incrementalBecameFull).toMatchObject({ reason: 'chain-limit' });
+      expect(full.incrementalBecameFull?.message).toContain(`${ids.i2} already ends a chain of 2 incremental backups`);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ event: 'backup_incremental_became_full', reason: 'chain-limit' }),
+      );
+      // The new chain starts on it.
+      const next = await mgr.createBackup(undefined, { incremental: true });
+      expect(next.manifest.incremental).toEqual({ parentBackupId: full.backupId });
+      expect(next.incrementalBecameFull).toBeUndefined();
     },
   );
 

@@ -65,6 +65,7 @@ export const FLAT_KEYS = {
   backupEncryptionRecipients: ['backup', 'encryptionRecipients'],
   backupDecryptionKeys: ['backup', 'decryptionKeys'],
   backupJobs: ['backup', 'jobs'],
+  backupIncrementalMaxChain: ['backup', 'incrementalMaxChain'],
   backupWalPushAsync: ['backup', 'walPushAsync'],
   backupWalSpoolPath: ['backup', 'walSpoolPath'],
   backupWalPushTimeout: ['backup', 'walPushTimeout'],

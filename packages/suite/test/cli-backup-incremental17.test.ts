@@ -71,6 +71,7 @@ describe.runIf(pg17Client)(
       const first = await create();
       expect(first.code, first.stderr).toBe(0);
       expect(first.json()).toMatchObject({ type: 'physical', parentBackupId: null });
+      expect(first.json().full).toContain('no earlier physical backup');
       await db.query('INSERT INTO marks SELECT generate_series(1001, 1500)');
       const second = await create();
       expect(second.code, second.stderr).toBe(0);
@@ -92,6 +93,17 @@ describe.runIf(pg17Client)(
       });
       expect(verified.code, verified.stderr).toBe(0);
       expect(verified.json()).toMatchObject({ ok: true, level: 3 });
+    });
+
+    it('BACKUP_INCREMENTAL_MAX_CHAIN reaches createBackup: with 1, the incremental request after an incremental takes a full backup and says why', async () => {
+      // The test above left full → incremental; the newest one's chain holds 1 incremental.
+      const third = await runCli(['backup', 'create', '--incremental', '--json', '--config', config], {
+        env: { ...env, BACKUP_INCREMENTAL_MAX_CHAIN: '1' },
+        timeoutMs: 180_000,
+      });
+      expect(third.code, third.stderr).toBe(0);
+      expect(third.json()).toMatchObject({ type: 'physical', parentBackupId: null });
+      expect(third.json().full).toContain('incrementalMaxChain = 1');
     });
   },
 );

@@ -119,6 +119,7 @@ const VALUES: Record<string, unknown> = {
   'backup.encryptionRecipients': ['vhbk-pub-everykey'],
   'backup.decryptionKeys': ['vhbk-sec-everykey'],
   'backup.jobs': 3,
+  'backup.incrementalMaxChain': 2,
   'backup.walPushAsync': true,
   'backup.walSpoolPath': join(dir, 'wal-spool'),
   'backup.walPushTimeout': 17,
@@ -242,6 +243,8 @@ const ARRIVES: Record<string, (w: World) => unknown> = {
   'backup.encryptionRecipients': (w) => w.backup.manager.encryptionRecipients,
   'backup.decryptionKeys': (w) => w.backup.manager.decryptionKeys,
   'backup.jobs': (w) => w.backup.jobs,
+  // createBackup reading it from the manager's options: incremental.test.ts "incrementalMaxChain".
+  'backup.incrementalMaxChain': (w) => w.backup.manager.incrementalMaxChain,
   // The CLI's use of these (flags over them, the worker started with them): wal-push-async.test.ts.
   'backup.walPushAsync': (w) => w.backup.walPush.async,
   'backup.walSpoolPath': (w) => w.backup.walPush.spoolPath,

@@ -57,6 +57,63 @@ export function chooseParent(
     .sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : a.finishedAt > b.finishedAt ? -1 : 0))[0];
 }
 
+/** Default of `incrementalMaxChain`: see DatabaseBackupManagerOptions. */
+export const DEFAULT_INCREMENTAL_MAX_CHAIN = 7;
+
+/** Why an incremental request took a full backup instead. */
+export type FullBecause = 'no-parent' | 'chain-limit' | 'chain-broken';
+
+export type ParentDecision =
+  | { parent: BackupManifest; fullBecause?: undefined; message?: undefined }
+  | { parent?: undefined; fullBecause: FullBecause; message: string };
+
+/**
+ * The parent an incremental is taken against, or why a full backup is taken
+ * instead: no candidate (chooseParent), the candidate's chain already holds
+ * `maxIncrementals` incrementals (each link makes a restore slower, and
+ * retention keeps the whole chain), or a link of the candidate's chain is not
+ * in `backups` (deleted by hand): a child of a broken chain could never be
+ * restored either. `backups` are this database folder's manifests, where a
+ * chain's links live.
+ */
+export function decideParent(
+  backups: BackupManifest[],
+  server: { systemIdentifier: string; major: number },
+  maxIncrementals: number,
+): ParentDecision {
+  const parent = chooseParent(backups, server);
+  if (!parent) {
+    return {
+      fullBecause: 'no-parent',
+      message:
+        'no earlier physical backup of this cluster in the storage: taking a full backup instead of an incremental',
+    };
+  }
+  const byId = new Map(backups.map((b) => [b.backupId, b]));
+  let incrementals = 0;
+  let link: BackupManifest = parent;
+  for (let next = link.incremental?.parentBackupId; next !== undefined; next = link.incremental?.parentBackupId) {
+    incrementals += 1;
+    const found = byId.get(next);
+    if (!found) {
+      return {
+        fullBecause: 'chain-broken',
+        message: `the chain of the newest physical backup ${parent.backupId} is broken (${next} is missing), so an incremental on it could not be restored: taking a full backup instead`,
+      };
+    }
+    // Past the limit the answer is known; this also ends a cycle of hand-edited manifests.
+    if (incrementals > maxIncrementals) break;
+    link = found;
+  }
+  if (incrementals >= maxIncrementals) {
+    return {
+      fullBecause: 'chain-limit',
+      message: `the newest physical backup ${parent.backupId} already ends a chain of ${incrementals} incremental backups (incrementalMaxChain = ${maxIncrementals}): taking a full backup instead, which starts a new chain`,
+    };
+  }
+  return { parent };
+}
+
 /**
  * pg_basebackup --incremental fails when the server has no WAL summaries
  * from the parent's start on (summarize_wal was off then, or the summaries

@@ -15,7 +15,12 @@ import {
 import { newBackupId } from '../catalog/backup-id.js';
 import { type BackupManifest, MANIFEST_FORMAT } from '../catalog/manifest.js';
 import type { DumpContext, DumpOutcome } from '../dump/context.js';
-import { assertIncrementalPossible, chooseParent, summariesMissing } from '../dump/incremental-gate.js';
+import {
+  assertIncrementalPossible,
+  decideParent,
+  type FullBecause,
+  summariesMissing,
+} from '../dump/incremental-gate.js';
 import { logicalDump } from '../dump/logical.js';
 import { physicalBackup } from '../dump/physical.js';
 import { BackupType, type PgTool } from '../kinds.js';
@@ -38,6 +43,8 @@ interface Run {
   startedAt: Date;
   started: number;
   log: Logger;
+  /** An incremental was asked for and a full backup is taken: why (set by findParent). */
+  fullBecause?: { reason: FullBecause; message: string };
 }
 
 /** The server side of a run, found once the lock is held. */
@@ -159,9 +166,11 @@ async function openSource(run: Run): Promise<Source> {
 
 /**
  * The parent of an incremental: the newest usable physical backup of this
- * cluster in this database's folder. With none, a full backup is taken and
- * a warning logged (what pgBackRest does with an incr and no prior backup):
- * the first scheduled incremental of a fresh storage must not fail.
+ * cluster in this database's folder, unless its chain already holds
+ * `incrementalMaxChain` incrementals or is broken. Otherwise a full backup is
+ * taken and a warning logged (what pgBackRest does with an incr and no prior
+ * backup): a scheduled incremental must not fail, and must not grow a chain
+ * without end. `run.fullBecause` records why, for the result.
  */
 async function findParent(run: Run, target: Database): Promise<BackupManifest | undefined> {
   const { ctx, options, database, log } = run;
@@ -171,15 +180,18 @@ async function findParent(run: Run, target: Database): Promise<BackupManifest | 
     { signal: options.signal },
   );
   const { backups } = await ctx.catalog.scan({ database, signal: options.signal });
-  const parent = chooseParent(backups, { systemIdentifier: sys.rows[0]!.id, major: Number(sys.rows[0]!.major) });
-  if (parent) log.info({ event: 'backup_incremental_parent', parentBackupId: parent.backupId }, 'incremental backup');
-  else {
-    log.warn(
-      { event: 'backup_incremental_became_full' },
-      'no earlier physical backup of this cluster in the storage: taking a full backup instead of an incremental',
-    );
+  const decision = decideParent(
+    backups,
+    { systemIdentifier: sys.rows[0]!.id, major: Number(sys.rows[0]!.major) },
+    ctx.settings.incrementalMaxChain,
+  );
+  if (decision.parent) {
+    log.info({ event: 'backup_incremental_parent', parentBackupId: decision.parent.backupId }, 'incremental backup');
+    return decision.parent;
   }
-  return parent;
+  run.fullBecause = { reason: decision.fullBecause, message: decision.message };
+  log.warn({ event: 'backup_incremental_became_full', reason: decision.fullBecause }, decision.message);
+  return undefined;
 }
 
 /** Downloads the parent's stored backup_manifest to a private temp dir for `run`, removed afterwards. */
@@ -353,6 +365,7 @@ async function recordSuccess(run: Run, manifest: BackupManifest): Promise<Backup
     storedBytes: manifest.sizes.storedBytes,
     durationMs,
     manifest,
+    ...(run.fullBecause ? { incrementalBecameFull: run.fullBecause } : {}),
   };
 }
 

@@ -1,8 +1,13 @@
 import { DbrsError, isDbrsError } from '@voicehive/db-core';
 import type { BackupManifest } from '../catalog/manifest.js';
 
-/** A chain longer than this is treated as broken (a parent cycle in hand-edited manifests). */
-const MAX_CHAIN = 64;
+/**
+ * The most backups a chain is walked through (full backup included): a bound
+ * on the walk (a cycle in hand-edited manifests ends it earlier). createBackup
+ * keeps chains far shorter (the incrementalMaxChain setting, at most
+ * MAX_CHAIN - 1 incrementals), so only chains built before that limit reach it.
+ */
+export const MAX_CHAIN = 64;
 
 /** Marks a parent that is not in the catalog (deleted by hand, or another storage). */
 const MISSING = 'missing';
@@ -65,6 +70,7 @@ export async function resolveChain(o: {
     }
   }
   if (parent === undefined) return chain;
+  if (chain.length >= MAX_CHAIN) throw chainTooLong(o.manifest, chain, o.action);
   const named = await incrementalChain(o.manifest, o.find);
   throw new DbrsError(
     'NOT_FOUND',
@@ -75,6 +81,23 @@ export async function resolveChain(o: {
         ? `Use the full physical backup ${o.alternative} instead (pass its id); it serves the same target.`
         : 'Use a full (non-incremental) physical backup, or an incremental whose chain is complete; dbrs backup list shows them.',
       details: { backupId: o.manifest.backupId, chain: named, parentBackupId: o.manifest.incremental?.parentBackupId },
+    },
+  );
+}
+
+/** Nothing is missing: the walk stopped at its bound, which a chain grown before incrementalMaxChain existed can reach. */
+function chainTooLong(manifest: BackupManifest, chain: BackupManifest[], action: string): DbrsError {
+  const first = chain[0]!.backupId;
+  return new DbrsError(
+    'UNSUPPORTED',
+    `Backup ${manifest.backupId} is an incremental physical backup whose chain is longer than ${MAX_CHAIN} backups ` +
+      `(the walk stopped at ${first}, itself incremental, with ${MAX_CHAIN} backups read and none missing); ` +
+      `to ${action} it, this chain is too long. Nothing was written.`,
+    {
+      hint:
+        'Take a full physical backup now (dbrs backup create --type physical, without --incremental) and restore that one, ' +
+        'or an older backup of a shorter chain; keep backup.incrementalMaxChain (default 7) so later chains stay short.',
+      details: { backupId: manifest.backupId, maxChain: MAX_CHAIN, stoppedAt: first },
     },
   );
 }

@@ -79,6 +79,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('BACKUP_DECRYPTION_KEYS', 'backup', 'decryptionKeys', 'list'),
   bind('BACKUP_COMPRESSION', 'backup', 'compression'),
   bind('BACKUP_JOBS', 'backup', 'jobs', 'integer'),
+  bind('BACKUP_INCREMENTAL_MAX_CHAIN', 'backup', 'incrementalMaxChain', 'integer'),
   bind('BACKUP_WAL_PUSH_ASYNC', 'backup', 'walPushAsync', 'boolean'),
   bind('BACKUP_WAL_SPOOL_PATH', 'backup', 'walSpoolPath'),
   bind('BACKUP_WAL_PUSH_TIMEOUT', 'backup', 'walPushTimeout', 'integer'),

@@ -289,6 +289,13 @@ export const backupSchema = z
     /** Parallel pg_dump/pg_restore jobs. Default 1. */
     jobs: integer(1).default(1),
     /**
+     * Incremental physical backups (`--incremental`, PostgreSQL 17+) after one
+     * full backup; the next incremental request then takes a full backup. Default 7
+     * (daily backups: a full one at least every 8th day, near pgBackRest users'
+     * weekly full). 1–63: a restore walks at most 64 backups.
+     */
+    incrementalMaxChain: integer(1, 63).default(7),
+    /**
      * `dbrs wal push` hands files to one long-lived background worker (as pgBackRest's
      * archive-async) instead of pushing in its own process. Default false.
      */

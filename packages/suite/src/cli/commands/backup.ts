@@ -109,6 +109,8 @@ export async function backupCreate(ctx: CommandContext): Promise<number> {
       compression: r.manifest.compression,
       // Asked for an incremental: the parent it was taken against, or null when none existed and a full one was taken.
       ...(ctx.values['incremental'] === true ? { parentBackupId: r.manifest.incremental?.parentBackupId ?? null } : {}),
+      // …and then why it is full (no parent, the chain at backup.incrementalMaxChain, or the chain broken).
+      ...(r.incrementalBecameFull ? { full: r.incrementalBecameFull.message } : {}),
     };
     ctx.print(
       formatFields({ ...out, sizeBytes: formatBytes(r.sizeBytes), storedBytes: formatBytes(r.storedBytes) }),
