@@ -48,7 +48,9 @@ if installed; then
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/dbrs-pg17.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# The staging dir renamed into place at the end: removed with the work dir when any step before the rename fails.
+stage="$prefix.new.$$"
+trap 'rm -rf "$work" "$stage"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
 cat >"$work/trixie.sources" <<EOF
 Types: deb
@@ -72,7 +74,6 @@ apt-get "${apt_private[@]}" -qq update
   "postgresql-client-$major" "postgresql-$major" libpq5 libc6 libldap2)
 for deb in "$work"/debs/*.deb; do dpkg -x "$deb" "$work/root"; done
 
-stage="$prefix.new.$$"
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/libexec" "$stage/lib"
 cp -a "$work/root/usr/lib/$triplet/." "$stage/lib/"
