@@ -7,6 +7,9 @@ import { runCli } from './support/run-cli.js';
 import { sq, startWalCluster, type WalCluster } from './support/wal-cluster.js';
 
 const PASSPHRASE = 'async archive e2e passphrase';
+// A --url on archive_command (wal push does not connect; the worker must still not show its password in ps).
+const URL_PASSWORD = 'urlpw-e2e-secret';
+const URL = `postgres://archiver:${URL_PASSWORD}@127.0.0.1:1/none`;
 let c: WalCluster;
 let spool: string;
 let spoolParent: string;
@@ -63,7 +66,7 @@ beforeAll(async () => {
   })
     .map(([k, v]) => `${k}=${sq(v)}`)
     .join(' ');
-  const command = `${words} ${c.command} wal push "%p"`;
+  const command = `${words} ${c.command} wal push "%p" --url ${sq(URL)}`;
   await c.db.query(`ALTER SYSTEM SET archive_command = '${command.replaceAll("'", "''")}'`);
   await c.db.query('SELECT pg_reload_conf()');
 }, 180_000);
@@ -84,6 +87,9 @@ describe('dbrs wal push with backup.walPushAsync as archive_command (real Postgr
     expect(argv.slice(argv.indexOf('--spool-dir'), argv.indexOf('--spool-dir') + 2)).toEqual(['--spool-dir', spool]);
     // The key travels in the environment, never on the command line (ps shows it to every user).
     expect(argv.join(' ')).not.toContain(PASSPHRASE);
+    // Nor the database URL's password: the URL reaches the worker through its environment.
+    expect(argv.join(' ')).not.toContain(URL_PASSWORD);
+    expect((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0')).toContain(`DATABASE_URL=${URL}`);
     let last = first;
     for (let i = 0; i < 4; i++) last = await c.switchWal();
     await c.waitArchived(last);

@@ -1,6 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileIdentity } from '@voicehive/db-backup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
@@ -34,11 +36,29 @@ describe('wal push --async --spool-dir: a segment the worker already stored answ
     expect(r.stderr).toMatch(/CONFIG_INVALID/);
   });
 
-  it('with <name>.ok next to its .ready mark: exit 0 without reading the configuration', async () => {
-    await writeFile(join(spool, `${SEG}.ok`), 'stored 123\n');
+  it('with <name>.ok naming this file, next to its .ready mark: exit 0 without reading the configuration', async () => {
+    // The line the worker writes (backup's fileIdentity): the fast path must read it the same way.
+    await writeFile(join(spool, `${SEG}.ok`), `stored 123\n${await fileIdentity(join(walDir, SEG))}\n`);
     const r = await push('--async', '--spool-dir', spool);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
+  });
+
+  it('a <name>.ok recorded for another file under this name is not trusted: deleted, and the full command runs', async () => {
+    const ok = `stored 123\n${await fileIdentity(join(walDir, SEG))}\n`;
+    // The same name, other content: PostgreSQL's new file (an old cluster's .ok left in a reused spool).
+    await writeFile(join(walDir, `${SEG}.new`), 'other content of a new cluster');
+    await rename(join(walDir, `${SEG}.new`), join(walDir, SEG));
+    await writeFile(join(spool, `${SEG}.ok`), ok);
+    const r = await push('--async', '--spool-dir', spool);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/CONFIG_INVALID/);
+    expect(existsSync(join(spool, `${SEG}.ok`))).toBe(false);
+    // An old-format .ok (no source line) proves nothing either.
+    await writeFile(join(spool, `${SEG}.ok`), 'stored 123\n');
+    expect((await push('--async', '--spool-dir', spool)).code).toBe(2);
+    // Put back for the next case: a .ok naming this file.
+    await writeFile(join(spool, `${SEG}.ok`), `stored 123\n${await fileIdentity(join(walDir, SEG))}\n`);
   });
 
   it('only with both flags on the command line, and only for a file still marked ready', async () => {

@@ -1,4 +1,5 @@
 import { type BackupInfo, DatabaseBackupManager, type DatabaseBackupManagerOptions } from '@voicehive/db-backup';
+import { type Logger, silentLogger } from '@voicehive/db-core';
 import { exportBackupState } from '../metrics/backup-state.js';
 import type { BackupRow, StatusIssue } from '../status/types.js';
 import type {
@@ -111,6 +112,15 @@ export function backupPlan(ctx: Pick<FeatureContext, 'config' | 'logger' | 'metr
   };
   const walPush = { async: walPushAsync, spoolPath: walSpoolPath, timeoutSeconds: walPushTimeout, jobs: walPushJobs };
   return { manager, jobs, schedule, verifySchedule, walPush };
+}
+
+/**
+ * The plan for a short-lived CLI process (wal push/fetch, the push worker):
+ * no metrics registry or audit log, which it has no one to serve to; the
+ * manager options then carry none (callers drop those two keys).
+ */
+export function backupPlanOf(config: FeatureContext['config'], logger: Logger = silentLogger()): BackupPlan {
+  return backupPlan({ config, logger, metrics: undefined as never, audit: undefined as never });
 }
 
 /**

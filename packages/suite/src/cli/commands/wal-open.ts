@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { type DatabaseBackupManagerOptions, openWalArchive } from '@voicehive/db-backup';
 import { createLogger, silentLogger } from '@voicehive/db-core';
-import { backupPlan } from '../../components/backup.js';
+import { backupPlanOf } from '../../components/backup.js';
 import { userCacheDir } from '../cache-dir.js';
 import { commandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
@@ -18,16 +18,7 @@ export async function openArchive(ctx: CommandContext, keyCacheMode: 'read-write
       ? createLogger({ level: 'debug', destination: process.stderr as never })
       : silentLogger();
   // No metrics registry or audit log: a short-lived child of PostgreSQL has no one to serve them to.
-  const {
-    metrics: _m,
-    audit: _a,
-    ...backup
-  }: DatabaseBackupManagerOptions = backupPlan({
-    config,
-    logger,
-    metrics: undefined as never,
-    audit: undefined as never,
-  }).manager;
+  const { metrics: _m, audit: _a, ...backup }: DatabaseBackupManagerOptions = backupPlanOf(config, logger).manager;
   const keyCache = keyCacheDir(ctx);
   return openWalArchive({
     ...backup,

@@ -1,26 +1,25 @@
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { pushThroughWorker, runPushWorker, type StartedWorker } from '@voicehive/db-backup';
+import { pushThroughWorker, runPushWorker, type StartedWorker, WORKER_LOG } from '@voicehive/db-backup';
 import { createLogger } from '@voicehive/db-core';
-import { backupPlan } from '../../components/backup.js';
+import { backupPlanOf } from '../../components/backup.js';
 import { commandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openArchive } from './wal-open.js';
 
-/** Flags the background worker gets from the command that starts it (never the key: that travels in the environment). */
-const FORWARDED = ['config', 'url', 'key-cache'] as const;
+/**
+ * Flags the background worker gets from the command that starts it. Never a
+ * secret: the key and the database URL (with its password) travel in its
+ * environment, since the worker's command line is visible in `ps` for its whole life.
+ */
+const FORWARDED = ['config', 'key-cache'] as const;
 
 /** The asynchronous push's settings: flags over the `backup` section's walPush* keys. */
 export function asyncPushSettings(ctx: CommandContext, path: string) {
-  const { walPush } = backupPlan({
-    config: commandConfig(ctx).config,
-    logger: undefined as never,
-    metrics: undefined as never,
-    audit: undefined as never,
-  });
+  const { walPush } = backupPlanOf(commandConfig(ctx).config);
   const walDir = resolve(ctx.io.cwd, dirname(path));
   const spool = ctx.str('spool-dir') ?? walPush.spoolPath;
   return {
@@ -57,7 +56,8 @@ function startWorker(ctx: CommandContext, walDir: string, spoolDir: string, jobs
   const script = process.argv[1];
   if (!script) return { running: () => false };
   const forward = FORWARDED.flatMap((k) => (ctx.str(k) ? [`--${k}`, ctx.str(k)!] : []));
-  const log = openSync(join(spoolDir, 'worker.log'), 'a', 0o600);
+  const log = openSync(join(spoolDir, WORKER_LOG), 'a', 0o600);
+  const url = ctx.str('url');
   const child = spawn(
     process.execPath,
     [
@@ -72,8 +72,16 @@ function startWorker(ctx: CommandContext, walDir: string, spoolDir: string, jobs
       String(jobs),
       ...forward,
     ],
-    { detached: true, stdio: ['ignore', 'ignore', log], cwd: ctx.io.cwd, env: ctx.io.env },
+    // --url wins over DATABASE_URL in the worker exactly as here (cli/config.ts), so passing it this way changes nothing else.
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', log],
+      cwd: ctx.io.cwd,
+      env: url ? { ...ctx.io.env, DATABASE_URL: url } : ctx.io.env,
+    },
   );
+  // The child holds its own copy; ours would leak one descriptor per start.
+  closeSync(log);
   let exited = false;
   child.on('exit', () => {
     exited = true;
