@@ -95,9 +95,9 @@ export async function readWorkload(input: {
   }
   throwIfAborted(signal, 'index advice');
   const oids = [...referenced.keys()];
-  // Two connections of the pool: pg_stats (a view with a privilege check per column) took ~0.3 s for the 500
-  // tables of the 10,000-table bench, and the column list does not wait for it. Both are awaited before an
-  // abort is rethrown, so neither read is left running unobserved.
+  // Both reads are issued together (a report's runner sends them one after the other on one connection; a
+  // caller's pool may run them side by side). Both are awaited before an abort is rethrown, so neither read is
+  // left running unobserved.
   const [columnsRead, statsRead] = await Promise.allSettled([
     loadColumns(input.db, oids, signal ? { signal } : {}),
     loadColumnStats(input.db, [...referenced.values()], signal ? { signal } : {}),

@@ -31,8 +31,8 @@ export interface CatalogSection {
 export async function readCatalogSection(ctx: ReportContext): Promise<CatalogSection> {
   const { runner, signal } = ctx;
   const opt = withSignal(signal);
-  // Two connections of the pool: each read scans pg_class on its own, and on 10,000 tables they took ~0.2 s and
-  // ~0.4 s one after the other. Each has its own warning list, joined in this order whatever finishes first.
+  // Side by side as stages (the runner sends their queries one at a time, on one connection: see CountingRunner).
+  // Each has its own warning list, joined in this order whatever finishes first.
   // Sections reject only on an abort; both are awaited before it is rethrown, so nothing runs on unobserved.
   const forTables = ctx.fork();
   const forIndexes = ctx.fork();
