@@ -28,6 +28,7 @@ export { LocalStorage } from './storage/local.js';
 export type { S3StorageOptions } from './storage/s3.js';
 export { S3Storage } from './storage/s3.js';
 export type { BackupStorage, GetOptions, ListOptions, ObjectInfo, PutOptions } from './storage/types.js';
+export { processAlive } from './tools/process-identity.js';
 export type {
   BackupPhase,
   BackupResult,
@@ -53,7 +54,7 @@ export type { PointInTimeResult, ReachedPoint } from './wal/point-in-time.js';
 export type { AsyncPushOptions, AsyncPushResult, StartedWorker } from './wal/push-async.js';
 export { pushThroughWorker } from './wal/push-async.js';
 export { fileIdentity } from './wal/push-identity.js';
-export { lockHolder, processAlive, WORKER_LOCK, WORKER_LOG, workerRunning } from './wal/push-lock.js';
+export { lockHolder, WORKER_LOCK, WORKER_LOG, workerRunning } from './wal/push-lock.js';
 export type { PushStatus } from './wal/push-status.js';
 export { PushStatusFiles } from './wal/push-status.js';
 export type { PushWorkerOptions, PushWorkerResult } from './wal/push-worker.js';

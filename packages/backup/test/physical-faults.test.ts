@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase, type Database } from '@voicehive/db-core';
@@ -8,7 +9,8 @@ import { BackupType, DatabaseBackupManager } from '../src/index.js';
 import { LocalStorage } from '../src/storage/local.js';
 import type { PutOptions } from '../src/storage/types.js';
 import type { UploadSource } from '../src/storage/upload-source.js';
-import { eventually, stillThere, watchChildren } from './faults/leaks.js';
+import { processIdentity } from '../src/tools/process-identity.js';
+import { eventually, exists, stillThere, watchChildren } from './faults/leaks.js';
 import { type Fixture, hotelFixture } from './helpers/setup.js';
 
 // The base tar is stored while pg_basebackup still writes it (dump/physical-store.ts). These are the ways that
@@ -233,6 +235,55 @@ describe('physical backup stored while pg_basebackup writes: faults', () => {
         await observer.close();
       }
     });
+  });
+
+  it('a pg_basebackup left running by a backup process that was SIGKILLed is ended, and its temp dir removed, by the next physical backup', async () => {
+    const s = await setup('orphan');
+    // The dead owner: a real process, recorded while it ran, then killed (as a SIGKILLed dbrs would be).
+    const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const ownerId = await processIdentity(owner.pid!);
+    const ownerGone = new Promise((r) => owner.once('exit', r));
+    owner.kill('SIGKILL');
+    await ownerGone;
+    // Its pg_basebackup, in its own process group as createBackup runs it, frozen mid-base-tar.
+    const orphanDir = join(s.tempDir, 'vhbk-base-orphan');
+    await mkdir(orphanDir);
+    const tool = spawn(
+      'pg_basebackup',
+      ['-d', fx.url, '-D', join(orphanDir, 'base'), '-Ft', '-X', 'stream', '-c', 'fast', '--no-sync'],
+      { detached: true, stdio: 'ignore' },
+    );
+    tool.on('error', () => {});
+    const toolExit = new Promise((r) => tool.once('exit', r));
+    expect(
+      await eventually(() => {
+        try {
+          return statSync(join(orphanDir, 'base', 'base.tar')).size > 0;
+        } catch {
+          return false;
+        }
+      }, 30_000),
+    ).toBe(true);
+    process.kill(tool.pid!, 'SIGSTOP');
+    const record = { owner: ownerId, group: await processIdentity(tool.pid!) };
+    await writeFile(join(orphanDir, 'owner.json'), JSON.stringify(record));
+    // A dir whose owner runs (this process: a backup in progress) is not touched.
+    const liveDir = join(s.tempDir, 'vhbk-base-live');
+    await mkdir(liveDir);
+    await writeFile(join(liveDir, 'owner.json'), JSON.stringify({ owner: await processIdentity(process.pid) }));
+
+    try {
+      const res = await s.mgr.createBackup();
+      expect(res.manifest.objects.map((o) => o.path)).toContain('base.tar');
+      expect(await eventually(() => tool.exitCode !== null || tool.signalCode !== null, 15_000)).toBe(true);
+    } finally {
+      // Should the sweep fail, the frozen tool is not left behind for the rest of the run.
+      if (tool.exitCode === null && tool.signalCode === null) process.kill(-tool.pid!, 'SIGKILL');
+    }
+    await toolExit;
+    expect(exists(tool.pid!)).toBe(false);
+    expect((await readdir(s.tempDir)).sort()).toEqual(['vhbk-base-live']);
+    await s.mgr.close();
   });
 
   it('after all of these, a backup of the same cluster succeeds and stores the base tar once', async () => {

@@ -4,6 +4,7 @@ import { spawnTool } from '../tools/spawn.js';
 import type { DumpContext, DumpOutcome } from './context.js';
 import { type PhysicalCounts, startCounting } from './physical-counts.js';
 import { storeWhileWritten } from './physical-store.js';
+import { BASE_DIR_PREFIX, recordOwner, sweepOrphanedBaseDirs } from './temp-owner.js';
 
 /**
  * pg_basebackup in tar format with WAL streamed (-X stream) so the backup
@@ -43,8 +44,10 @@ async function runBasebackup(
 ): Promise<Omit<DumpOutcome, 'systemIdentifier' | 'superuser'>> {
   const counting = options.counting;
   const clientZstd = ctx.compression.kind === 'zstd' && (options.toolMajor ?? 0) >= 15;
-  const dir = await mkdtemp(join(ctx.tempDir, 'vhbk-base-'));
+  await sweepOrphanedBaseDirs(ctx.tempDir, ctx.logger);
+  const dir = await mkdtemp(join(ctx.tempDir, BASE_DIR_PREFIX));
   try {
+    await recordOwner(dir);
     const out = join(dir, 'base');
     const tool = spawnTool(
       'pg_basebackup',
@@ -69,6 +72,9 @@ async function runBasebackup(
       { env: ctx.env, stdout: 'ignore', signal: ctx.signal, operation: 'backup', processGroup: true },
     );
     if (tool.child.pid) ctx.onSpawn?.({ tool: 'pg_basebackup', pid: tool.child.pid });
+    // Best effort, and never a reason to fail with the tool running: without it only the sweep after a SIGKILL
+    // of this process is lost.
+    if (tool.child.pid) await recordOwner(dir, tool.child.pid).catch(() => {});
     const written = storeWhileWritten(ctx, tool, out, clientZstd);
     let stored: Awaited<typeof written>;
     let rowCounts: Record<string, number> | undefined;

@@ -1,5 +1,6 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processIdentity, stillRunning } from '../tools/process-identity.js';
 
 /** The lock file of the asynchronous pusher: `{"pid":…}` of the one worker serving a spool. */
 export const WORKER_LOCK = 'worker.lock';
@@ -9,17 +10,6 @@ export const WORKER_LOG = 'worker.log';
 const TAKEOVER = 'worker.lock.takeover';
 /** A takeover gate older than this was left by a starter that died in between (it is held for milliseconds). */
 const TAKEOVER_STALE_MS = 10_000;
-
-/** True while process `pid` exists (EPERM: it exists under another user). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** What `worker.lock` holds: the worker's pid and what tells that process apart from a later one with its pid. */
 interface LockRecord {
@@ -47,25 +37,13 @@ async function readLock(spoolDir: string): Promise<LockRecord | undefined> {
   }
 }
 
-/** The identity of process `pid` now: its start time and the boot id (both undefined without Linux's /proc). */
-async function processIdentity(pid: number): Promise<{ start?: string; boot?: string }> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  // Fields after the command name (which may hold spaces and parentheses): the 3rd field comes first, so 22 is [19].
-  const start = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => undefined))?.trim();
-  return { ...(start ? { start } : {}), ...(boot ? { boot } : {}) };
-}
-
 /**
- * True while the process the lock names is the one that took it: its pid
- * exists and has the recorded start time and boot id. The spool outlives
- * reboots and crashes, and a later, unrelated process (a PostgreSQL backend,
- * the archiver) can get the dead worker's pid; such a lock is dead.
+ * True while the process the lock names is the one that took it. The spool
+ * outlives reboots and crashes, and a later, unrelated process (a PostgreSQL
+ * backend, the archiver) can get the dead worker's pid; such a lock is dead.
  */
-async function lockAlive(lock: LockRecord): Promise<boolean> {
-  if (!processAlive(lock.pid)) return false;
-  const now = await processIdentity(lock.pid);
-  return now.start === lock.start && now.boot === lock.boot;
+function lockAlive(lock: LockRecord): Promise<boolean> {
+  return stillRunning(lock);
 }
 
 /** The pid in the spool's worker lock, or undefined when there is no lock or it cannot be read. */
@@ -91,7 +69,7 @@ export interface WorkerLock {
  */
 export async function acquireWorkerLock(spoolDir: string): Promise<WorkerLock | undefined> {
   const path = join(spoolDir, WORKER_LOCK);
-  const me = { pid: process.pid, ...(await processIdentity(process.pid)), startedAt: new Date().toISOString() };
+  const me = { ...(await processIdentity(process.pid)), startedAt: new Date().toISOString() };
   const body = `${JSON.stringify(me)}\n`;
   if (await create(path, body)) return lockOf(path);
   if (await workerRunning(spoolDir)) return undefined;
